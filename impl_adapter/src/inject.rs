@@ -1,0 +1,167 @@
+//! The catalogue of injectable bugs: realistic mistakes a Raft *integration* makes at the
+//! storage and message boundary (the code around the library that persists its state and moves
+//! its messages), each mirroring a class of bug seen in real systems.
+//!
+//! Every adapter that supports fault injection implements the same catalogue, so a bug class can
+//! be checked against each implementation family. `raftcheck check --inject NAME` turns one on;
+//! `raftcheck check --inject list` prints the names.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// One injectable bug.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Bug {
+    /// The storage writes `HardState` without the vote.
+    VoteNotPersisted,
+    /// The storage writes `HardState` without the term.
+    TermNotPersisted,
+    /// Log entries are fsynced only when `HardState` changes; a crash loses the rest.
+    UnsyncedTailLost,
+    /// Messages that must wait for persistence go out before the write is durable.
+    AckBeforePersist,
+    /// Incoming messages from an older term are processed as if from the current term.
+    StaleTermAsCurrent,
+    /// Responses are routed to the wrong peer.
+    ReplyToWrongPeer,
+    /// Overwriting a conflicting log suffix leaves the old entries beyond the new ones.
+    ConflictNotTruncated,
+}
+
+impl Bug {
+    /// Every bug in the catalogue, in the order `--inject list` prints them.
+    pub const ALL: [Bug; 7] = [
+        Bug::VoteNotPersisted,
+        Bug::TermNotPersisted,
+        Bug::UnsyncedTailLost,
+        Bug::AckBeforePersist,
+        Bug::StaleTermAsCurrent,
+        Bug::ReplyToWrongPeer,
+        Bug::ConflictNotTruncated,
+    ];
+
+    /// The name used on the command line and in trace files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Bug::VoteNotPersisted => "vote-not-persisted",
+            Bug::TermNotPersisted => "term-not-persisted",
+            Bug::UnsyncedTailLost => "unsynced-tail-lost",
+            Bug::AckBeforePersist => "ack-before-persist",
+            Bug::StaleTermAsCurrent => "stale-term-as-current",
+            Bug::ReplyToWrongPeer => "reply-to-wrong-peer",
+            Bug::ConflictNotTruncated => "conflict-not-truncated",
+        }
+    }
+
+    /// What the injected code does wrong.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Bug::VoteNotPersisted => {
+                "HardState is persisted without the vote; after a restart the node has not voted \
+                 in its current term and may vote again"
+            }
+            Bug::TermNotPersisted => {
+                "HardState is persisted without the term; after a restart the node is back at \
+                 term 0"
+            }
+            Bug::UnsyncedTailLost => {
+                "log entries are synced to disk only when HardState changes; a restart loses the \
+                 entries appended since"
+            }
+            Bug::AckBeforePersist => {
+                "messages that must wait for persistence (acks, votes) are sent before the write \
+                 is durable; the write completes at the node's next event, and a restart before \
+                 that loses it"
+            }
+            Bug::StaleTermAsCurrent => {
+                "a message from an older term is stamped with the receiver's term and processed \
+                 as current"
+            }
+            Bug::ReplyToWrongPeer => {
+                "responses (vote, append and heartbeat responses) are addressed to the next peer \
+                 instead of the sender of the request"
+            }
+            Bug::ConflictNotTruncated => {
+                "the storage overwrites a conflicting log suffix entry by entry but does not \
+                 delete the old entries beyond the new ones"
+            }
+        }
+    }
+
+    /// The real-world bug class it mirrors.
+    pub fn mirrors(self) -> &'static str {
+        match self {
+            Bug::VoteNotPersisted => {
+                "votedFor kept only in memory or left out of the persisted record: the double-vote \
+                 bugs Jepsen and the Raft paper's persistence rules (Figure 2) warn about"
+            }
+            Bug::TermNotPersisted => {
+                "currentTerm not written with the vote, so a restarted node regresses its term and \
+                 accepts a deposed leader"
+            }
+            Bug::UnsyncedTailLost => {
+                "ignoring Ready::must_sync / fsync only on metadata changes, the lost-acknowledged-\
+                 write class studied in 'Protocol-Aware Recovery for Consensus-Based Storage' \
+                 (FAST'18)"
+            }
+            Bug::AckBeforePersist => {
+                "sending Ready::persisted_messages (or etcd's MsgAppResp) before the WAL write is \
+                 fsynced, a classic pitfall of asynchronous-I/O Raft integrations"
+            }
+            Bug::StaleTermAsCurrent => {
+                "a transport or message handler that drops the term check, letting delayed votes \
+                 or appends from an old term act in a new one"
+            }
+            Bug::ReplyToWrongPeer => {
+                "peer address-book or connection mix-ups in the transport, e.g. after a node is \
+                 replaced or ids are remapped"
+            }
+            Bug::ConflictNotTruncated => {
+                "custom log stores (key-value or segment files) that write entries by index but \
+                 forget to delete the tail on overwrite, reviving entries a new leader removed"
+            }
+        }
+    }
+}
+
+impl fmt::Display for Bug {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Bug {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Bug::ALL.into_iter().find(|b| b.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
+            format!(
+                "unknown bug '{s}'; known bugs: {} (or 'list')",
+                names.join(", ")
+            )
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        for bug in Bug::ALL {
+            assert_eq!(bug.name().parse::<Bug>(), Ok(bug));
+            assert!(!bug.summary().is_empty() && !bug.mirrors().is_empty());
+        }
+        let mut names: Vec<_> = Bug::ALL.iter().map(|b| b.name()).collect();
+        names.dedup();
+        assert_eq!(names.len(), Bug::ALL.len());
+    }
+
+    #[test]
+    fn unknown_names_list_the_known_ones() {
+        let err = "no-such-bug".parse::<Bug>().unwrap_err();
+        assert!(err.contains("vote-not-persisted"), "{err}");
+    }
+}

@@ -1,0 +1,90 @@
+//! Adapters drive a real Raft implementation through the spec's events and map its state back to
+//! spec terms.
+//!
+//! An [`Adapter`] owns one cluster of a real implementation. The engine resets it, applies inputs
+//! one at a time ([`Adapter::apply`] runs the implementation to quiescence and returns what it
+//! emitted), and observes the abstract state after every step ([`Adapter::observe`]). Each
+//! adapter documents its abstraction function field by field, and declares the spec
+//! [`spec::Flavour`] it conforms to.
+//!
+//! Adapters know nothing of the engine; the engine knows adapters only through this trait.
+//!
+//! - [`raft_rs`]: the `raft` crate (raft-rs 0.7), in-process, the default.
+
+pub mod guard;
+pub mod inject;
+pub mod raft_rs;
+
+use spec::{ClusterView, Flavour, Input, Output};
+
+/// How an implementation failed to take a step in the spec's terms.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AdapterError {
+    /// The implementation rejected an input the spec allows, or returned an error for it.
+    #[error("the implementation refused {input}: {reason}")]
+    Refused {
+        /// The input, rendered.
+        input: String,
+        /// What the implementation said.
+        reason: String,
+    },
+    /// The implementation emitted something the spec has no words for (a message type or field
+    /// it does not model). The engine reports it as an unexpected output.
+    #[error("the implementation emitted something the spec does not model: {0}")]
+    Unmodelled(String),
+    /// The implementation crashed (panicked, exited), hung past its timeout, or broke the adapter
+    /// protocol.
+    #[error("adapter fault: {0}")]
+    Fault(String),
+}
+
+/// The cluster an adapter builds on [`Adapter::reset`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClusterSetup {
+    /// Number of nodes, with ids `1..=nodes`.
+    pub nodes: u64,
+}
+
+/// A real Raft implementation driven in the spec's terms.
+pub trait Adapter: Send {
+    /// The adapter's name as used on the command line and in traces (`raft-rs`, `etcd`, ...).
+    fn name(&self) -> String;
+
+    /// The spec flavour this implementation conforms to.
+    fn flavour(&self) -> Flavour;
+
+    /// Discards the current cluster and builds a brand-new one: nothing survives from earlier runs.
+    fn reset(&mut self, setup: &ClusterSetup) -> Result<(), AdapterError>;
+
+    /// Drives one input and runs the implementation to quiescence; returns everything it emitted
+    /// during the step, in emission order.
+    fn apply(&mut self, input: &Input) -> Result<Vec<Output>, AdapterError>;
+
+    /// The implementation's state mapped to spec terms.
+    fn observe(&mut self) -> Result<ClusterView, AdapterError>;
+
+    /// A fingerprint of the implementation's hidden state (everything beyond [`Adapter::observe`]
+    /// that can change its future behaviour), or `None` if the adapter cannot provide one. Two
+    /// clusters with equal observations and equal fingerprints must behave identically from
+    /// then on; the engine merges such states.
+    fn fingerprint(&mut self) -> Result<Option<u64>, AdapterError> {
+        Ok(None)
+    }
+
+    /// Brings the cluster to the state reached by applying `path` to a fresh cluster of `setup`,
+    /// discarding the outputs (they were judged when the path was first explored). Returns the
+    /// number of inputs the implementation was driven through to get there.
+    ///
+    /// The default resets and applies the whole path. An adapter whose nodes depend only on the
+    /// inputs addressed to them may do better, e.g. rebuild only the nodes whose input history
+    /// differs from the path's.
+    fn replay_to(&mut self, setup: &ClusterSetup, path: &[Input]) -> Result<u64, AdapterError> {
+        self.reset(setup)?;
+        for input in path {
+            self.apply(input).map_err(|e| {
+                AdapterError::Fault(format!("replaying {input} did not repeat: {e}"))
+            })?;
+        }
+        Ok(path.len() as u64)
+    }
+}

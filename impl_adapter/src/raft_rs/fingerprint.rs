@@ -1,0 +1,115 @@
+//! The fingerprint of a raft-rs cluster's hidden state, so the engine can merge product states.
+//!
+//! Merging is sound only if two clusters with equal observations and equal fingerprints behave
+//! identically from then on. Covered, per node:
+//!
+//! - `Raft`: term, vote, role, leader id, leadership transferee, pending conf index, pending
+//!   snapshot request, uncommitted size, queued messages and read states (empty at quiescence);
+//! - `RaftLog`: committed, persisted and applied indexes, every entry (index, term, type, data),
+//!   the unstable entries' offset and count;
+//! - `ProgressTracker`: the votes received (sorted by voter) and every peer's `Progress` (matched,
+//!   next index, probe/replicate state, paused, snapshot fields, recent activity, committed index,
+//!   and the in-flight window in full);
+//! - storage: the hard state and every stored entry; the durable copy and the unpersisted-ready
+//!   flag that the injected persistence bugs keep.
+//!
+//! Deliberately not covered: `election_elapsed`, `heartbeat_elapsed` and the randomized election
+//! timeout, which only `tick()` reads — and raftcheck never ticks (elections are `campaign()`,
+//! heartbeats `ping()`); the `RawNode`'s `prev_ss`/`prev_hs`, equal to the current soft and hard
+//! state at quiescence; its private ready records, which after an `ack-before-persist` write
+//! hold exactly the last written entry, already covered by the log and the flag.
+
+use std::hash::{Hash, Hasher};
+
+use raft::eraftpb;
+use siphasher::sip::SipHasher13;
+
+use super::node::RaftNode;
+
+/// A hasher with fixed keys: the same state gives the same fingerprint on every run.
+pub(crate) fn stable_hasher() -> SipHasher13 {
+    SipHasher13::new_with_keys(0x7261_6674_6368_6563, 0x6b5f_6669_6e67_6572)
+}
+
+fn hash_entry(e: &eraftpb::Entry, h: &mut impl Hasher) {
+    e.index.hash(h);
+    e.term.hash(h);
+    (e.get_entry_type() as i32).hash(h);
+    e.get_data().hash(h);
+}
+
+/// Feeds one node's hidden state into `h`.
+pub(crate) fn hash_node(node: &RaftNode, h: &mut impl Hasher) {
+    let raft = &node.raw.raft;
+    let core = &raft.r;
+    core.term.hash(h);
+    core.vote.hash(h);
+    (core.state as u8).hash(h);
+    core.leader_id.hash(h);
+    core.lead_transferee.hash(h);
+    core.pending_conf_index.hash(h);
+    core.pending_request_snapshot.hash(h);
+    raft.uncommitted_size().hash(h);
+    raft.msgs.len().hash(h);
+    core.read_states.len().hash(h);
+
+    let log = &core.raft_log;
+    log.committed.hash(h);
+    log.persisted.hash(h);
+    log.applied.hash(h);
+    let last = log.last_index();
+    last.hash(h);
+    match node.log_entries() {
+        Ok(entries) => entries.iter().for_each(|e| hash_entry(e, h)),
+        Err(e) => e.hash(h),
+    }
+    log.unstable.offset.hash(h);
+    log.unstable.entries.len().hash(h);
+
+    let prs = raft.prs();
+    let mut votes: Vec<(u64, bool)> = prs.votes().iter().map(|(k, v)| (*k, *v)).collect();
+    votes.sort_unstable();
+    votes.hash(h);
+    let mut progress: Vec<_> = prs.iter().collect();
+    progress.sort_unstable_by_key(|(id, _)| **id);
+    for (id, pr) in progress {
+        id.hash(h);
+        pr.matched.hash(h);
+        pr.next_idx.hash(h);
+        (pr.state as u8).hash(h);
+        pr.paused.hash(h);
+        pr.pending_snapshot.hash(h);
+        pr.pending_request_snapshot.hash(h);
+        pr.recent_active.hash(h);
+        pr.committed_index.hash(h);
+        format!("{:?}", pr.ins).hash(h);
+    }
+
+    let stored = node.storage.rl();
+    let hs = stored.hard_state();
+    (hs.term, hs.vote, hs.commit).hash(h);
+    drop(stored);
+    if let Ok(stored_last) = raft::Storage::last_index(&node.storage) {
+        stored_last.hash(h);
+        if stored_last > 0 {
+            if let Ok(entries) = raft::Storage::entries(
+                &node.storage,
+                1,
+                stored_last + 1,
+                None,
+                raft::GetEntriesContext::empty(false),
+            ) {
+                entries.iter().for_each(|e| hash_entry(e, h));
+            }
+        }
+    }
+    match &node.durable {
+        None => 0u8.hash(h),
+        Some(d) => {
+            1u8.hash(h);
+            (d.hard_state.term, d.hard_state.vote, d.hard_state.commit).hash(h);
+            d.entries.iter().for_each(|e| hash_entry(e, h));
+        }
+    }
+    node.unpersisted_ready.is_some().hash(h);
+}

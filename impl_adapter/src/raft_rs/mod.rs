@@ -1,0 +1,306 @@
+//! The raft-rs adapter: the real `raft` crate (0.7), in-process, one `RawNode` over a
+//! `MemStorage` per node.
+//!
+//! # Driving
+//!
+//! - Fresh cluster per [`Adapter::reset`]: each node's storage starts from
+//!   `MemStorage::new_with_conf_state((peers, []))` — an empty log at index 0, term 0, no
+//!   configuration entries — so there are no bootstrap entries to map away.
+//! - Deterministic: elections only by `RawNode::campaign()` ([`Input::Timeout`]), never by
+//!   `tick()` (raft-rs draws election timeouts from `thread_rng`); heartbeats only by
+//!   `RawNode::ping()` ([`Input::Heartbeat`]). Pre-vote and check-quorum are off, messages carry
+//!   any number of entries (`max_size_per_msg = NO_LIMIT`).
+//! - After each input the node runs to quiescence: every `Ready` is handled (messages taken,
+//!   entries appended and hard state stored, persisted messages taken, `advance`, the light
+//!   ready's commit index stored and its messages taken) until `has_ready()` is false. Every
+//!   message goes to the engine's network; nothing is delivered behind the checker's back.
+//! - [`Input::Restart`] drops the `RawNode` and builds a new one on the same storage: term, vote,
+//!   commit index and log survive; role, leader, votes and progress do not.
+//! - [`Input::ClientRequest`] is `RawNode::propose` with the value as 8 big-endian bytes;
+//!   raft-rs's `ProposalDropped` is the spec's [`Output::ProposalDropped`].
+//! - A panic inside raft-rs (its `fatal!` assertions) is an [`AdapterError::Fault`].
+//!
+//! # Abstraction to spec state, field by field
+//!
+//! | spec field | raft-rs source |
+//! |---|---|
+//! | `term`   | `raft.r.term` |
+//! | `role`   | `raft.r.state` (`PreCandidate` cannot occur: pre-vote is off) |
+//! | `vote`   | `raft.r.vote`, 0 ↦ none |
+//! | `leader` | `raft.r.leader_id`, 0 ↦ none |
+//! | `log`    | `raft_log.entries(1..=last_index)`: each entry's term, and its data decoded as the client value (empty data ↦ the leader's empty entry). Index 1 is the first entry: nothing is mapped away, because there are no bootstrap entries. |
+//! | `commit` | `raft_log.committed` |
+//!
+//! Nothing is left out of the comparison. Messages are translated losslessly ([`convert`]).
+//!
+//! # Flavour
+//!
+//! [`Flavour::raft_rs`]: the new leader's empty entry, commit indexes in vote messages
+//! (`maybe_commit_by_vote`), rejection hints by term (`find_conflict_by_term`), commit indexes in
+//! responses, commit index kept across restarts, heartbeats as an input.
+//!
+//! # Injected bugs
+//!
+//! With a [`Bug`] the adapter's integration code (the `Ready` loop, its storage writes and its
+//! message routing) has that bug; raft-rs itself is untouched. See [`crate::inject`].
+
+pub mod convert;
+mod fingerprint;
+mod node;
+
+use std::hash::Hasher;
+
+use spec::{ClusterView, Flavour, Input, NodeView, Output};
+
+use crate::guard::catch_panic;
+use crate::inject::Bug;
+use crate::{Adapter, AdapterError, ClusterSetup};
+use node::RaftNode;
+
+/// The in-process raft-rs adapter.
+pub struct RaftRsAdapter {
+    nodes: Vec<RaftNode>,
+    /// The inputs each node has been driven through since it was built fresh, `history[id - 1]`.
+    /// A node's state is a function of this sequence alone, which is what makes
+    /// [`Adapter::replay_to`] cheap: only nodes whose history differs are rebuilt.
+    history: Vec<Vec<Input>>,
+    bug: Option<Bug>,
+    logger: slog::Logger,
+}
+
+impl RaftRsAdapter {
+    /// An adapter for stock raft-rs integration code.
+    pub fn new() -> Self {
+        Self::with_bug(None)
+    }
+
+    /// An adapter whose integration code has `bug` (see [`crate::inject`]).
+    pub fn with_bug(bug: Option<Bug>) -> Self {
+        RaftRsAdapter {
+            nodes: Vec::new(),
+            history: Vec::new(),
+            bug,
+            logger: slog::Logger::root(slog::Discard, slog::o!()),
+        }
+    }
+
+    fn fresh_node(&self, id: u64) -> Result<RaftNode, AdapterError> {
+        let peers: Vec<u64> = (1..=self.nodes.len().max(self.history.len()) as u64).collect();
+        RaftNode::new(id, peers, self.bug, self.logger.clone())
+    }
+
+    fn step(&mut self, input: &Input) -> Result<Vec<Output>, AdapterError> {
+        let Some(target) = input.target() else {
+            // Drops and duplicates happen in the engine's network, not in raft-rs.
+            return Ok(Vec::new());
+        };
+        let count = self.nodes.len();
+        let node = self
+            .nodes
+            .get_mut((target as usize).wrapping_sub(1))
+            .ok_or_else(|| {
+                AdapterError::Fault(format!("no node n{target} in a {count}-node cluster"))
+            })?;
+        let outputs = drive(node, input);
+        // Recorded even when the input failed: the node may have changed before failing, so a
+        // later `replay_to` must not take its history for a prefix of any other path.
+        self.history[target as usize - 1].push(input.clone());
+        outputs
+    }
+
+    fn build(&mut self, nodes: u64) -> Result<(), AdapterError> {
+        self.history = vec![Vec::new(); nodes as usize];
+        self.nodes.clear();
+        for id in 1..=nodes {
+            let node = self.fresh_node(id)?;
+            self.nodes.push(node);
+        }
+        Ok(())
+    }
+
+    fn goto(&mut self, setup: &ClusterSetup, path: &[Input]) -> Result<u64, AdapterError> {
+        if self.nodes.len() as u64 != setup.nodes {
+            self.build(setup.nodes)?;
+        }
+        let mut wanted: Vec<Vec<&Input>> = vec![Vec::new(); self.nodes.len()];
+        for input in path {
+            if let Some(target) = input.target() {
+                let slot = wanted
+                    .get_mut((target as usize).wrapping_sub(1))
+                    .ok_or_else(|| {
+                        AdapterError::Fault(format!(
+                            "the path addresses n{target}, not in the cluster"
+                        ))
+                    })?;
+                slot.push(input);
+            }
+        }
+        let mut driven = 0;
+        for (i, wanted) in wanted.into_iter().enumerate() {
+            let have = &self.history[i];
+            let keeps_prefix =
+                have.len() <= wanted.len() && have.iter().zip(&wanted).all(|(a, b)| a == *b);
+            let from = if keeps_prefix {
+                have.len()
+            } else {
+                self.nodes[i] = self.fresh_node(i as u64 + 1)?;
+                self.history[i].clear();
+                0
+            };
+            for input in &wanted[from..] {
+                drive(&mut self.nodes[i], input).map_err(|e| {
+                    AdapterError::Fault(format!("replaying {input} did not repeat: {e}"))
+                })?;
+                self.history[i].push((*input).clone());
+                driven += 1;
+            }
+        }
+        Ok(driven)
+    }
+
+    fn view(&self) -> Result<ClusterView, AdapterError> {
+        let nodes = self
+            .nodes
+            .iter()
+            .map(|node| {
+                let core = &node.raw.raft.r;
+                let entries = node.log_entries().map_err(AdapterError::Fault)?;
+                let log = entries
+                    .iter()
+                    .map(convert::entry_from_raft)
+                    .collect::<Result<_, _>>()
+                    .map_err(|e| AdapterError::Fault(format!("n{}: {e}", node.id)))?;
+                Ok(NodeView {
+                    term: core.term,
+                    role: convert::role_from_raft(core.state)?,
+                    vote: (core.vote != 0).then_some(core.vote),
+                    leader: (core.leader_id != 0).then_some(core.leader_id),
+                    log,
+                    commit: core.raft_log.committed,
+                })
+            })
+            .collect::<Result<_, AdapterError>>()?;
+        Ok(ClusterView { nodes })
+    }
+}
+
+impl RaftRsAdapter {
+    /// Runs `f` with raft-rs panics turned into faults. After a fault the cluster is in an
+    /// unknown state, so it is discarded: the next `replay_to` rebuilds every node.
+    fn guarded<T>(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<T, AdapterError>,
+    ) -> Result<T, AdapterError> {
+        let result = catch_panic(|| f(self)).map_err(crashed).and_then(|r| r);
+        if let Err(AdapterError::Fault(_)) = result {
+            self.nodes.clear();
+            self.history.clear();
+        }
+        result
+    }
+}
+
+impl Default for RaftRsAdapter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Drives one input into one node and runs it to quiescence.
+fn drive(node: &mut RaftNode, input: &Input) -> Result<Vec<Output>, AdapterError> {
+    let target = node.id;
+    let refused = |e: raft::Error| AdapterError::Refused {
+        input: input.to_string(),
+        reason: e.to_string(),
+    };
+    let mut sent = Vec::new();
+    let mut outputs = Vec::new();
+    if !matches!(input, Input::Restart { .. }) {
+        node.finish_pending_write(&mut sent)?;
+    }
+    let was_leader = node.role() == raft::StateRole::Leader;
+    let dropped = |value| Output::ProposalDropped {
+        node: target,
+        value,
+    };
+    match input {
+        Input::Timeout { .. } => node.raw.campaign().map_err(refused)?,
+        Input::Receive { message } => {
+            let mut m = convert::message_to_raft(message);
+            if node.stamps_stale_terms() && m.term != 0 && m.term < node.term() {
+                m.term = node.term(); // injected bug
+            }
+            match (node.raw.step(m), &message.payload) {
+                (Ok(()), _) => {}
+                (Err(raft::Error::ProposalDropped), spec::Payload::Propose { value }) => {
+                    outputs.push(dropped(*value))
+                }
+                (Err(e), _) => return Err(refused(e)),
+            }
+        }
+        Input::Restart { .. } => node.restart()?,
+        Input::ClientRequest { value, .. } => {
+            match node.raw.propose(vec![], convert::value_to_data(*value)) {
+                Ok(()) => {}
+                Err(raft::Error::ProposalDropped) => outputs.push(dropped(*value)),
+                Err(e) => return Err(refused(e)),
+            }
+        }
+        Input::Heartbeat { .. } => node.raw.ping(),
+        Input::Drop { .. } | Input::Duplicate { .. } => {}
+    }
+    node.drain_ready(&mut sent)?;
+    if !was_leader && node.role() == raft::StateRole::Leader {
+        outputs.insert(
+            0,
+            Output::BecomeLeader {
+                node: target,
+                term: node.term(),
+            },
+        );
+    }
+    for m in &sent {
+        outputs.push(Output::Send {
+            message: convert::message_from_raft(m)?,
+        });
+    }
+    Ok(outputs)
+}
+
+fn crashed(message: String) -> AdapterError {
+    AdapterError::Fault(format!("raft-rs panicked: {message}"))
+}
+
+impl Adapter for RaftRsAdapter {
+    fn name(&self) -> String {
+        "raft-rs".into()
+    }
+
+    fn flavour(&self) -> Flavour {
+        Flavour::raft_rs()
+    }
+
+    fn reset(&mut self, setup: &ClusterSetup) -> Result<(), AdapterError> {
+        self.guarded(|a| a.build(setup.nodes))
+    }
+
+    fn apply(&mut self, input: &Input) -> Result<Vec<Output>, AdapterError> {
+        self.guarded(|a| a.step(input))
+    }
+
+    fn replay_to(&mut self, setup: &ClusterSetup, path: &[Input]) -> Result<u64, AdapterError> {
+        self.guarded(|a| a.goto(setup, path))
+    }
+
+    fn observe(&mut self) -> Result<ClusterView, AdapterError> {
+        catch_panic(|| self.view()).map_err(crashed)?
+    }
+
+    fn fingerprint(&mut self) -> Result<Option<u64>, AdapterError> {
+        let mut h = fingerprint::stable_hasher();
+        for node in &self.nodes {
+            fingerprint::hash_node(node, &mut h);
+        }
+        Ok(Some(h.finish()))
+    }
+}

@@ -1,0 +1,131 @@
+//! The whole cluster: nodes, the network between them, the budget of bounded inputs spent so
+//! far, and the history variables the safety properties read.
+
+use serde::{Deserialize, Serialize};
+
+use crate::node::NodeState;
+use crate::types::{Entry, LogIndex, Message, NodeId, Term, Value};
+
+/// A state of the spec: everything that decides what can happen next, plus history.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ClusterState {
+    /// The nodes, `nodes[id - 1]`.
+    pub nodes: Vec<NodeState>,
+    /// Messages in flight: a multiset kept sorted, so equal networks are equal vectors.
+    pub network: Vec<Message>,
+    /// How much of each bounded input has been used on the path to this state.
+    pub spent: Spent,
+    /// History variables: facts about the past that the safety properties need.
+    pub history: History,
+}
+
+/// Counters for the inputs the bounds ration.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Spent {
+    /// Client values proposed so far (the next value is `values + 1`).
+    pub values: Value,
+    /// Restarts so far.
+    pub restarts: u32,
+    /// Heartbeats so far.
+    pub heartbeats: u32,
+    /// Messages dropped so far.
+    pub drops: u32,
+    /// Messages duplicated so far.
+    pub duplicates: u32,
+}
+
+/// What has happened, as far as the safety properties need to know.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct History {
+    /// Every election won, as (term, leader), sorted; a term twice means two leaders.
+    pub elections: Vec<(Term, NodeId)>,
+    /// The committed log as first learnt: for each index, the entry and the term of the node
+    /// that first counted it committed. Later commits of the same index are compared with it.
+    pub committed: Vec<(Entry, Term)>,
+    /// Set when a transition moved some node's commit index backwards (other than a restart
+    /// whose flavour forgets the commit index).
+    pub commit_regressed: bool,
+}
+
+impl ClusterState {
+    /// The state every run starts from: `n` fresh nodes and an empty network.
+    pub fn initial(n: u64) -> Self {
+        ClusterState {
+            nodes: (1..=n).map(NodeState::new).collect(),
+            network: Vec::new(),
+            spent: Spent::default(),
+            history: History::default(),
+        }
+    }
+
+    /// The node with this id.
+    pub fn node(&self, id: NodeId) -> &NodeState {
+        &self.nodes[id as usize - 1]
+    }
+
+    pub(crate) fn node_mut(&mut self, id: NodeId) -> &mut NodeState {
+        &mut self.nodes[id as usize - 1]
+    }
+
+    /// True when the node id names a node of this cluster.
+    pub fn has_node(&self, id: NodeId) -> bool {
+        id >= 1 && id as usize <= self.nodes.len()
+    }
+
+    /// Adds one copy of `m` to the network.
+    pub fn post(&mut self, m: Message) {
+        let at = self.network.partition_point(|x| x <= &m);
+        self.network.insert(at, m);
+    }
+
+    /// Removes one copy of `m` from the network; false when there is none.
+    pub fn take(&mut self, m: &Message) -> bool {
+        match self.network.binary_search(m) {
+            Ok(at) => {
+                self.network.remove(at);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// True when at least one copy of `m` is in flight.
+    pub fn in_flight(&self, m: &Message) -> bool {
+        self.network.binary_search(m).is_ok()
+    }
+
+    /// The distinct messages in flight, in order.
+    pub fn distinct_in_flight(&self) -> impl Iterator<Item = &Message> {
+        self.network
+            .iter()
+            .enumerate()
+            .filter(|(i, m)| *i == 0 || self.network[i - 1] != **m)
+            .map(|(_, m)| m)
+    }
+
+    /// Updates the history after node `id` moved from commit `old_commit` to its current one.
+    pub(crate) fn record_commit(&mut self, id: NodeId, old_commit: LogIndex) {
+        let node = &self.nodes[id as usize - 1];
+        if node.commit < old_commit {
+            self.history.commit_regressed = true;
+        }
+        for index in (old_commit + 1)..=node.commit {
+            if index as usize > self.history.committed.len() {
+                if let Some(entry) = node.entry(index) {
+                    self.history.committed.push((entry.clone(), node.term));
+                }
+            }
+        }
+    }
+
+    /// Records that `leader` won the election for `term`.
+    pub(crate) fn record_election(&mut self, term: Term, leader: NodeId) {
+        let at = self
+            .history
+            .elections
+            .partition_point(|x| *x <= (term, leader));
+        if at == 0 || self.history.elections[at - 1] != (term, leader) {
+            self.history.elections.insert(at, (term, leader));
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! Flavours: the choices real Raft families make where the Raft paper leaves room, so the spec
+//! says what a given implementation family really does.
+//!
+//! A flavour is chosen per adapter (each adapter declares the flavour it conforms to), never per
+//! trace by hand. Every option names the paper section or implementation behaviour it follows.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// What a follower puts in a rejected `AppendEntriesResponse` to help the leader find the point
+/// where the two logs agree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RejectHint {
+    /// `reject_hint` = the follower's last index, `hint_term` = 0 (etcd raft 3.4,
+    /// `raft.go: handleAppendEntries`).
+    LastIndex,
+    /// `reject_hint` = the largest index `i <= min(prev_log_index, last index)` whose term is
+    /// `<= prev_log_term`, `hint_term` = the term there (raft-rs 0.7,
+    /// `raft_log.rs: find_conflict_by_term`; etcd 3.5 adopted the same rule).
+    ConflictByTerm,
+}
+
+/// The behaviour choices of one implementation family.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Flavour {
+    /// The flavour's name, as shown in reports and recorded in traces.
+    pub name: String,
+    /// A new leader appends an empty entry at its term before anything else, so it can commit
+    /// entries of earlier terms (Raft thesis §6.4; raft-rs and etcd `becomeLeader`).
+    pub leader_appends_empty_entry: bool,
+    /// Vote requests carry the candidate's commit index and its term, refusals carry the voter's,
+    /// and a node that holds the entry at that index with that term advances its commit index to
+    /// it (raft-rs `maybe_commit_by_vote`; etcd 3.4 has no such rule).
+    pub vote_carries_commit: bool,
+    /// What a rejected append carries to guide the leader's next probe.
+    pub reject_hint: RejectHint,
+    /// Append and heartbeat responses carry the follower's commit index (raft-rs sets
+    /// `commit`; etcd 3.4 leaves it 0).
+    pub responses_carry_commit: bool,
+    /// The commit index survives a restart (both raft-rs and etcd keep it in `HardState`). When
+    /// false, a restarted node starts from commit 0, as in the Raft paper where commitIndex is
+    /// volatile.
+    pub restart_keeps_commit: bool,
+    /// The environment may fire a leader's heartbeat timer (`Input::Heartbeat`): the leader sends
+    /// each follower a `Heartbeat` whose commit is `min(match index, commit)` and a follower
+    /// answers with a `HeartbeatResponse`. Without it neither raft-rs nor etcd retransmit a lost
+    /// append, so it is on wherever messages can be dropped.
+    pub heartbeat_input: bool,
+}
+
+impl Flavour {
+    /// raft-rs 0.7 (`raft` crate) with pre-vote and check-quorum off.
+    pub fn raft_rs() -> Self {
+        Flavour {
+            name: "raft-rs".into(),
+            leader_appends_empty_entry: true,
+            vote_carries_commit: true,
+            reject_hint: RejectHint::ConflictByTerm,
+            responses_carry_commit: true,
+            restart_keeps_commit: true,
+            heartbeat_input: true,
+        }
+    }
+
+    /// etcd raft 3.4 (`go.etcd.io/etcd/raft`) with pre-vote and check-quorum off.
+    pub fn etcd() -> Self {
+        Flavour {
+            name: "etcd".into(),
+            leader_appends_empty_entry: true,
+            vote_carries_commit: false,
+            reject_hint: RejectHint::LastIndex,
+            responses_carry_commit: false,
+            restart_keeps_commit: true,
+            heartbeat_input: true,
+        }
+    }
+
+    /// The Raft paper as written (Ongaro & Ousterhout 2014, Figure 2): no empty leader entry,
+    /// volatile commit index, plain rejections. Useful for checking the spec on its own.
+    pub fn textbook() -> Self {
+        Flavour {
+            name: "textbook".into(),
+            leader_appends_empty_entry: false,
+            vote_carries_commit: false,
+            reject_hint: RejectHint::LastIndex,
+            responses_carry_commit: false,
+            restart_keeps_commit: false,
+            heartbeat_input: false,
+        }
+    }
+
+    /// Looks a flavour up by name (`raft-rs`, `etcd`, `textbook`).
+    pub fn by_name(name: &str) -> Option<Self> {
+        match name {
+            "raft-rs" => Some(Self::raft_rs()),
+            "etcd" => Some(Self::etcd()),
+            "textbook" => Some(Self::textbook()),
+            _ => None,
+        }
+    }
+
+    /// The names [`Flavour::by_name`] accepts.
+    pub const NAMES: [&'static str; 3] = ["raft-rs", "etcd", "textbook"];
+}
+
+impl fmt::Display for Flavour {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}

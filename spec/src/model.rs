@@ -1,0 +1,322 @@
+//! The Raft model: which inputs the environment may choose in a state, what each input does, and
+//! what a node may send of its own accord. [`RaftModel`] serves both modes: the lockstep engine
+//! calls [`RaftModel::inputs`], [`RaftModel::apply`] and [`RaftModel::may_send`] directly, and
+//! Stateright explores it as a [`stateright::Model`] in spec-only mode.
+
+use serde::{Deserialize, Serialize};
+use stateright::{Model, Property};
+
+use crate::bounds::Bounds;
+use crate::cluster::ClusterState;
+use crate::flavour::Flavour;
+use crate::node::{Mutation, Outbox};
+use crate::properties;
+use crate::types::{Input, Message, Output, Role};
+
+/// Whether the spec runs alone or judges an implementation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Mode {
+    /// The spec alone: a leader's discretionary sends become spec actions from a bounded menu.
+    SpecOnly,
+    /// Lockstep with an implementation: the implementation chooses discretionary sends and the
+    /// spec judges them with [`RaftModel::may_send`].
+    Lockstep,
+}
+
+/// A spec action: an input, or (spec-only mode) a discretionary send.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Action {
+    /// An input chosen by the environment.
+    Input(Input),
+    /// A leader sends a message of its own accord.
+    Send(Message),
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Action::Input(i) => write!(f, "{i}"),
+            Action::Send(m) => write!(f, "Send {m}"),
+        }
+    }
+}
+
+/// The result of applying an input: the next state (network without the outputs) and the
+/// outputs the spec requires, in emission order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transition {
+    /// The state after the input and its deterministic consequences. Messages in `outputs` are
+    /// not yet in its network: the caller posts the messages actually sent.
+    pub state: ClusterState,
+    /// The outputs that must come out of this step.
+    pub outputs: Vec<Output>,
+}
+
+/// The Raft specification for one flavour and one set of bounds.
+#[derive(Clone, Debug)]
+pub struct RaftModel {
+    /// The bounds.
+    pub bounds: Bounds,
+    /// The implementation family's behaviour choices.
+    pub flavour: Flavour,
+    /// Spec alone or lockstep.
+    pub mode: Mode,
+    /// A deliberate spec bug, for testing that the safety properties catch bugs. `None` always,
+    /// except in tests of the properties themselves.
+    #[doc(hidden)]
+    pub mutation: Option<Mutation>,
+}
+
+impl RaftModel {
+    /// A model in the given mode.
+    pub fn new(bounds: Bounds, flavour: Flavour, mode: Mode) -> Self {
+        RaftModel {
+            bounds,
+            flavour,
+            mode,
+            mutation: None,
+        }
+    }
+
+    /// The initial state.
+    pub fn initial_state(&self) -> ClusterState {
+        ClusterState::initial(self.bounds.nodes)
+    }
+
+    /// The inputs the environment may choose in `state`, in a fixed order: receives (one per
+    /// distinct message in flight), timeouts, client requests, heartbeats, restarts, drops,
+    /// duplicates.
+    pub fn inputs(&self, state: &ClusterState) -> Vec<Input> {
+        let mut inputs = Vec::new();
+        for m in state.distinct_in_flight() {
+            inputs.push(Input::Receive { message: m.clone() });
+        }
+        for node in &state.nodes {
+            if node.role != Role::Leader && node.term < self.bounds.max_term {
+                inputs.push(Input::Timeout { node: node.id });
+            }
+        }
+        if state.spent.values < self.bounds.values {
+            for node in &state.nodes {
+                inputs.push(Input::ClientRequest {
+                    node: node.id,
+                    value: state.spent.values + 1,
+                });
+            }
+        }
+        if self.flavour.heartbeat_input && state.spent.heartbeats < self.bounds.heartbeats {
+            for node in state.nodes.iter().filter(|n| n.role == Role::Leader) {
+                inputs.push(Input::Heartbeat { node: node.id });
+            }
+        }
+        if state.spent.restarts < self.bounds.restarts {
+            for node in &state.nodes {
+                inputs.push(Input::Restart { node: node.id });
+            }
+        }
+        if state.spent.drops < self.bounds.drops {
+            for m in state.distinct_in_flight() {
+                inputs.push(Input::Drop { message: m.clone() });
+            }
+        }
+        if state.spent.duplicates < self.bounds.duplicates {
+            for m in state.distinct_in_flight() {
+                inputs.push(Input::Duplicate { message: m.clone() });
+            }
+        }
+        inputs
+    }
+
+    /// Checks that `input` is one the environment may choose in `state`; the error says why not.
+    /// [`RaftModel::apply`] assumes this holds; replaying a trace file checks it first.
+    pub fn check_enabled(&self, state: &ClusterState, input: &Input) -> Result<(), String> {
+        if let Some(node) = input.target() {
+            if !state.has_node(node) {
+                return Err(format!(
+                    "n{node} is not a node of this {}-node cluster",
+                    state.nodes.len()
+                ));
+            }
+        }
+        if let Input::Receive { message } | Input::Drop { message } | Input::Duplicate { message } =
+            input
+        {
+            if !state.has_node(message.from) {
+                return Err(format!("n{} is not a node of this cluster", message.from));
+            }
+            if !state.in_flight(message) {
+                return Err(format!("no message {message} is in flight"));
+            }
+        }
+        if self.inputs(state).contains(input) {
+            Ok(())
+        } else {
+            Err(match input {
+                Input::Timeout { node } => format!(
+                    "n{node} cannot time out: it is the leader or at the term bound {}",
+                    self.bounds.max_term
+                ),
+                Input::ClientRequest { value, .. } => format!(
+                    "the next client value is v{} (of {}), not v{value}",
+                    state.spent.values + 1,
+                    self.bounds.values
+                ),
+                Input::Heartbeat { node } => format!(
+                    "n{node} cannot send heartbeats: not a leader, the flavour has no heartbeat \
+                     input, or the heartbeat bound {} is spent",
+                    self.bounds.heartbeats
+                ),
+                Input::Restart { .. } => {
+                    format!("the restart bound {} is spent", self.bounds.restarts)
+                }
+                Input::Drop { .. } => format!("the drop bound {} is spent", self.bounds.drops),
+                Input::Duplicate { .. } => {
+                    format!("the duplicate bound {} is spent", self.bounds.duplicates)
+                }
+                Input::Receive { .. } => "the message is not deliverable".into(),
+            })
+        }
+    }
+
+    /// Applies an enabled input: the state change and the outputs that must come out. The
+    /// messages among the outputs are not posted to the network (see [`Transition`]).
+    pub fn apply(&self, state: &ClusterState, input: &Input) -> Transition {
+        let mut next = state.clone();
+        let mut out = Outbox::new(&self.flavour, self.bounds.nodes);
+        out.mutation = self.mutation;
+        let target = input.target();
+        let old_commit = target.map(|id| next.node(id).commit);
+        match input {
+            Input::Timeout { node } => next.node_mut(*node).timeout(&mut out),
+            Input::Receive { message } => {
+                next.take(message);
+                next.node_mut(message.to).receive(message, &mut out);
+            }
+            Input::Restart { node } => {
+                next.spent.restarts += 1;
+                let n = next.node_mut(*node);
+                n.restart(&self.flavour);
+                if self.mutation == Some(Mutation::RestartForgetsCommit) {
+                    n.commit = 0;
+                }
+            }
+            Input::ClientRequest { node, value } => {
+                next.spent.values = *value;
+                next.node_mut(*node).client_request(*value, &mut out);
+            }
+            Input::Heartbeat { node } => {
+                next.spent.heartbeats += 1;
+                next.node_mut(*node).heartbeat(&mut out);
+            }
+            Input::Drop { message } => {
+                next.spent.drops += 1;
+                next.take(message);
+            }
+            Input::Duplicate { message } => {
+                next.spent.duplicates += 1;
+                next.post(message.clone());
+            }
+        }
+        if let (Some(id), Some(old)) = (target, old_commit) {
+            let forgets =
+                matches!(input, Input::Restart { .. }) && !self.flavour.restart_keeps_commit;
+            if forgets {
+                next.record_commit(id, 0);
+            } else {
+                next.record_commit(id, old);
+            }
+        }
+        for output in &out.outputs {
+            if let Output::BecomeLeader { node, term } = output {
+                next.record_election(*term, *node);
+            }
+        }
+        Transition {
+            state: next,
+            outputs: out.outputs,
+        }
+    }
+
+    /// Checks that node `m.from` may send `m` of its own accord in `state` (the state after the
+    /// step in which it was sent). The error explains what is wrong with the message.
+    pub fn may_send(&self, state: &ClusterState, m: &Message) -> Result<(), String> {
+        if !state.has_node(m.from) || !state.has_node(m.to) {
+            return Err(format!(
+                "addressed n{}→n{} in a {}-node cluster",
+                m.from,
+                m.to,
+                state.nodes.len()
+            ));
+        }
+        state.node(m.from).may_send(m)
+    }
+
+    /// Spec-only mode: the discretionary sends on offer in `state`.
+    pub fn send_menu(&self, state: &ClusterState) -> Vec<Message> {
+        let mut menu = Vec::new();
+        for node in &state.nodes {
+            node.send_menu(self.bounds.nodes, &mut menu);
+        }
+        menu
+    }
+
+    /// True while the state is inside the bounds and worth exploring further.
+    pub fn within_bounds(&self, state: &ClusterState) -> bool {
+        state.network.len() <= self.bounds.max_in_flight
+    }
+
+    /// Posts the messages among `outputs` to the state's network.
+    pub fn post_outputs(state: &mut ClusterState, outputs: &[Output]) {
+        for output in outputs {
+            if let Output::Send { message } = output {
+                state.post(message.clone());
+            }
+        }
+    }
+}
+
+impl Model for RaftModel {
+    type State = ClusterState;
+    type Action = Action;
+
+    fn init_states(&self) -> Vec<ClusterState> {
+        vec![self.initial_state()]
+    }
+
+    fn actions(&self, state: &ClusterState, actions: &mut Vec<Action>) {
+        actions.extend(self.inputs(state).into_iter().map(Action::Input));
+        if self.mode == Mode::SpecOnly {
+            actions.extend(self.send_menu(state).into_iter().map(Action::Send));
+        }
+    }
+
+    fn next_state(&self, state: &ClusterState, action: Action) -> Option<ClusterState> {
+        match action {
+            Action::Input(input) => {
+                let Transition {
+                    state: mut next,
+                    outputs,
+                } = self.apply(state, &input);
+                Self::post_outputs(&mut next, &outputs);
+                Some(next)
+            }
+            Action::Send(m) => {
+                let mut next = state.clone();
+                next.post(m);
+                Some(next)
+            }
+        }
+    }
+
+    fn format_action(&self, action: &Action) -> String {
+        action.to_string()
+    }
+
+    fn properties(&self) -> Vec<Property<Self>> {
+        properties::all()
+    }
+
+    fn within_boundary(&self, state: &ClusterState) -> bool {
+        self.within_bounds(state)
+    }
+}

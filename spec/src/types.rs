@@ -1,0 +1,442 @@
+//! The vocabulary shared by the spec, the adapters and the engine: node ids, log entries,
+//! messages, and the input and output events of a step.
+//!
+//! Every type here is plain data with a total order, so states built from them hash and sort the
+//! same way on every run, and every type serialises to the JSON used in trace files.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A node's identity. Nodes are numbered `1..=n`, as raft-rs and etcd raft number them.
+pub type NodeId = u64;
+/// A Raft term. Term 0 is "before any election".
+pub type Term = u64;
+/// A 1-based log index. Index 0 is the empty prefix.
+pub type LogIndex = u64;
+/// A client value. Values are proposed in order `1, 2, ...` so a trace names them plainly.
+pub type Value = u64;
+
+/// One log entry as the spec sees it: the term it was created in and what it carries.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Entry {
+    /// The term of the leader that created the entry.
+    pub term: Term,
+    /// The client value, or `None` for the empty entry a new leader appends
+    /// (see [`crate::Flavour::leader_appends_empty_entry`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+}
+
+impl Entry {
+    /// An entry carrying a client value.
+    pub fn value(term: Term, value: Value) -> Self {
+        Entry {
+            term,
+            value: Some(value),
+        }
+    }
+
+    /// The empty entry a new leader appends at the start of its term.
+    pub fn empty(term: Term) -> Self {
+        Entry { term, value: None }
+    }
+}
+
+impl fmt::Display for Entry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.value {
+            Some(v) => write!(f, "t{}:v{}", self.term, v),
+            None => write!(f, "t{}:empty", self.term),
+        }
+    }
+}
+
+/// A node's role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Role {
+    /// Follows a leader (or waits for one).
+    Follower,
+    /// Has started an election and counts votes.
+    Candidate,
+    /// Won an election and replicates its log.
+    Leader,
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Role::Follower => "follower",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+        })
+    }
+}
+
+/// A message between two nodes. `term` is the sender's term when it sent the message, except for
+/// [`Payload::Propose`], which is forwarded outside the term discipline and carries term 0, and
+/// a granted [`Payload::RequestVoteResponse`], which carries the term of the request.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Message {
+    /// The sender (for a forwarded proposal: the node where the client request arrived).
+    pub from: NodeId,
+    /// The receiver.
+    pub to: NodeId,
+    /// The term the message carries.
+    pub term: Term,
+    /// What the message says.
+    #[serde(flatten)]
+    pub payload: Payload,
+}
+
+/// The kinds of message the spec knows, with the fields the flavours use. A field a flavour does
+/// not use is 0 in every message of that flavour, so messages compare by plain equality.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Payload {
+    /// A candidate asks for a vote (Raft §5.2).
+    RequestVote {
+        /// Index of the candidate's last log entry.
+        last_log_index: LogIndex,
+        /// Term of the candidate's last log entry.
+        last_log_term: Term,
+        /// The candidate's commit index (raft-rs only; see `Flavour::vote_carries_commit`).
+        #[serde(default)]
+        commit: LogIndex,
+        /// Term of the entry at `commit` (raft-rs only).
+        #[serde(default)]
+        commit_term: Term,
+    },
+    /// A vote granted or refused.
+    RequestVoteResponse {
+        /// True when the vote is refused.
+        reject: bool,
+        /// The voter's commit index, on refusals only (raft-rs only).
+        #[serde(default)]
+        commit: LogIndex,
+        /// Term of the entry at `commit` (raft-rs only).
+        #[serde(default)]
+        commit_term: Term,
+    },
+    /// A leader replicates entries (Raft §5.3); with no entries it still carries the commit index.
+    AppendEntries {
+        /// Index of the entry preceding `entries`.
+        prev_log_index: LogIndex,
+        /// Term of that entry.
+        prev_log_term: Term,
+        /// The entries to store after `prev_log_index`.
+        entries: Vec<Entry>,
+        /// The leader's commit index.
+        commit: LogIndex,
+    },
+    /// A follower's answer to [`Payload::AppendEntries`].
+    AppendEntriesResponse {
+        /// True when the log did not match at `prev_log_index`.
+        reject: bool,
+        /// On success, the index of the last entry known to match the leader; on rejection, the
+        /// rejected `prev_log_index`.
+        index: LogIndex,
+        /// On rejection, where the follower suggests the leader probe next.
+        #[serde(default)]
+        reject_hint: LogIndex,
+        /// On rejection, the follower's term at `reject_hint` (raft-rs only).
+        #[serde(default)]
+        hint_term: Term,
+        /// The follower's commit index (raft-rs only).
+        #[serde(default)]
+        commit: LogIndex,
+    },
+    /// A leader's heartbeat: no log check, only a commit index safe for this follower.
+    Heartbeat {
+        /// `min(match index of the receiver, leader commit)`.
+        commit: LogIndex,
+    },
+    /// A follower's answer to a heartbeat.
+    HeartbeatResponse {
+        /// The follower's commit index (raft-rs only).
+        #[serde(default)]
+        commit: LogIndex,
+    },
+    /// A client value forwarded towards the leader by a follower.
+    Propose {
+        /// The proposed value.
+        value: Value,
+    },
+}
+
+impl Payload {
+    /// A short name for the message kind, as used in coverage and in trace text.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Payload::RequestVote { .. } => "RequestVote",
+            Payload::RequestVoteResponse { .. } => "RequestVoteResponse",
+            Payload::AppendEntries { .. } => "AppendEntries",
+            Payload::AppendEntriesResponse { .. } => "AppendEntriesResponse",
+            Payload::Heartbeat { .. } => "Heartbeat",
+            Payload::HeartbeatResponse { .. } => "HeartbeatResponse",
+            Payload::Propose { .. } => "Propose",
+        }
+    }
+}
+
+impl fmt::Display for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} n{}→n{} t{}",
+            self.payload.kind(),
+            self.from,
+            self.to,
+            self.term
+        )?;
+        match &self.payload {
+            Payload::RequestVote {
+                last_log_index,
+                last_log_term,
+                commit,
+                commit_term,
+            } => {
+                write!(f, " last=({last_log_index},t{last_log_term})")?;
+                if *commit != 0 || *commit_term != 0 {
+                    write!(f, " commit=({commit},t{commit_term})")?;
+                }
+                Ok(())
+            }
+            Payload::RequestVoteResponse {
+                reject,
+                commit,
+                commit_term,
+            } => {
+                f.write_str(if *reject { " rejected" } else { " granted" })?;
+                if *commit != 0 || *commit_term != 0 {
+                    write!(f, " commit=({commit},t{commit_term})")?;
+                }
+                Ok(())
+            }
+            Payload::AppendEntries {
+                prev_log_index,
+                prev_log_term,
+                entries,
+                commit,
+            } => {
+                write!(f, " prev=({prev_log_index},t{prev_log_term}) entries=[")?;
+                for (i, e) in entries.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{e}")?;
+                }
+                write!(f, "] commit={commit}")
+            }
+            Payload::AppendEntriesResponse {
+                reject,
+                index,
+                reject_hint,
+                hint_term,
+                commit,
+            } => {
+                if *reject {
+                    write!(
+                        f,
+                        " rejected index={index} hint=({reject_hint},t{hint_term})"
+                    )?;
+                } else {
+                    write!(f, " ok index={index}")?;
+                }
+                write!(f, " commit={commit}")
+            }
+            Payload::Heartbeat { commit } | Payload::HeartbeatResponse { commit } => {
+                write!(f, " commit={commit}")
+            }
+            Payload::Propose { value } => write!(f, " v{value}"),
+        }
+    }
+}
+
+/// An event the checker (the environment) chooses. Exploration branches over inputs only.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "input", rename_all = "snake_case")]
+pub enum Input {
+    /// The node's election timer fires: it starts an election.
+    Timeout {
+        /// The node whose timer fires.
+        node: NodeId,
+    },
+    /// The network delivers one copy of a message in flight to its receiver.
+    Receive {
+        /// The message delivered.
+        message: Message,
+    },
+    /// The node crashes and restarts from its durable state.
+    Restart {
+        /// The node restarted.
+        node: NodeId,
+    },
+    /// A client asks the node to replicate a value.
+    ClientRequest {
+        /// The node the client talks to.
+        node: NodeId,
+        /// The value (values are proposed in order 1, 2, ...).
+        value: Value,
+    },
+    /// The leader's heartbeat timer fires (flavours with `Flavour::heartbeat_input`).
+    Heartbeat {
+        /// The leader.
+        node: NodeId,
+    },
+    /// The network loses one copy of a message (when drops are enabled).
+    Drop {
+        /// The message lost.
+        message: Message,
+    },
+    /// The network delivers one copy of a message twice (when duplication is enabled).
+    Duplicate {
+        /// The message duplicated.
+        message: Message,
+    },
+}
+
+impl Input {
+    /// The node the input acts on, if it acts on one node (a drop or duplicate acts on none).
+    pub fn target(&self) -> Option<NodeId> {
+        match self {
+            Input::Timeout { node }
+            | Input::Restart { node }
+            | Input::ClientRequest { node, .. }
+            | Input::Heartbeat { node } => Some(*node),
+            Input::Receive { message } => Some(message.to),
+            Input::Drop { .. } | Input::Duplicate { .. } => None,
+        }
+    }
+
+    /// A short name for the kind of input, as used in coverage.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Input::Timeout { .. } => "Timeout",
+            Input::Receive { .. } => "Receive",
+            Input::Restart { .. } => "Restart",
+            Input::ClientRequest { .. } => "ClientRequest",
+            Input::Heartbeat { .. } => "Heartbeat",
+            Input::Drop { .. } => "Drop",
+            Input::Duplicate { .. } => "Duplicate",
+        }
+    }
+}
+
+impl fmt::Display for Input {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Input::Timeout { node } => write!(f, "Timeout n{node}"),
+            Input::Receive { message } => write!(f, "Receive {message}"),
+            Input::Restart { node } => write!(f, "Restart n{node}"),
+            Input::ClientRequest { node, value } => write!(f, "ClientRequest n{node} v{value}"),
+            Input::Heartbeat { node } => write!(f, "Heartbeat n{node}"),
+            Input::Drop { message } => write!(f, "Drop {message}"),
+            Input::Duplicate { message } => write!(f, "Duplicate {message}"),
+        }
+    }
+}
+
+/// An event the system under test chooses; the spec judges it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "output", rename_all = "snake_case")]
+pub enum Output {
+    /// A node emits a message into the network.
+    Send {
+        /// The message.
+        message: Message,
+    },
+    /// A candidate wins its election.
+    BecomeLeader {
+        /// The new leader.
+        node: NodeId,
+        /// Its term.
+        term: Term,
+    },
+    /// A node refuses a client value because it knows no leader to forward it to.
+    ProposalDropped {
+        /// The node that dropped the value.
+        node: NodeId,
+        /// The value dropped.
+        value: Value,
+    },
+}
+
+impl fmt::Display for Output {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Output::Send { message } => write!(f, "Send {message}"),
+            Output::BecomeLeader { node, term } => write!(f, "BecomeLeader n{node} t{term}"),
+            Output::ProposalDropped { node, value } => {
+                write!(f, "ProposalDropped n{node} v{value}")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_read_like_logs() {
+        let m = Message {
+            from: 1,
+            to: 2,
+            term: 3,
+            payload: Payload::AppendEntries {
+                prev_log_index: 1,
+                prev_log_term: 2,
+                entries: vec![Entry::empty(3), Entry::value(3, 1)],
+                commit: 1,
+            },
+        };
+        assert_eq!(
+            m.to_string(),
+            "AppendEntries n1→n2 t3 prev=(1,t2) entries=[t3:empty, t3:v1] commit=1"
+        );
+        let input = Input::Receive { message: m };
+        assert!(input.to_string().starts_with("Receive AppendEntries n1→n2"));
+        assert_eq!(input.target(), Some(2));
+    }
+
+    #[test]
+    fn json_round_trip_is_lossless_and_flat() {
+        let input = Input::Receive {
+            message: Message {
+                from: 2,
+                to: 1,
+                term: 1,
+                payload: Payload::RequestVoteResponse {
+                    reject: true,
+                    commit: 0,
+                    commit_term: 0,
+                },
+            },
+        };
+        let json = serde_json::to_string(&input).unwrap();
+        assert_eq!(
+            json,
+            r#"{"input":"receive","message":{"from":2,"to":1,"term":1,"type":"RequestVoteResponse","reject":true,"commit":0,"commit_term":0}}"#
+        );
+        let back: Input = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, input);
+    }
+
+    #[test]
+    fn omitted_flavour_fields_default_to_zero() {
+        let m: Message = serde_json::from_str(
+            r#"{"from":1,"to":2,"term":1,"type":"RequestVote","last_log_index":0,"last_log_term":0}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            m.payload,
+            Payload::RequestVote {
+                last_log_index: 0,
+                last_log_term: 0,
+                commit: 0,
+                commit_term: 0
+            }
+        );
+    }
+}

@@ -1,0 +1,512 @@
+//! Breadth-first exhaustive lockstep search.
+//!
+//! Level by level, every state of the frontier is expanded by every input the spec offers; each
+//! child is a lockstep step judged against the spec. Breadth-first order makes the first problem
+//! found a shortest one. Product states (spec state plus the adapter's fingerprint of hidden
+//! implementation state) are merged when the adapter provides fingerprints, so each is expanded
+//! once, at its minimal depth.
+//!
+//! Work is spread over threads by splitting each level into chunks of frontier states; each
+//! thread owns one adapter and reaches a frontier state with [`Adapter::replay_to`]. Results are
+//! merged in frontier order, so a run is deterministic whatever the thread count: the same
+//! problems, the same counts.
+
+use std::collections::HashSet;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use impl_adapter::{Adapter, AdapterError, ClusterSetup};
+use serde::Serialize;
+use siphasher::sip::SipHasher13;
+use spec::{properties, ClusterState, ClusterView, Input, RaftModel};
+
+use super::judge::{DivergenceKind, Findings};
+use super::lockstep;
+
+/// Builds one adapter per worker thread.
+pub type AdapterFactory<'a> = dyn Fn() -> Result<Box<dyn Adapter>, AdapterError> + Sync + 'a;
+
+/// How to search.
+#[derive(Clone, Debug)]
+pub struct SearchOptions {
+    /// Worker threads (each with its own adapter).
+    pub threads: usize,
+    /// Merge product states with equal fingerprints (when the adapter provides them).
+    pub merge: bool,
+    /// Collect distinct problems instead of stopping at the first.
+    pub keep_going: bool,
+    /// Explore only shard `i` of `n` (0-based): the frontier is split once it holds at least
+    /// `8 * n` states, and this run keeps every `n`-th state starting at `i`.
+    pub shard: Option<(usize, usize)>,
+    /// Print a progress line to stderr this often (None: never).
+    pub progress_every: Option<Duration>,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions {
+            threads: 1,
+            merge: true,
+            keep_going: false,
+            shard: None,
+            progress_every: None,
+        }
+    }
+}
+
+/// What went wrong on a path.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "kebab-case")]
+pub enum ProblemKind {
+    /// The implementation diverged from the spec.
+    Divergence {
+        /// The first kind of mismatch.
+        kind: DivergenceKind,
+    },
+    /// The spec state reached violates a safety property (a spec bug).
+    Violation {
+        /// The property's name.
+        property: String,
+    },
+}
+
+/// A path to a problem and what the problem is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The inputs from the initial state; the problem shows at the last one (or, for an empty
+    /// path, in the initial state itself).
+    pub path: Vec<Input>,
+    /// What kind of problem.
+    pub kind: ProblemKind,
+    /// What is wrong, one line per finding.
+    pub lines: Vec<String>,
+}
+
+impl Problem {
+    /// The kind as a short name: the divergence kind or `violation`.
+    pub fn kind_name(&self) -> &'static str {
+        match &self.kind {
+            ProblemKind::Divergence { kind } => kind.name(),
+            ProblemKind::Violation { .. } => "violation",
+        }
+    }
+
+    /// What makes two problems "the same" for `--keep-going`: the kind and the first finding
+    /// with numbers blanked out.
+    fn signature(&self) -> String {
+        let first = self.lines.first().map(String::as_str).unwrap_or("");
+        let blanked: String = first
+            .chars()
+            .map(|c| if c.is_ascii_digit() { '#' } else { c })
+            .collect();
+        format!("{}|{blanked}", self.kind_name())
+    }
+
+    fn from_findings(path: Vec<Input>, findings: &Findings) -> Option<Self> {
+        findings.kind().map(|kind| Problem {
+            path,
+            kind: ProblemKind::Divergence { kind },
+            lines: findings.lines(),
+        })
+    }
+
+    fn fault(path: Vec<Input>, error: AdapterError) -> Self {
+        Problem {
+            path,
+            kind: ProblemKind::Divergence {
+                kind: DivergenceKind::AdapterFault,
+            },
+            lines: vec![format!("adapter fault: {error}")],
+        }
+    }
+}
+
+/// Counts from a search.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct SearchStats {
+    /// Distinct product states reached (spec state + implementation fingerprint).
+    pub states: u64,
+    /// Distinct spec states matched by the implementation.
+    pub spec_states: u64,
+    /// Lockstep steps judged.
+    pub steps: u64,
+    /// Inputs the implementation was driven through, replays included.
+    pub events: u64,
+    /// Deepest level reached (number of inputs on the longest path explored).
+    pub depth: usize,
+    /// Wall time.
+    pub seconds: f64,
+    /// True when the whole bounded space was explored.
+    pub complete: bool,
+}
+
+impl SearchStats {
+    /// Implementation events per second of wall time.
+    pub fn events_per_second(&self) -> f64 {
+        if self.seconds > 0.0 {
+            self.events as f64 / self.seconds
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The result of a search.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The counts.
+    pub stats: SearchStats,
+    /// The problems found, shortest first (one unless `keep_going`).
+    pub problems: Vec<Problem>,
+}
+
+/// A fingerprint of a spec state, stable across runs.
+pub fn spec_fingerprint(state: &ClusterState) -> u64 {
+    let mut h = SipHasher13::new_with_keys(0x5345_4152_4348_5f31, 0x7370_6563_5f66_7031);
+    state.hash(&mut h);
+    h.finish()
+}
+
+/// One explored state: how it was reached and what it is.
+struct ArenaEntry {
+    parent: u32,
+    input: Option<Input>,
+}
+
+struct FrontierEntry {
+    node: u32,
+    state: ClusterState,
+}
+
+struct Child {
+    parent: u32,
+    input: Input,
+    state: ClusterState,
+    spec_fp: u64,
+    impl_fp: Option<u64>,
+}
+
+#[derive(Default)]
+struct ChunkResult {
+    children: Vec<Child>,
+    problems: Vec<Problem>,
+}
+
+struct Counters {
+    steps: AtomicU64,
+    events: AtomicU64,
+    states: AtomicU64,
+    depth: AtomicUsize,
+}
+
+fn path_of(arena: &[ArenaEntry], mut node: u32) -> Vec<Input> {
+    let mut path = Vec::new();
+    while let Some(input) = &arena[node as usize].input {
+        path.push(input.clone());
+        node = arena[node as usize].parent;
+    }
+    path.reverse();
+    path
+}
+
+/// Explores every input trace of `model` up to its depth bound in lockstep with the adapters
+/// `make_adapter` builds, and returns the problems found.
+pub fn search(
+    model: &RaftModel,
+    make_adapter: &AdapterFactory,
+    options: &SearchOptions,
+) -> Result<Outcome, AdapterError> {
+    let started = Instant::now();
+    let setup = ClusterSetup {
+        nodes: model.bounds.nodes,
+    };
+    let threads = options.threads.max(1);
+    let mut adapters: Vec<Mutex<Box<dyn Adapter>>> = Vec::with_capacity(threads);
+    for _ in 0..threads {
+        adapters.push(Mutex::new(make_adapter()?));
+    }
+    let counters = Counters {
+        steps: AtomicU64::new(0),
+        events: AtomicU64::new(0),
+        states: AtomicU64::new(1),
+        depth: AtomicUsize::new(0),
+    };
+    let mut stats = SearchStats::default();
+    let mut problems = Vec::new();
+    let mut signatures = HashSet::new();
+
+    // Step 0: a fresh cluster must look like the spec's initial state.
+    let initial = model.initial_state();
+    {
+        let mut adapter = adapters[0].lock().expect("adapter lock");
+        let view = adapter
+            .replay_to(&setup, &[])
+            .and_then(|_| adapter.observe());
+        let mut findings = Findings::default();
+        match view {
+            Ok(view) => findings.diff = ClusterView::from(&initial).diff(&view),
+            Err(e) => super::judge::record_apply_error(e, &mut findings),
+        }
+        if let Some(problem) = Problem::from_findings(Vec::new(), &findings) {
+            stats.seconds = started.elapsed().as_secs_f64();
+            return Ok(Outcome {
+                stats,
+                problems: vec![problem],
+            });
+        }
+    }
+
+    let mut arena = vec![ArenaEntry {
+        parent: 0,
+        input: None,
+    }];
+    let mut visited: HashSet<u128> = HashSet::new();
+    let mut spec_seen: HashSet<u64> = HashSet::new();
+    let initial_fp = spec_fingerprint(&initial);
+    spec_seen.insert(initial_fp);
+    if options.merge {
+        let fp = adapters[0].lock().expect("adapter lock").fingerprint()?;
+        visited.insert(product_key(initial_fp, fp));
+    }
+    let mut frontier = vec![FrontierEntry {
+        node: 0,
+        state: initial,
+    }];
+    let mut sharded = options.shard.is_none();
+    let mut stopped = false;
+    let done = AtomicBool::new(false);
+
+    std::thread::scope(|scope| -> Result<(), AdapterError> {
+        if let Some(every) = options.progress_every {
+            let (counters, done) = (&counters, &done);
+            scope.spawn(move || progress_loop(counters, done, every, started));
+        }
+        let result = (|| {
+            for depth in 0..model.bounds.depth {
+                if frontier.is_empty() {
+                    break;
+                }
+                if !sharded {
+                    let (i, n) = options.shard.expect("shard set");
+                    if frontier.len() >= 8 * n {
+                        frontier = frontier
+                            .into_iter()
+                            .enumerate()
+                            .filter(|(k, _)| k % n == i)
+                            .map(|(_, e)| e)
+                            .collect();
+                        sharded = true;
+                    }
+                }
+                counters.depth.store(depth, Ordering::Relaxed);
+                let results = expand_level(
+                    model, &setup, &adapters, &arena, &frontier, options, &counters,
+                );
+                let mut next = Vec::new();
+                for result in results.into_iter().flatten() {
+                    for problem in result.problems {
+                        if signatures.insert(problem.signature()) {
+                            problems.push(problem);
+                        }
+                        if !options.keep_going {
+                            stopped = true;
+                            break;
+                        }
+                    }
+                    if stopped {
+                        break;
+                    }
+                    for child in result.children {
+                        let key = product_key(child.spec_fp, child.impl_fp);
+                        if options.merge && child.impl_fp.is_some() && !visited.insert(key) {
+                            continue;
+                        }
+                        spec_seen.insert(child.spec_fp);
+                        arena.push(ArenaEntry {
+                            parent: child.parent,
+                            input: Some(child.input),
+                        });
+                        next.push(FrontierEntry {
+                            node: (arena.len() - 1) as u32,
+                            state: child.state,
+                        });
+                    }
+                }
+                if stopped {
+                    break;
+                }
+                counters
+                    .states
+                    .fetch_add(next.len() as u64, Ordering::Relaxed);
+                if !next.is_empty() {
+                    stats.depth = depth + 1;
+                }
+                frontier = next;
+            }
+            Ok(())
+        })();
+        done.store(true, Ordering::Relaxed);
+        result
+    })?;
+
+    stats.states = arena.len() as u64;
+    stats.spec_states = spec_seen.len() as u64;
+    stats.steps = counters.steps.load(Ordering::Relaxed);
+    stats.events = counters.events.load(Ordering::Relaxed);
+    stats.seconds = started.elapsed().as_secs_f64();
+    stats.complete = !stopped && options.shard.is_none();
+    Ok(Outcome { stats, problems })
+}
+
+fn product_key(spec_fp: u64, impl_fp: Option<u64>) -> u128 {
+    ((spec_fp as u128) << 64) | impl_fp.unwrap_or(0) as u128
+}
+
+/// Expands one level. Returns one result per chunk, in frontier order; chunks after the first
+/// one with a problem are skipped unless `keep_going`.
+fn expand_level(
+    model: &RaftModel,
+    setup: &ClusterSetup,
+    adapters: &[Mutex<Box<dyn Adapter>>],
+    arena: &[ArenaEntry],
+    frontier: &[FrontierEntry],
+    options: &SearchOptions,
+    counters: &Counters,
+) -> Vec<Option<ChunkResult>> {
+    let threads = adapters.len();
+    let chunk = (frontier.len() / (threads * 16)).clamp(1, 256);
+    let chunks: Vec<&[FrontierEntry]> = frontier.chunks(chunk).collect();
+    let results: Vec<Mutex<Option<ChunkResult>>> =
+        chunks.iter().map(|_| Mutex::new(None)).collect();
+    let next_chunk = AtomicUsize::new(0);
+    let first_bad = AtomicUsize::new(usize::MAX);
+    std::thread::scope(|scope| {
+        for slot in adapters {
+            let (chunks, results, next_chunk, first_bad) =
+                (&chunks, &results, &next_chunk, &first_bad);
+            scope.spawn(move || {
+                let mut adapter = slot.lock().expect("adapter lock");
+                loop {
+                    let k = next_chunk.fetch_add(1, Ordering::Relaxed);
+                    if k >= chunks.len() || k > first_bad.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let result = expand_chunk(
+                        model,
+                        setup,
+                        adapter.as_mut(),
+                        arena,
+                        chunks[k],
+                        options,
+                        counters,
+                    );
+                    if !result.problems.is_empty() && !options.keep_going {
+                        first_bad.fetch_min(k, Ordering::Relaxed);
+                    }
+                    *results[k].lock().expect("result lock") = Some(result);
+                }
+            });
+        }
+    });
+    results
+        .into_iter()
+        .map(|r| r.into_inner().expect("result lock"))
+        .collect()
+}
+
+fn expand_chunk(
+    model: &RaftModel,
+    setup: &ClusterSetup,
+    adapter: &mut dyn Adapter,
+    arena: &[ArenaEntry],
+    entries: &[FrontierEntry],
+    options: &SearchOptions,
+    counters: &Counters,
+) -> ChunkResult {
+    let mut result = ChunkResult::default();
+    for entry in entries {
+        if !model.within_bounds(&entry.state) {
+            continue;
+        }
+        let path = path_of(arena, entry.node);
+        for input in model.inputs(&entry.state) {
+            match adapter.replay_to(setup, &path) {
+                Ok(n) => counters.events.fetch_add(n, Ordering::Relaxed),
+                Err(e) => {
+                    result.problems.push(Problem::fault(path.clone(), e));
+                    return result;
+                }
+            };
+            let outcome = lockstep::step(model, adapter, &entry.state, &input);
+            counters.steps.fetch_add(1, Ordering::Relaxed);
+            counters.events.fetch_add(1, Ordering::Relaxed);
+            let child_path = || {
+                let mut p = path.clone();
+                p.push(input.clone());
+                p
+            };
+            if let Some(problem) = Problem::from_findings(child_path(), &outcome.findings) {
+                result.problems.push(problem);
+                if !options.keep_going {
+                    return result;
+                }
+                continue;
+            }
+            if let Some(v) = properties::violations(&outcome.next).into_iter().next() {
+                result.problems.push(Problem {
+                    path: child_path(),
+                    kind: ProblemKind::Violation {
+                        property: v.property.to_string(),
+                    },
+                    lines: vec![format!("{}: {}", v.property, v.detail)],
+                });
+                if !options.keep_going {
+                    return result;
+                }
+                continue;
+            }
+            let impl_fp = if options.merge {
+                match adapter.fingerprint() {
+                    Ok(fp) => fp,
+                    Err(e) => {
+                        result.problems.push(Problem::fault(child_path(), e));
+                        return result;
+                    }
+                }
+            } else {
+                None
+            };
+            result.children.push(Child {
+                parent: entry.node,
+                spec_fp: spec_fingerprint(&outcome.next),
+                input,
+                state: outcome.next,
+                impl_fp,
+            });
+        }
+    }
+    result
+}
+
+fn progress_loop(counters: &Counters, done: &AtomicBool, every: Duration, started: Instant) {
+    let mut last = Instant::now();
+    while !done.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(100));
+        if last.elapsed() < every {
+            continue;
+        }
+        last = Instant::now();
+        let secs = started.elapsed().as_secs_f64();
+        let events = counters.events.load(Ordering::Relaxed);
+        eprintln!(
+            "[{:>6.1}s] depth {}: {} states, {} steps, {:.0} events/s",
+            secs,
+            counters.depth.load(Ordering::Relaxed) + 1,
+            counters.states.load(Ordering::Relaxed),
+            counters.steps.load(Ordering::Relaxed),
+            events as f64 / secs.max(1e-9)
+        );
+    }
+}

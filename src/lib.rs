@@ -1,0 +1,2 @@
+//! raftcheck: the lockstep engine.
+pub mod engine;
