@@ -11,7 +11,7 @@ use crate::types::Term;
 
 /// The exploration bounds. [`Bounds::default`] is what `raftcheck check` uses without flags.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct Bounds {
     /// Number of nodes in the cluster.
     pub nodes: u64,

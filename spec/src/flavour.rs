@@ -24,6 +24,7 @@ pub enum RejectHint {
 
 /// The behaviour choices of one implementation family.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Flavour {
     /// The flavour's name, as shown in reports and recorded in traces.
     pub name: String,

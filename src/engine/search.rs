@@ -21,6 +21,7 @@ use impl_adapter::{Adapter, AdapterError, ClusterSetup};
 use serde::Serialize;
 use siphasher::sip::SipHasher13;
 use spec::{properties, ClusterState, ClusterView, Input, RaftModel};
+use stateright::{Expectation, Property};
 
 use super::judge::{DivergenceKind, Findings};
 use super::lockstep;
@@ -140,6 +141,10 @@ pub struct SearchStats {
     pub seconds: f64,
     /// True when the whole bounded space was explored.
     pub complete: bool,
+    /// For each `sometimes` property of the spec, the depth at which the lockstep run first
+    /// reached a state satisfying it, or `None`: evidence that the bounds reach interesting
+    /// states.
+    pub reached: Vec<(String, Option<usize>)>,
 }
 
 impl SearchStats {
@@ -274,6 +279,14 @@ pub fn search(
         node: 0,
         state: initial,
     }];
+    let sometimes: Vec<Property<RaftModel>> = properties::all()
+        .into_iter()
+        .filter(|p| p.expectation == Expectation::Sometimes)
+        .collect();
+    stats.reached = sometimes
+        .iter()
+        .map(|p| (p.name.to_string(), None))
+        .collect();
     let mut sharded = options.shard.is_none();
     let mut stopped = false;
     let done = AtomicBool::new(false);
@@ -323,7 +336,13 @@ pub fn search(
                         if options.merge && child.impl_fp.is_some() && !visited.insert(key) {
                             continue;
                         }
-                        spec_seen.insert(child.spec_fp);
+                        if spec_seen.insert(child.spec_fp) {
+                            for (p, reached) in sometimes.iter().zip(&mut stats.reached) {
+                                if reached.1.is_none() && (p.condition)(model, &child.state) {
+                                    reached.1 = Some(depth + 1);
+                                }
+                            }
+                        }
                         arena.push(ArenaEntry {
                             parent: child.parent,
                             input: Some(child.input),

@@ -1,0 +1,216 @@
+//! Command-line interface definitions.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use spec::Bounds;
+
+/// Model-based conformance checking for Raft implementations: drive a real implementation and
+/// a Stateright spec of Raft side by side through every interleaving up to a bound, and report
+/// the first step where they disagree.
+#[derive(Debug, Parser)]
+#[command(name = "raftcheck", version, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check an implementation against the spec in lockstep, exhaustively within bounds (or
+    /// check the spec alone with --spec-only).
+    ///
+    /// Exit codes: 0 agreement (all properties hold), 1 divergence or property violation,
+    /// 2 usage, configuration or input error, 3 adapter fault.
+    Check(CheckArgs),
+    /// Re-run a trace file step by step and say whether its recorded outcome still holds.
+    ///
+    /// Exit codes: 0 the recorded outcome holds, 1 it no longer holds (a new divergence, or a
+    /// recorded divergence that is gone), 2 unreadable or malformed trace, 3 adapter fault.
+    Replay(ReplayArgs),
+    /// Browse the spec's state space in Stateright's web explorer.
+    Explore(ExploreArgs),
+}
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Text for people.
+    Human,
+    /// One JSON object on stdout.
+    Json,
+}
+
+/// Spec-only search strategy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Strategy {
+    /// Breadth first: the first violation found is a shortest one.
+    Bfs,
+    /// Depth first: less memory.
+    Dfs,
+}
+
+/// The bounds, each overriding the default.
+#[derive(Clone, Debug, Default, Args)]
+pub struct BoundArgs {
+    /// Number of nodes [default: 3].
+    #[arg(long, value_name = "N")]
+    pub nodes: Option<u64>,
+    /// Maximum number of inputs on one path [default: 12].
+    #[arg(long, value_name = "N")]
+    pub depth: Option<usize>,
+    /// No election goes past this term [default: 2].
+    #[arg(long, value_name = "N")]
+    pub max_term: Option<u64>,
+    /// Number of client values proposed [default: 1].
+    #[arg(long, value_name = "N")]
+    pub values: Option<u64>,
+    /// Restarts on one path [default: 1].
+    #[arg(long, value_name = "N")]
+    pub restarts: Option<u32>,
+    /// Leader heartbeats on one path [default: 0].
+    #[arg(long, value_name = "N")]
+    pub heartbeats: Option<u32>,
+    /// Messages the network may drop on one path [default: 0].
+    #[arg(long, value_name = "N")]
+    pub drops: Option<u32>,
+    /// Messages the network may duplicate on one path [default: 0].
+    #[arg(long, value_name = "N")]
+    pub duplicates: Option<u32>,
+    /// States with more messages in flight are not explored further [default: 4].
+    #[arg(long, value_name = "N")]
+    pub max_in_flight: Option<usize>,
+}
+
+impl BoundArgs {
+    /// The bounds: defaults overridden by the flags given.
+    pub fn bounds(&self) -> Bounds {
+        let d = Bounds::default();
+        Bounds {
+            nodes: self.nodes.unwrap_or(d.nodes),
+            depth: self.depth.unwrap_or(d.depth),
+            max_term: self.max_term.unwrap_or(d.max_term),
+            values: self.values.unwrap_or(d.values),
+            restarts: self.restarts.unwrap_or(d.restarts),
+            heartbeats: self.heartbeats.unwrap_or(d.heartbeats),
+            drops: self.drops.unwrap_or(d.drops),
+            duplicates: self.duplicates.unwrap_or(d.duplicates),
+            max_in_flight: self.max_in_flight.unwrap_or(d.max_in_flight),
+        }
+    }
+}
+
+/// `i/n`: this run is shard `i` (0-based) of `n`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    /// This shard.
+    pub index: usize,
+    /// Number of shards.
+    pub count: usize,
+}
+
+impl FromStr for Shard {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("expected I/N with 0 <= I < N (e.g. 0/4), got '{s}'");
+        let (i, n) = s.split_once('/').ok_or_else(bad)?;
+        let index: usize = i.trim().parse().map_err(|_| bad())?;
+        let count: usize = n.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+/// `raftcheck check`.
+#[derive(Clone, Debug, Args)]
+pub struct CheckArgs {
+    /// The implementation to check.
+    #[arg(long = "impl", value_name = "NAME", default_value = "raft-rs")]
+    pub implementation: String,
+    /// Inject a bug into the implementation's integration code ('list' prints the names).
+    #[arg(long, value_name = "NAME")]
+    pub inject: Option<String>,
+    /// Check the spec alone: its safety properties, no implementation.
+    #[arg(long)]
+    pub spec_only: bool,
+    /// Spec flavour for --spec-only (raft-rs, etcd, textbook). Lockstep uses the flavour the
+    /// implementation's adapter declares.
+    #[arg(long, value_name = "NAME")]
+    pub flavour: Option<String>,
+    /// Search strategy for --spec-only.
+    #[arg(long, value_enum, default_value_t = Strategy::Bfs)]
+    pub strategy: Strategy,
+    /// Worker threads [default: the number of cores].
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// The bounds.
+    #[command(flatten)]
+    pub bounds: BoundArgs,
+    /// Collect distinct divergences instead of stopping at the first.
+    #[arg(long)]
+    pub keep_going: bool,
+    /// Do not merge equal product states (explore the tree; slow, for cross-checking).
+    #[arg(long)]
+    pub no_merge: bool,
+    /// Explore only part I of N of the state space (to split one run over machines).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+    /// Directory for trace files of problems found.
+    #[arg(long, value_name = "DIR", default_value = "traces")]
+    pub out: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// No progress lines on stderr.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `raftcheck replay`.
+#[derive(Clone, Debug, Args)]
+pub struct ReplayArgs {
+    /// The trace file.
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+}
+
+/// `raftcheck explore`.
+#[derive(Clone, Debug, Args)]
+pub struct ExploreArgs {
+    /// Spec flavour (raft-rs, etcd, textbook).
+    #[arg(long, value_name = "NAME", default_value = "raft-rs")]
+    pub flavour: String,
+    /// Address to serve on.
+    #[arg(long, value_name = "HOST:PORT", default_value = "localhost:3000")]
+    pub address: String,
+    /// The bounds.
+    #[command(flatten)]
+    pub bounds: BoundArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn shards_parse_and_refuse_nonsense() {
+        assert_eq!("1/4".parse::<Shard>(), Ok(Shard { index: 1, count: 4 }));
+        for bad in ["4/4", "1", "a/b", "0/0", "-1/2"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+    }
+}

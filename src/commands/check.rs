@@ -1,0 +1,492 @@
+//! `raftcheck check`: exhaustive lockstep checking, or the spec alone with `--spec-only`.
+
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::json;
+use siphasher::sip::SipHasher13;
+use spec::{Action, Bounds, Flavour, Mode, RaftModel};
+
+use crate::adapters::ImplChoice;
+use crate::cli::{CheckArgs, Format};
+use crate::engine::{search, Problem, ProblemKind, SearchOptions, SearchStats};
+use crate::execute::{self, Execution};
+use crate::report::{bounds_line, execution_table};
+use crate::spec_only::{self, SpecOnlyOutcome};
+use crate::trace::{Expect, Trace, TraceEvent, TraceMode, FORMAT, VERSION};
+use crate::{ExitStatus, UsageError};
+
+/// Runs `raftcheck check`.
+pub fn run(args: &CheckArgs) -> Result<ExitStatus, UsageError> {
+    if args.inject.as_deref() == Some("list") {
+        for bug in impl_adapter::inject::Bug::ALL {
+            println!("{}", bug.name());
+        }
+        return Ok(ExitStatus::Agree);
+    }
+    let bounds = args.bounds.bounds();
+    bounds.validate().map_err(|e| UsageError(e.to_string()))?;
+    if args.threads == Some(0) {
+        return Err(UsageError("--threads must be at least 1".into()));
+    }
+    if args.spec_only {
+        check_spec_only(args, bounds)
+    } else {
+        check_lockstep(args, bounds)
+    }
+}
+
+fn threads(args: &CheckArgs) -> usize {
+    args.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
+}
+
+/// A stable short name for a path, so re-running a check rewrites the same trace file.
+fn path_tag<T: Serialize>(path: &[T]) -> String {
+    let mut h = SipHasher13::new_with_keys(1, 2);
+    serde_json::to_string(path)
+        .expect("paths serialise")
+        .hash(&mut h);
+    format!("{:08x}", h.finish() as u32)
+}
+
+fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect()
+}
+
+fn events_of(execution: &Execution) -> Vec<TraceEvent> {
+    execution
+        .steps
+        .iter()
+        .map(|s| match &s.action {
+            Action::Input(input) => TraceEvent {
+                input: Some(input.clone()),
+                send: None,
+                outputs: s.outputs.clone(),
+            },
+            Action::Send(m) => TraceEvent {
+                input: None,
+                send: Some(m.clone()),
+                outputs: Vec::new(),
+            },
+        })
+        .collect()
+}
+
+/// A problem written to disk.
+struct Recorded {
+    problem: Problem,
+    execution: Execution,
+    file: PathBuf,
+    reproduced: bool,
+}
+
+fn record_problem(
+    model: &RaftModel,
+    choice: &ImplChoice,
+    problem: &Problem,
+    out: &Path,
+) -> Result<Recorded, String> {
+    let mut adapter = choice
+        .build()
+        .map_err(|e| format!("cannot build the adapter again to record the trace: {e}"))?;
+    let execution = execute::lockstep(model, adapter.as_mut(), &problem.path);
+    let reproduced = execution.ending.as_expect() == Some(expected_of(problem));
+    let expect = execution
+        .ending
+        .as_expect()
+        .ok_or_else(|| "re-running the path did not reach its end".to_string())?;
+    let trace = Trace {
+        format: FORMAT.into(),
+        version: VERSION,
+        mode: TraceMode::Lockstep,
+        adapter: Some(choice.name.clone()),
+        inject: choice.bug.map(|b| b.name().to_string()),
+        flavour: model.flavour.clone(),
+        bounds: model.bounds.clone(),
+        events: events_of(&execution),
+        expect,
+        findings: execution.final_findings(),
+    };
+    let file = out.join(format!(
+        "{}-{}-{}.json",
+        choice.label(),
+        problem.kind_name(),
+        path_tag(&problem.path)
+    ));
+    trace.save(&file).map_err(|e| e.to_string())?;
+    Ok(Recorded {
+        problem: problem.clone(),
+        execution,
+        file,
+        reproduced,
+    })
+}
+
+/// The outcome a trace of `problem` should record.
+fn expected_of(problem: &Problem) -> Expect {
+    let step = problem.path.len();
+    match &problem.kind {
+        ProblemKind::Divergence { kind } => Expect::Divergence { step, kind: *kind },
+        ProblemKind::Violation { property } => Expect::Violation {
+            step,
+            property: property.clone(),
+        },
+    }
+}
+
+fn result_name(problems: &[Problem]) -> &'static str {
+    match problems.first().map(|p| &p.kind) {
+        None => "agree",
+        Some(ProblemKind::Violation { .. }) => "violation",
+        Some(ProblemKind::Divergence {
+            kind: crate::engine::DivergenceKind::AdapterFault,
+        }) => "fault",
+        Some(ProblemKind::Divergence { .. }) => "divergence",
+    }
+}
+
+fn exit_for(problems: &[Problem]) -> ExitStatus {
+    match result_name(problems) {
+        "agree" => ExitStatus::Agree,
+        "fault" => ExitStatus::Fault,
+        _ => ExitStatus::Problem,
+    }
+}
+
+fn check_lockstep(args: &CheckArgs, bounds: Bounds) -> Result<ExitStatus, UsageError> {
+    if args.flavour.is_some() {
+        return Err(UsageError(
+            "--flavour applies to --spec-only; in lockstep the spec uses the flavour the \
+             implementation's adapter declares"
+                .into(),
+        ));
+    }
+    let choice =
+        ImplChoice::new(&args.implementation, args.inject.as_deref()).map_err(UsageError)?;
+    let flavour = match choice.build() {
+        Ok(adapter) => adapter.flavour(),
+        Err(e) => {
+            eprintln!("raftcheck: cannot start {}: {e}", choice.name);
+            return Ok(ExitStatus::Fault);
+        }
+    };
+    let model = RaftModel::new(bounds, flavour, Mode::Lockstep);
+    let threads = threads(args);
+    let human = args.format == Format::Human;
+    if human {
+        println!(
+            "raftcheck check: {} in lockstep with the spec (flavour {}), {} thread{}",
+            choice.label(),
+            model.flavour,
+            threads,
+            if threads == 1 { "" } else { "s" }
+        );
+        println!("bounds: {}", bounds_line(&model.bounds));
+        if let Some(shard) = args.shard {
+            println!("shard {}/{} of the state space", shard.index, shard.count);
+        }
+    }
+    let options = SearchOptions {
+        threads,
+        merge: !args.no_merge,
+        keep_going: args.keep_going,
+        shard: args.shard.map(|s| (s.index, s.count)),
+        progress_every: (!args.quiet).then_some(Duration::from_secs(2)),
+    };
+    let factory = || choice.build();
+    let outcome = match search(&model, &factory, &options) {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            eprintln!("raftcheck: {e}");
+            return Ok(ExitStatus::Fault);
+        }
+    };
+    let mut recorded = Vec::new();
+    for problem in &outcome.problems {
+        match record_problem(&model, &choice, problem, &args.out) {
+            Ok(r) => recorded.push(r),
+            Err(e) => {
+                eprintln!("raftcheck: could not write the trace: {e}");
+                return Ok(ExitStatus::Fault);
+            }
+        }
+    }
+    match args.format {
+        Format::Human => print_lockstep_human(&outcome.stats, &recorded, threads),
+        Format::Json => print_lockstep_json(&choice, &model, &outcome.stats, &recorded),
+    }
+    Ok(exit_for(&outcome.problems))
+}
+
+fn reached_lines(reached: &[(String, Option<usize>)]) -> Vec<String> {
+    reached
+        .iter()
+        .map(|(name, depth)| match depth {
+            Some(d) => format!("{name}: yes, at depth {d}"),
+            None => format!("{name}: not within the bounds"),
+        })
+        .collect()
+}
+
+fn print_lockstep_human(stats: &SearchStats, recorded: &[Recorded], threads: usize) {
+    println!();
+    if recorded.is_empty() {
+        if stats.complete {
+            println!("result: agree — no divergence within the bounds");
+        } else {
+            println!("result: agree — no divergence in the part of the space explored");
+        }
+    }
+    for (i, r) in recorded.iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        let steps = r.problem.path.len();
+        match &r.problem.kind {
+            ProblemKind::Divergence { kind } => println!(
+                "result: DIVERGENCE ({kind}) at step {steps} — spec and implementation part here:"
+            ),
+            ProblemKind::Violation { property } => println!(
+                "result: VIOLATION of {property} at step {steps} — the spec itself is wrong:"
+            ),
+        }
+        println!();
+        print!("{}", execution_table(&r.execution));
+        if !r.reproduced {
+            println!(
+                "warning: re-running this path did not reproduce the problem exactly; the \
+                 implementation may be nondeterministic"
+            );
+        }
+        println!();
+        println!("trace written to {}", r.file.display());
+        println!("replay with: raftcheck replay {}", r.file.display());
+    }
+    println!();
+    println!("summary:");
+    println!(
+        "  states   {} product states, {} spec states matched, depth {} reached{}",
+        stats.states,
+        stats.spec_states,
+        stats.depth,
+        if stats.complete { " (complete)" } else { "" }
+    );
+    println!(
+        "  steps    {} lockstep steps, {} implementation events",
+        stats.steps, stats.events
+    );
+    println!(
+        "  speed    {:.0} implementation events/s, {:.1} s on {} thread{}",
+        stats.events_per_second(),
+        stats.seconds,
+        threads,
+        if threads == 1 { "" } else { "s" }
+    );
+    for (i, line) in reached_lines(&stats.reached).iter().enumerate() {
+        println!("  {:<8} {line}", if i == 0 { "reached" } else { "" });
+    }
+}
+
+fn print_lockstep_json(
+    choice: &ImplChoice,
+    model: &RaftModel,
+    stats: &SearchStats,
+    recorded: &[Recorded],
+) {
+    let problems: Vec<_> = recorded
+        .iter()
+        .map(|r| {
+            json!({
+                "result": result_name(std::slice::from_ref(&r.problem)),
+                "kind": r.problem.kind_name(),
+                "step": r.problem.path.len(),
+                "trace": r.file.display().to_string(),
+                "findings": r.execution.final_findings(),
+            })
+        })
+        .collect();
+    let plain: Vec<Problem> = recorded.iter().map(|r| r.problem.clone()).collect();
+    let mut report = json!({
+        "command": "check",
+        "mode": "lockstep",
+        "impl": choice.name,
+        "inject": choice.bug.map(|b| b.name()),
+        "flavour": model.flavour.name,
+        "bounds": model.bounds,
+        "result": result_name(&plain),
+        "states": stats.states,
+        "spec_states": stats.spec_states,
+        "steps": stats.steps,
+        "events": stats.events,
+        "events_per_second": stats.events_per_second(),
+        "seconds": stats.seconds,
+        "depth": stats.depth,
+        "complete": stats.complete,
+        "reached": stats.reached.iter().map(|(n, d)| (n.clone(), json!(d))).collect::<serde_json::Map<_, _>>(),
+        "problems": problems,
+    });
+    if let Some(first) = recorded.first() {
+        report["kind"] = json!(first.problem.kind_name());
+        report["step"] = json!(first.problem.path.len());
+        report["trace"] = json!(first.file.display().to_string());
+    }
+    println!("{report}");
+}
+
+fn check_spec_only(args: &CheckArgs, bounds: Bounds) -> Result<ExitStatus, UsageError> {
+    if args.inject.is_some() {
+        return Err(UsageError(
+            "--inject needs an implementation; it does not apply to --spec-only".into(),
+        ));
+    }
+    let name = args.flavour.as_deref().unwrap_or("raft-rs");
+    let flavour = Flavour::by_name(name).ok_or_else(|| {
+        UsageError(format!(
+            "unknown flavour '{name}'; known: {}",
+            Flavour::NAMES.join(", ")
+        ))
+    })?;
+    let threads = threads(args);
+    let human = args.format == Format::Human;
+    let model = RaftModel::new(bounds, flavour, Mode::SpecOnly);
+    if human {
+        println!(
+            "raftcheck check --spec-only: flavour {}, {:?} on {} thread{}",
+            model.flavour,
+            args.strategy,
+            threads,
+            if threads == 1 { "" } else { "s" }
+        );
+        println!("bounds: {}", bounds_line(&model.bounds));
+    }
+    let outcome = spec_only::check(model.clone(), args.strategy, threads);
+    let mut written = Vec::new();
+    for p in outcome.violations() {
+        let actions = p.path.clone().unwrap_or_default();
+        let execution = execute::spec_only(&model, &actions);
+        let trace = Trace {
+            format: FORMAT.into(),
+            version: VERSION,
+            mode: TraceMode::SpecOnly,
+            adapter: None,
+            inject: None,
+            flavour: model.flavour.clone(),
+            bounds: model.bounds.clone(),
+            events: events_of(&execution),
+            expect: execution.ending.as_expect().unwrap_or(Expect::Agree),
+            findings: execution.final_findings(),
+        };
+        let file = args.out.join(format!(
+            "spec-{}-{}-{}.json",
+            model.flavour.name,
+            slug(&p.name),
+            path_tag(&actions)
+        ));
+        if let Err(e) = trace.save(&file) {
+            eprintln!("raftcheck: could not write the trace: {e}");
+            return Ok(ExitStatus::Fault);
+        }
+        written.push((p.name.clone(), execution, file));
+    }
+    match args.format {
+        Format::Human => print_spec_only_human(&outcome, &written),
+        Format::Json => {
+            let violations: Vec<_> = written
+                .iter()
+                .map(|(name, execution, file)| {
+                    json!({"property": name, "step": execution.steps.len(), "trace": file.display().to_string(),
+                           "findings": execution.final_findings()})
+                })
+                .collect();
+            let mut report = json!({
+                "command": "check",
+                "mode": "spec-only",
+                "flavour": model.flavour.name,
+                "bounds": model.bounds,
+                "result": if written.is_empty() { "agree" } else { "violation" },
+                "states": outcome.unique_states,
+                "generated_states": outcome.generated_states,
+                "events": outcome.generated_states,
+                "seconds": outcome.seconds,
+                "depth": outcome.depth,
+                "properties": outcome.properties,
+                "violations": violations,
+            });
+            if let Some((name, execution, file)) = written.first() {
+                report["kind"] = json!("violation");
+                report["property"] = json!(name);
+                report["step"] = json!(execution.steps.len());
+                report["trace"] = json!(file.display().to_string());
+            }
+            println!("{report}");
+        }
+    }
+    Ok(if written.is_empty() {
+        ExitStatus::Agree
+    } else {
+        ExitStatus::Problem
+    })
+}
+
+fn print_spec_only_human(outcome: &SpecOnlyOutcome, written: &[(String, Execution, PathBuf)]) {
+    println!();
+    if written.is_empty() {
+        println!("result: every safety property holds within the bounds");
+    }
+    for (name, execution, file) in written {
+        println!(
+            "result: VIOLATION of {name} after {} steps:",
+            execution.steps.len()
+        );
+        println!();
+        print!("{}", execution_table(execution));
+        println!();
+        println!("trace written to {}", file.display());
+        println!("replay with: raftcheck replay {}", file.display());
+        println!();
+    }
+    println!("summary:");
+    println!(
+        "  states   {} unique ({} generated), depth {} reached",
+        outcome.unique_states, outcome.generated_states, outcome.depth
+    );
+    println!("  time     {:.1} s", outcome.seconds);
+    let reached: Vec<(String, Option<usize>)> = outcome
+        .properties
+        .iter()
+        .filter(|p| p.expectation == "sometimes")
+        .map(|p| (p.name.clone(), p.steps))
+        .collect();
+    for (i, line) in reached_lines(&reached).iter().enumerate() {
+        println!("  {:<8} {line}", if i == 0 { "reached" } else { "" });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use spec::Input;
+
+    #[test]
+    fn path_tags_are_stable_and_distinct() {
+        let a = vec![Input::Timeout { node: 1 }];
+        let b = vec![Input::Timeout { node: 2 }];
+        assert_eq!(path_tag(&a), path_tag(&a.clone()));
+        assert_ne!(path_tag(&a), path_tag(&b));
+        assert_eq!(path_tag(&a).len(), 8);
+    }
+
+    #[test]
+    fn slugs_are_file_safe() {
+        assert_eq!(slug("election safety"), "election-safety");
+    }
+}

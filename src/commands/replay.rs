@@ -1,0 +1,223 @@
+//! `raftcheck replay FILE`: re-execute a trace's events against spec and implementation, print
+//! the step-by-step table, and say whether the recorded outcome still holds.
+
+use serde::Serialize;
+use serde_json::json;
+use spec::{Action, Mode, RaftModel};
+
+use crate::adapters::ImplChoice;
+use crate::cli::{Format, ReplayArgs};
+use crate::execute::{self, Ending, Execution};
+use crate::report::execution_table;
+use crate::trace::{Expect, Trace, TraceMode};
+use crate::{ExitStatus, UsageError};
+
+/// How a replay compares with the recorded outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// The recorded outcome happened again.
+    Holds,
+    /// A recorded divergence or violation did not happen: the bug may be fixed.
+    Fixed,
+    /// Something else happened: a new divergence, another step or kind, or the trace no
+    /// longer applies.
+    Changed,
+}
+
+/// The replay of one trace.
+pub struct Replay {
+    /// The trace as loaded.
+    pub trace: Trace,
+    /// The execution.
+    pub execution: Execution,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// A note when the adapter now declares another flavour than the one recorded.
+    pub flavour_note: Option<String>,
+}
+
+/// Replays a loaded trace. `Err` is a usage error (unknown adapter or bug named in the trace).
+pub fn replay(trace: Trace) -> Result<Replay, UsageError> {
+    let mut flavour_note = None;
+    let execution = match trace.mode {
+        TraceMode::Lockstep => {
+            let name = trace.adapter.as_deref().unwrap_or_default();
+            let choice = ImplChoice::new(name, trace.inject.as_deref()).map_err(UsageError)?;
+            let mut adapter = match choice.build() {
+                Ok(a) => a,
+                Err(e) => {
+                    return Ok(Replay {
+                        execution: fault_execution(&trace, e.to_string()),
+                        verdict: Verdict::Changed,
+                        trace,
+                        flavour_note,
+                    })
+                }
+            };
+            let flavour = adapter.flavour();
+            if flavour != trace.flavour {
+                flavour_note = Some(format!(
+                    "note: the trace was recorded with flavour {:?}; the {} adapter now declares \
+                     {:?}, which this replay uses",
+                    trace.flavour, name, flavour
+                ));
+            }
+            let model = RaftModel::new(trace.bounds.clone(), flavour, Mode::Lockstep);
+            let inputs: Vec<_> = trace.inputs().cloned().collect();
+            execute::lockstep(&model, adapter.as_mut(), &inputs)
+        }
+        TraceMode::SpecOnly => {
+            let model = RaftModel::new(trace.bounds.clone(), trace.flavour.clone(), Mode::SpecOnly);
+            let actions: Vec<Action> = trace
+                .events
+                .iter()
+                .map(|e| match (&e.input, &e.send) {
+                    (Some(input), _) => Action::Input(input.clone()),
+                    (None, Some(m)) => Action::Send(m.clone()),
+                    (None, None) => unreachable!("validated on load"),
+                })
+                .collect();
+            execute::spec_only(&model, &actions)
+        }
+    };
+    let verdict = verdict(&trace.expect, &execution.ending);
+    Ok(Replay {
+        trace,
+        execution,
+        verdict,
+        flavour_note,
+    })
+}
+
+fn fault_execution(trace: &Trace, message: String) -> Execution {
+    let mut findings = crate::engine::Findings::default();
+    findings.fault = Some(message);
+    let model = RaftModel::new(trace.bounds.clone(), trace.flavour.clone(), Mode::Lockstep);
+    Execution {
+        initial: model.initial_state(),
+        initial_findings: findings,
+        steps: Vec::new(),
+        ending: Ending::Divergence {
+            step: 0,
+            kind: crate::engine::DivergenceKind::AdapterFault,
+        },
+    }
+}
+
+/// Compares what happened with what was recorded.
+pub fn verdict(expected: &Expect, ending: &Ending) -> Verdict {
+    if ending.as_expect().as_ref() == Some(expected) {
+        Verdict::Holds
+    } else if *expected != Expect::Agree && *ending == Ending::Agree {
+        Verdict::Fixed
+    } else {
+        Verdict::Changed
+    }
+}
+
+/// What happened, in the words of [`Expect`]'s display.
+pub fn ending_text(ending: &Ending) -> String {
+    match ending {
+        Ending::NotApplicable { step, reason } => {
+            format!("the trace stops applying at step {step} ({reason})")
+        }
+        other => other.as_expect().map(|e| e.to_string()).unwrap_or_default(),
+    }
+}
+
+/// Runs `raftcheck replay`.
+pub fn run(args: &ReplayArgs) -> Result<ExitStatus, UsageError> {
+    let trace = Trace::load(&args.file).map_err(|e| UsageError(e.to_string()))?;
+    let r = replay(trace)?;
+    let status = match r.verdict {
+        Verdict::Holds => ExitStatus::Agree,
+        Verdict::Changed if r.execution.ending.is_fault() => ExitStatus::Fault,
+        Verdict::Fixed | Verdict::Changed => ExitStatus::Problem,
+    };
+    let file = args.file.display().to_string();
+    match args.format {
+        Format::Json => {
+            let report = json!({
+                "command": "replay",
+                "trace": file,
+                "mode": r.trace.mode,
+                "adapter": r.trace.adapter,
+                "inject": r.trace.inject,
+                "expected": r.trace.expect,
+                "observed": r.execution.ending.as_expect(),
+                "observed_text": ending_text(&r.execution.ending),
+                "verdict": r.verdict,
+                "result": match r.execution.ending {
+                    Ending::Agree => "agree",
+                    Ending::Violation { .. } => "violation",
+                    _ if r.execution.ending.is_fault() => "fault",
+                    _ => "divergence",
+                },
+                "steps": r.execution.steps.len(),
+                "findings": r.execution.final_findings(),
+            });
+            println!("{report}");
+        }
+        Format::Human => {
+            let who = match (&r.trace.adapter, &r.trace.inject) {
+                (Some(a), Some(b)) => format!("{a} with {b} injected"),
+                (Some(a), None) => a.clone(),
+                (None, _) => "the spec alone".into(),
+            };
+            println!(
+                "raftcheck replay {file}: {} events against {who}",
+                r.trace.events.len()
+            );
+            if let Some(note) = &r.flavour_note {
+                println!("{note}");
+            }
+            println!();
+            print!("{}", execution_table(&r.execution));
+            println!();
+            match r.verdict {
+                Verdict::Holds => {
+                    println!("recorded outcome holds: {}", r.trace.expect)
+                }
+                Verdict::Fixed => println!(
+                    "the trace no longer diverges: the recorded {} did not happen, every step \
+                     agrees now (fixed?)",
+                    r.trace.expect
+                ),
+                Verdict::Changed => println!(
+                    "outcome changed: recorded {}, now {}",
+                    r.trace.expect,
+                    ending_text(&r.execution.ending)
+                ),
+            }
+        }
+    }
+    Ok(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::DivergenceKind;
+
+    #[test]
+    fn verdicts() {
+        let div = Expect::Divergence {
+            step: 2,
+            kind: DivergenceKind::StateMismatch,
+        };
+        let same = Ending::Divergence {
+            step: 2,
+            kind: DivergenceKind::StateMismatch,
+        };
+        let other = Ending::Divergence {
+            step: 3,
+            kind: DivergenceKind::StateMismatch,
+        };
+        assert_eq!(verdict(&div, &same), Verdict::Holds);
+        assert_eq!(verdict(&div, &Ending::Agree), Verdict::Fixed);
+        assert_eq!(verdict(&div, &other), Verdict::Changed);
+        assert_eq!(verdict(&Expect::Agree, &Ending::Agree), Verdict::Holds);
+        assert_eq!(verdict(&Expect::Agree, &same), Verdict::Changed);
+    }
+}

@@ -1,0 +1,130 @@
+//! Human-readable rendering: a run as a numbered script of events, each with the outputs it
+//! caused indented beneath it and the nodes it changed, and the findings where spec and
+//! implementation part — in the spirit of etcd raft's interaction test scripts.
+
+use std::fmt::Write;
+
+use spec::{Action, Bounds, ClusterView, NodeView};
+
+use crate::execute::{Ending, Execution};
+
+/// One node's observable state on one line: `t1 candidate vote=n1 leader=none commit=0 log=[]`.
+pub fn node_line(v: &NodeView) -> String {
+    let name = |id: Option<u64>| id.map_or_else(|| "none".to_string(), |id| format!("n{id}"));
+    let log: Vec<String> = v.log.iter().map(|e| e.to_string()).collect();
+    format!(
+        "t{} {} vote={} leader={} commit={} log=[{}]",
+        v.term,
+        v.role,
+        name(v.vote),
+        name(v.leader),
+        v.commit,
+        log.join(", ")
+    )
+}
+
+/// The bounds on one line, as flags.
+pub fn bounds_line(b: &Bounds) -> String {
+    format!(
+        "--nodes {} --depth {} --max-term {} --values {} --restarts {} --heartbeats {} \
+         --drops {} --duplicates {} --max-in-flight {}",
+        b.nodes,
+        b.depth,
+        b.max_term,
+        b.values,
+        b.restarts,
+        b.heartbeats,
+        b.drops,
+        b.duplicates,
+        b.max_in_flight
+    )
+}
+
+const EVENT_WIDTH: usize = 64;
+
+fn verdict(execution: &Execution, step: usize) -> String {
+    match &execution.ending {
+        Ending::Divergence { step: s, kind } if *s == step => format!("DIFFER ({kind})"),
+        Ending::Violation { step: s, property } if *s == step => {
+            format!("VIOLATION ({property})")
+        }
+        _ if execution.steps[step - 1].observed.is_some() => "agree".into(),
+        _ => String::new(),
+    }
+}
+
+/// Renders an execution as a step-by-step table: event, outputs, changed nodes (spec, and the
+/// implementation where it differs), and the findings at the step where they part.
+pub fn execution_table(execution: &Execution) -> String {
+    let mut out = String::new();
+    let mut before = ClusterView::from(&execution.initial);
+    if let Ending::Divergence { step: 0, kind } = &execution.ending {
+        let _ = writeln!(out, "   0  (fresh cluster)  DIFFER ({kind})");
+        for line in execution.initial_findings.lines() {
+            let _ = writeln!(out, "        ✗ {line}");
+        }
+        return out;
+    }
+    for (i, step) in execution.steps.iter().enumerate() {
+        let number = i + 1;
+        let event = match &step.action {
+            Action::Input(input) => input.to_string(),
+            Action::Send(m) => format!("Send {m}"),
+        };
+        let verdict = verdict(execution, number);
+        let _ = writeln!(out, "{number:>4}  {event:<EVENT_WIDTH$} {verdict}");
+        for output in &step.outputs {
+            let _ = writeln!(out, "        → {output}");
+        }
+        let after = ClusterView::from(&step.spec);
+        for (k, spec_node) in after.nodes.iter().enumerate() {
+            let impl_node = step.observed.as_ref().and_then(|o| o.nodes.get(k));
+            let changed = before.nodes.get(k) != Some(spec_node);
+            let differs = impl_node.is_some_and(|n| n != spec_node);
+            if differs {
+                let _ = writeln!(out, "        n{} spec: {}", k + 1, node_line(spec_node));
+                let _ = writeln!(
+                    out,
+                    "        n{} impl: {}",
+                    k + 1,
+                    node_line(impl_node.expect("differs implies observed"))
+                );
+            } else if changed {
+                let _ = writeln!(out, "        n{}: {}", k + 1, node_line(spec_node));
+            }
+        }
+        for line in step.findings.lines() {
+            let _ = writeln!(out, "        ✗ {line}");
+        }
+        if let Some((property, detail)) = &step.violation {
+            let _ = writeln!(out, "        ✗ {property}: {detail}");
+        }
+        before = after;
+    }
+    if let Ending::NotApplicable { step, reason } = &execution.ending {
+        let _ = writeln!(out, "{step:>4}  (cannot be taken: {reason})");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spec::{Entry, Role};
+
+    #[test]
+    fn node_lines_read_plainly() {
+        let v = NodeView {
+            term: 2,
+            role: Role::Leader,
+            vote: Some(1),
+            leader: Some(1),
+            log: vec![Entry::empty(1), Entry::value(2, 1)],
+            commit: 1,
+        };
+        assert_eq!(
+            node_line(&v),
+            "t2 leader vote=n1 leader=n1 commit=1 log=[t1:empty, t2:v1]"
+        );
+    }
+}
