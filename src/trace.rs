@@ -179,9 +179,11 @@ impl Trace {
         }
         match raw.get("version").and_then(|v| v.as_u64()) {
             Some(v) if v == VERSION as u64 => {}
-            Some(v) => return Err(invalid(format!(
+            Some(v) => {
+                return Err(invalid(format!(
                 "trace format version {v} is not supported; this raftcheck reads version {VERSION}"
-            ))),
+            )))
+            }
             None => return Err(invalid("missing or non-numeric \"version\"".into())),
         }
         let trace: Trace = serde_json::from_str(text)

@@ -53,9 +53,12 @@ pub struct Violation {
     pub detail: String,
 }
 
+/// A safety check: `Err` describes the counterexample.
+type Check = fn(&ClusterState) -> Result<(), String>;
+
 /// Every safety property that fails in `state`.
 pub fn violations(state: &ClusterState) -> Vec<Violation> {
-    let checks: [(&'static str, fn(&ClusterState) -> Result<(), String>); 6] = [
+    let checks: [(&'static str, Check); 6] = [
         (ELECTION_SAFETY, election_safety),
         (LOG_MATCHING, log_matching),
         (LEADER_COMPLETENESS, leader_completeness),

@@ -226,11 +226,12 @@ fn check_lockstep(args: &CheckArgs, bounds: Bounds) -> Result<ExitStatus, UsageE
     Ok(exit_for(&outcome.problems))
 }
 
-fn reached_lines(reached: &[(String, Option<usize>)]) -> Vec<String> {
+/// One line per `sometimes` property: reached at which depth (or by a path of how many steps).
+fn reached_lines(reached: &[(String, Option<usize>)], unit: &str) -> Vec<String> {
     reached
         .iter()
-        .map(|(name, depth)| match depth {
-            Some(d) => format!("{name}: yes, at depth {d}"),
+        .map(|(name, n)| match n {
+            Some(n) => format!("{name}: yes, {unit} {n}"),
             None => format!("{name}: not within the bounds"),
         })
         .collect()
@@ -290,7 +291,10 @@ fn print_lockstep_human(stats: &SearchStats, recorded: &[Recorded], threads: usi
         threads,
         if threads == 1 { "" } else { "s" }
     );
-    for (i, line) in reached_lines(&stats.reached).iter().enumerate() {
+    for (i, line) in reached_lines(&stats.reached, "first at depth")
+        .iter()
+        .enumerate()
+    {
         println!("  {:<8} {line}", if i == 0 { "reached" } else { "" });
     }
 }
@@ -359,9 +363,12 @@ fn check_spec_only(args: &CheckArgs, bounds: Bounds) -> Result<ExitStatus, Usage
     let model = RaftModel::new(bounds, flavour, Mode::SpecOnly);
     if human {
         println!(
-            "raftcheck check --spec-only: flavour {}, {:?} on {} thread{}",
+            "raftcheck check --spec-only: flavour {}, {} on {} thread{}",
             model.flavour,
-            args.strategy,
+            match args.strategy {
+                crate::cli::Strategy::Bfs => "breadth first",
+                crate::cli::Strategy::Dfs => "depth first",
+            },
             threads,
             if threads == 1 { "" } else { "s" }
         );
@@ -440,6 +447,7 @@ fn print_spec_only_human(outcome: &SpecOnlyOutcome, written: &[(String, Executio
     println!();
     if written.is_empty() {
         println!("result: every safety property holds within the bounds");
+        println!();
     }
     for (name, execution, file) in written {
         println!(
@@ -465,7 +473,10 @@ fn print_spec_only_human(outcome: &SpecOnlyOutcome, written: &[(String, Executio
         .filter(|p| p.expectation == "sometimes")
         .map(|p| (p.name.clone(), p.steps))
         .collect();
-    for (i, line) in reached_lines(&reached).iter().enumerate() {
+    for (i, line) in reached_lines(&reached, "example path of length")
+        .iter()
+        .enumerate()
+    {
         println!("  {:<8} {line}", if i == 0 { "reached" } else { "" });
     }
 }

@@ -91,8 +91,10 @@ pub fn replay(trace: Trace) -> Result<Replay, UsageError> {
 }
 
 fn fault_execution(trace: &Trace, message: String) -> Execution {
-    let mut findings = crate::engine::Findings::default();
-    findings.fault = Some(message);
+    let findings = crate::engine::Findings {
+        fault: Some(message),
+        ..Default::default()
+    };
     let model = RaftModel::new(trace.bounds.clone(), trace.flavour.clone(), Mode::Lockstep);
     Execution {
         initial: model.initial_state(),

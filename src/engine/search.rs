@@ -291,84 +291,80 @@ pub fn search(
     let mut stopped = false;
     let done = AtomicBool::new(false);
 
-    std::thread::scope(|scope| -> Result<(), AdapterError> {
+    std::thread::scope(|scope| {
         if let Some(every) = options.progress_every {
             let (counters, done) = (&counters, &done);
             scope.spawn(move || progress_loop(counters, done, every, started));
         }
-        let result = (|| {
-            for depth in 0..model.bounds.depth {
-                if frontier.is_empty() {
-                    break;
+        for depth in 0..model.bounds.depth {
+            if frontier.is_empty() {
+                break;
+            }
+            if !sharded {
+                let (i, n) = options.shard.expect("shard set");
+                if frontier.len() >= 8 * n {
+                    frontier = frontier
+                        .into_iter()
+                        .enumerate()
+                        .filter(|(k, _)| k % n == i)
+                        .map(|(_, e)| e)
+                        .collect();
+                    sharded = true;
                 }
-                if !sharded {
-                    let (i, n) = options.shard.expect("shard set");
-                    if frontier.len() >= 8 * n {
-                        frontier = frontier
-                            .into_iter()
-                            .enumerate()
-                            .filter(|(k, _)| k % n == i)
-                            .map(|(_, e)| e)
-                            .collect();
-                        sharded = true;
+            }
+            counters.depth.store(depth, Ordering::Relaxed);
+            let results = expand_level(
+                model, &setup, &adapters, &arena, &frontier, options, &counters,
+            );
+            let mut next = Vec::new();
+            for result in results.into_iter().flatten() {
+                for problem in result.problems {
+                    if signatures.insert(problem.signature()) {
+                        problems.push(problem);
                     }
-                }
-                counters.depth.store(depth, Ordering::Relaxed);
-                let results = expand_level(
-                    model, &setup, &adapters, &arena, &frontier, options, &counters,
-                );
-                let mut next = Vec::new();
-                for result in results.into_iter().flatten() {
-                    for problem in result.problems {
-                        if signatures.insert(problem.signature()) {
-                            problems.push(problem);
-                        }
-                        if !options.keep_going {
-                            stopped = true;
-                            break;
-                        }
-                    }
-                    if stopped {
+                    if !options.keep_going {
+                        stopped = true;
                         break;
-                    }
-                    for child in result.children {
-                        let key = product_key(child.spec_fp, child.impl_fp);
-                        if options.merge && child.impl_fp.is_some() && !visited.insert(key) {
-                            continue;
-                        }
-                        if spec_seen.insert(child.spec_fp) {
-                            for (p, reached) in sometimes.iter().zip(&mut stats.reached) {
-                                if reached.1.is_none() && (p.condition)(model, &child.state) {
-                                    reached.1 = Some(depth + 1);
-                                }
-                            }
-                        }
-                        arena.push(ArenaEntry {
-                            parent: child.parent,
-                            input: Some(child.input),
-                        });
-                        next.push(FrontierEntry {
-                            node: (arena.len() - 1) as u32,
-                            state: child.state,
-                        });
                     }
                 }
                 if stopped {
                     break;
                 }
-                counters
-                    .states
-                    .fetch_add(next.len() as u64, Ordering::Relaxed);
-                if !next.is_empty() {
-                    stats.depth = depth + 1;
+                for child in result.children {
+                    let key = product_key(child.spec_fp, child.impl_fp);
+                    if options.merge && child.impl_fp.is_some() && !visited.insert(key) {
+                        continue;
+                    }
+                    if spec_seen.insert(child.spec_fp) {
+                        for (p, reached) in sometimes.iter().zip(&mut stats.reached) {
+                            if reached.1.is_none() && (p.condition)(model, &child.state) {
+                                reached.1 = Some(depth + 1);
+                            }
+                        }
+                    }
+                    arena.push(ArenaEntry {
+                        parent: child.parent,
+                        input: Some(child.input),
+                    });
+                    next.push(FrontierEntry {
+                        node: (arena.len() - 1) as u32,
+                        state: child.state,
+                    });
                 }
-                frontier = next;
             }
-            Ok(())
-        })();
+            if stopped {
+                break;
+            }
+            counters
+                .states
+                .fetch_add(next.len() as u64, Ordering::Relaxed);
+            if !next.is_empty() {
+                stats.depth = depth + 1;
+            }
+            frontier = next;
+        }
         done.store(true, Ordering::Relaxed);
-        result
-    })?;
+    });
 
     stats.states = arena.len() as u64;
     stats.spec_states = spec_seen.len() as u64;

@@ -70,10 +70,12 @@ fn entry_to_raft(e: &Entry, index: u64) -> eraftpb::Entry {
 
 /// Builds the raft-rs message for a spec message.
 pub fn message_to_raft(m: &Message) -> eraftpb::Message {
-    let mut out = eraftpb::Message::default();
-    out.to = m.to;
-    out.from = m.from;
-    out.term = m.term;
+    let mut out = eraftpb::Message {
+        to: m.to,
+        from: m.from,
+        term: m.term,
+        ..Default::default()
+    };
     match &m.payload {
         Payload::RequestVote {
             last_log_index,
@@ -138,8 +140,10 @@ pub fn message_to_raft(m: &Message) -> eraftpb::Message {
         }
         Payload::Propose { value } => {
             out.set_msg_type(MessageType::MsgPropose);
-            let mut e = eraftpb::Entry::default();
-            e.data = value_to_data(*value).into();
+            let e = eraftpb::Entry {
+                data: value_to_data(*value).into(),
+                ..Default::default()
+            };
             out.set_entries(vec![e].into());
         }
     }

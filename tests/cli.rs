@@ -1,0 +1,406 @@
+//! End-to-end tests of the `raftcheck` binary: exit codes, output, trace files, replay.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn raftcheck(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_raftcheck"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("raftcheck runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("raftcheck-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_str(stdout(o).trim())
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().expect("exited normally")
+}
+
+fn bug_names(dir: &Path) -> Vec<String> {
+    let o = raftcheck(&["check", "--inject", "list"], dir);
+    assert_eq!(code(&o), 0);
+    stdout(&o).lines().map(str::to_string).collect()
+}
+
+#[test]
+fn default_check_agrees_on_raft_rs_and_reaches_interesting_states() {
+    let dir = scratch("default");
+    let o = raftcheck(&["check", "--quiet", "--format", "json"], &dir);
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    let r = json(&o);
+    assert_eq!(r["result"], "agree");
+    assert_eq!(r["complete"], true);
+    assert_eq!(r["depth"], 12);
+    assert!(r["states"].as_u64().unwrap() > 100_000, "{r}");
+    assert!(r["events"].as_u64().unwrap() > r["states"].as_u64().unwrap());
+    assert!(r["seconds"].as_f64().unwrap() > 0.0);
+    for (name, depth) in r["reached"].as_object().unwrap() {
+        assert!(depth.is_u64(), "{name} not reached at the default bounds");
+    }
+    assert!(!dir.join("traces").exists(), "no trace for an agreeing run");
+}
+
+#[test]
+fn human_summary_names_the_result_and_the_speed() {
+    let dir = scratch("human");
+    let o = raftcheck(&["check", "--quiet", "--depth", "6"], &dir);
+    assert_eq!(code(&o), 0);
+    let out = stdout(&o);
+    assert!(out.contains("result: agree"), "{out}");
+    assert!(out.contains("implementation events/s"), "{out}");
+    assert!(out.contains("product states"), "{out}");
+}
+
+#[test]
+fn inject_list_prints_each_bug_once() {
+    let dir = scratch("list");
+    let names = bug_names(&dir);
+    assert!(names.len() >= 6, "{names:?}");
+    let mut unique = names.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len());
+    assert!(names.contains(&"vote-not-persisted".to_string()));
+}
+
+#[test]
+fn every_injected_bug_is_found_with_a_short_replayable_trace() {
+    let dir = scratch("bugs");
+    for bug in bug_names(&dir) {
+        let o = raftcheck(
+            &[
+                "check", "--inject", &bug, "--quiet", "--format", "json", "--out", "found",
+            ],
+            &dir,
+        );
+        assert_eq!(code(&o), 1, "{bug}: {}{}", stdout(&o), stderr(&o));
+        let r = json(&o);
+        assert_eq!(r["result"], "divergence", "{bug}: {r}");
+        let step = r["step"].as_u64().unwrap();
+        assert!((1..=10).contains(&step), "{bug}: trace of {step} steps");
+        let trace = r["trace"].as_str().unwrap();
+        assert!(trace.starts_with("found/"), "{trace}");
+        assert!(dir.join(trace).is_file(), "{bug}: trace not written");
+
+        let replay = raftcheck(&["replay", trace], &dir);
+        assert_eq!(code(&replay), 0, "{bug}: {}", stdout(&replay));
+        let out = stdout(&replay);
+        assert!(out.contains("recorded outcome holds"), "{bug}: {out}");
+        assert!(out.contains("DIFFER"), "{bug}: {out}");
+    }
+}
+
+#[test]
+fn a_divergence_prints_the_trace_the_diff_and_the_replay_command() {
+    let dir = scratch("divergence");
+    let o = raftcheck(
+        &["check", "--inject", "vote-not-persisted", "--quiet"],
+        &dir,
+    );
+    assert_eq!(code(&o), 1);
+    let out = stdout(&o);
+    assert!(
+        out.contains("DIVERGENCE (state-mismatch) at step 2"),
+        "{out}"
+    );
+    assert!(out.contains("1  Timeout n1"), "{out}");
+    assert!(out.contains("2  Restart n1"), "{out}");
+    assert!(out.contains("n1.vote: spec n1, impl none"), "{out}");
+    assert!(
+        out.contains("replay with: raftcheck replay traces/"),
+        "{out}"
+    );
+}
+
+#[test]
+fn replay_says_plainly_when_a_divergence_is_gone() {
+    let dir = scratch("fixed");
+    let o = raftcheck(
+        &[
+            "check",
+            "--inject",
+            "term-not-persisted",
+            "--quiet",
+            "--format",
+            "json",
+        ],
+        &dir,
+    );
+    assert_eq!(code(&o), 1);
+    let trace = json(&o)["trace"].as_str().unwrap().to_string();
+    // The same events against stock raft-rs: the bug is "fixed".
+    let mut t: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(&trace)).unwrap()).unwrap();
+    t.as_object_mut().unwrap().remove("inject");
+    std::fs::write(dir.join("fixed.json"), t.to_string()).unwrap();
+    let replay = raftcheck(&["replay", "fixed.json"], &dir);
+    assert_eq!(code(&replay), 1);
+    assert!(
+        stdout(&replay).contains("the trace no longer diverges"),
+        "{}",
+        stdout(&replay)
+    );
+    let replay = raftcheck(&["replay", "fixed.json", "--format", "json"], &dir);
+    assert_eq!(json(&replay)["verdict"], "fixed");
+    assert_eq!(json(&replay)["result"], "agree");
+}
+
+#[test]
+fn replay_reports_a_changed_outcome() {
+    let dir = scratch("changed");
+    let o = raftcheck(
+        &[
+            "check",
+            "--inject",
+            "reply-to-wrong-peer",
+            "--quiet",
+            "--format",
+            "json",
+        ],
+        &dir,
+    );
+    let trace = json(&o)["trace"].as_str().unwrap().to_string();
+    let mut t: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(&trace)).unwrap()).unwrap();
+    t["inject"] = Value::from("vote-not-persisted");
+    std::fs::write(dir.join("changed.json"), t.to_string()).unwrap();
+    let replay = raftcheck(&["replay", "changed.json", "--format", "json"], &dir);
+    assert_eq!(code(&replay), 1);
+    assert_eq!(json(&replay)["verdict"], "fixed");
+    // Recorded as agreeing, but the bug is back: a new divergence.
+    t["inject"] = Value::from("reply-to-wrong-peer");
+    t["expect"] = serde_json::json!({"result": "agree"});
+    std::fs::write(dir.join("changed.json"), t.to_string()).unwrap();
+    let replay = raftcheck(&["replay", "changed.json"], &dir);
+    assert_eq!(code(&replay), 1);
+    assert!(
+        stdout(&replay).contains("outcome changed"),
+        "{}",
+        stdout(&replay)
+    );
+}
+
+#[test]
+fn malformed_trace_files_are_usage_errors_naming_the_position() {
+    let dir = scratch("malformed");
+    let cases: &[(&str, &str, &str)] = &[
+        ("empty.json", "", "line 1, column 0"),
+        ("cut.json", "{\"format\": \"raftcheck-trace\",\n", "line 2"),
+        (
+            "other.json",
+            "{\"format\": \"junit\"}",
+            "expected \"raftcheck-trace\"",
+        ),
+        ("list.json", "[1, 2]", "not a raftcheck trace"),
+        (
+            "version.json",
+            "{\"format\": \"raftcheck-trace\", \"version\": 7}",
+            "version 7 is not supported",
+        ),
+        (
+            "fields.json",
+            "{\"format\": \"raftcheck-trace\", \"version\": 1, \"mode\": \"lockstep\"}",
+            "missing field",
+        ),
+    ];
+    for (file, text, expected) in cases {
+        std::fs::write(dir.join(file), text).unwrap();
+        let o = raftcheck(&["replay", file], &dir);
+        assert_eq!(code(&o), 2, "{file}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains(file), "{file}: {err}");
+        assert!(err.contains(expected), "{file}: {err}");
+        assert!(!err.contains("panicked"), "{file}: {err}");
+    }
+    let o = raftcheck(&["replay", "no-such-file.json"], &dir);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("no-such-file.json"));
+}
+
+#[test]
+fn a_trace_naming_an_unknown_node_or_bug_is_refused() {
+    let dir = scratch("semantic");
+    let o = raftcheck(
+        &[
+            "check",
+            "--inject",
+            "vote-not-persisted",
+            "--quiet",
+            "--format",
+            "json",
+        ],
+        &dir,
+    );
+    let trace = json(&o)["trace"].as_str().unwrap().to_string();
+    let original: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(&trace)).unwrap()).unwrap();
+
+    let mut t = original.clone();
+    t["events"][1]["input"]["node"] = Value::from(9);
+    std::fs::write(dir.join("node.json"), t.to_string()).unwrap();
+    let o = raftcheck(&["replay", "node.json"], &dir);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("event 2"), "{}", stderr(&o));
+
+    let mut t = original.clone();
+    t["inject"] = Value::from("no-such-bug");
+    std::fs::write(dir.join("bug.json"), t.to_string()).unwrap();
+    let o = raftcheck(&["replay", "bug.json"], &dir);
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("unknown bug"), "{}", stderr(&o));
+
+    let mut t = original;
+    t["adapter"] = Value::from("paxos");
+    std::fs::write(dir.join("adapter.json"), t.to_string()).unwrap();
+    let o = raftcheck(&["replay", "adapter.json"], &dir);
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("unknown implementation"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_trace_whose_messages_were_never_sent_stops_applying() {
+    let dir = scratch("inapplicable");
+    let o = raftcheck(
+        &[
+            "check",
+            "--inject",
+            "unsynced-tail-lost",
+            "--quiet",
+            "--format",
+            "json",
+        ],
+        &dir,
+    );
+    let trace = json(&o)["trace"].as_str().unwrap().to_string();
+    let mut t: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(&trace)).unwrap()).unwrap();
+    // Deliver a vote request that was never sent: term 5.
+    t["events"][1]["input"]["message"]["term"] = Value::from(5);
+    std::fs::write(dir.join("edited.json"), t.to_string()).unwrap();
+    let o = raftcheck(&["replay", "edited.json"], &dir);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stdout(&o).contains("stops applying at step 2"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    let dir = scratch("flags");
+    let cases: &[&[&str]] = &[
+        &["check", "--nodes", "0"],
+        &["check", "--depth", "0"],
+        &["check", "--max-term", "0"],
+        &["check", "--nodes", "12"],
+        &["check", "--impl", "paxos"],
+        &["check", "--inject", "no-such-bug"],
+        &["check", "--flavour", "etcd"],
+        &["check", "--spec-only", "--inject", "vote-not-persisted"],
+        &["check", "--spec-only", "--flavour", "zab"],
+        &["check", "--shard", "3/2"],
+        &["check", "--threads", "0"],
+        &["check", "--depth", "many"],
+        &["check", "--bogus"],
+        &["frobnicate"],
+        &["replay"],
+    ];
+    for args in cases {
+        let o = raftcheck(args, &dir);
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).is_empty(), "{args:?}: no message");
+        assert!(!stderr(&o).contains("panicked"), "{args:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn spec_only_holds_and_reports_states() {
+    let dir = scratch("spec-only");
+    let o = raftcheck(
+        &["check", "--spec-only", "--depth", "8", "--format", "json"],
+        &dir,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = json(&o);
+    assert_eq!(r["result"], "agree");
+    assert_eq!(r["mode"], "spec-only");
+    assert!(r["states"].as_u64().unwrap() > 1000);
+    assert!(r["events"].is_u64() && r["seconds"].is_f64());
+}
+
+#[test]
+fn check_output_is_deterministic_whatever_the_thread_count() {
+    let dir = scratch("determinism");
+    let run = |threads: &str| {
+        let o = raftcheck(
+            &[
+                "check",
+                "--quiet",
+                "--format",
+                "json",
+                "--depth",
+                "9",
+                "--threads",
+                threads,
+            ],
+            &dir,
+        );
+        assert_eq!(code(&o), 0);
+        let r = json(&o);
+        (
+            r["states"].clone(),
+            r["spec_states"].clone(),
+            r["steps"].clone(),
+            r["reached"].clone(),
+        )
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("1"));
+
+    let bug = |threads: &str| {
+        let o = raftcheck(
+            &[
+                "check",
+                "--inject",
+                "conflict-not-truncated",
+                "--quiet",
+                "--format",
+                "json",
+                "--threads",
+                threads,
+            ],
+            &dir,
+        );
+        let r = json(&o);
+        let trace = std::fs::read_to_string(dir.join(r["trace"].as_str().unwrap())).unwrap();
+        (r["trace"].clone(), trace)
+    };
+    assert_eq!(bug("1"), bug("2"));
+}

@@ -1,0 +1,50 @@
+//! The shipped trace corpus: every trace in `traces/` replays to its recorded outcome, and
+//! every injectable bug has a trace there.
+
+use std::path::{Path, PathBuf};
+
+use impl_adapter::inject::Bug;
+use raftcheck::commands::replay::{replay, Verdict};
+use raftcheck::trace::{Expect, Trace};
+
+fn corpus() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("traces/ exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn every_trace_replays_to_its_recorded_outcome() {
+    let files = corpus();
+    assert!(!files.is_empty());
+    for file in files {
+        let trace = Trace::load(&file).unwrap_or_else(|e| panic!("{e}"));
+        let expected = trace.expect.clone();
+        let r = replay(trace).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert_eq!(
+            r.verdict,
+            Verdict::Holds,
+            "{}: recorded {expected}, now {:?}",
+            file.display(),
+            r.execution.ending
+        );
+    }
+}
+
+#[test]
+fn every_injectable_bug_has_a_diverging_trace_for_raft_rs() {
+    let traces: Vec<Trace> = corpus().iter().map(|f| Trace::load(f).unwrap()).collect();
+    for bug in Bug::ALL {
+        let found = traces.iter().any(|t| {
+            t.adapter.as_deref() == Some("raft-rs")
+                && t.inject.as_deref() == Some(bug.name())
+                && matches!(t.expect, Expect::Divergence { .. })
+        });
+        assert!(found, "no raft-rs trace for {bug} in traces/");
+    }
+}

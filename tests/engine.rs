@@ -1,0 +1,147 @@
+//! The engine against real raft-rs: merging is sound, divergences found are shortest, and a
+//! spec that does not match the implementation is caught.
+
+use impl_adapter::inject::Bug;
+use impl_adapter::raft_rs::RaftRsAdapter;
+use impl_adapter::{Adapter, AdapterError};
+use raftcheck::engine::{search, DivergenceKind, Outcome, ProblemKind, SearchOptions};
+use spec::{Bounds, Flavour, Mode, RaftModel};
+
+fn run(bounds: Bounds, flavour: Flavour, bug: Option<Bug>, options: SearchOptions) -> Outcome {
+    let model = RaftModel::new(bounds, flavour, Mode::Lockstep);
+    let make = move || -> Result<Box<dyn Adapter>, AdapterError> {
+        Ok(Box::new(RaftRsAdapter::with_bug(bug)))
+    };
+    search(&model, &make, &options).expect("search runs")
+}
+
+fn small(depth: usize) -> Bounds {
+    Bounds {
+        depth,
+        ..Bounds::default()
+    }
+}
+
+fn merged(merge: bool) -> SearchOptions {
+    SearchOptions {
+        threads: 2,
+        merge,
+        ..SearchOptions::default()
+    }
+}
+
+#[test]
+fn merging_reaches_the_same_spec_states_as_the_tree() {
+    for depth in [5, 7] {
+        let with = run(small(depth), Flavour::raft_rs(), None, merged(true));
+        let without = run(small(depth), Flavour::raft_rs(), None, merged(false));
+        assert!(with.problems.is_empty() && without.problems.is_empty());
+        assert_eq!(
+            with.stats.spec_states, without.stats.spec_states,
+            "depth {depth}"
+        );
+        assert_eq!(with.stats.reached, without.stats.reached, "depth {depth}");
+        assert!(
+            with.stats.states < without.stats.states,
+            "merging merges nothing"
+        );
+    }
+}
+
+#[test]
+fn merging_finds_the_same_shortest_divergences_as_the_tree() {
+    for bug in [
+        Bug::UnsyncedTailLost,
+        Bug::StaleTermAsCurrent,
+        Bug::AckBeforePersist,
+    ] {
+        let with = run(small(6), Flavour::raft_rs(), Some(bug), merged(true));
+        let without = run(small(6), Flavour::raft_rs(), Some(bug), merged(false));
+        assert_eq!(with.problems.len(), 1, "{bug}");
+        assert_eq!(with.problems, without.problems, "{bug}");
+    }
+}
+
+#[test]
+fn the_divergence_found_is_a_shortest_one() {
+    // Breadth first: no divergence exists at any smaller depth bound.
+    for bug in Bug::ALL {
+        let found = run(small(12), Flavour::raft_rs(), Some(bug), merged(true));
+        let length = found.problems[0].path.len();
+        let shorter = run(
+            small(length - 1),
+            Flavour::raft_rs(),
+            Some(bug),
+            merged(true),
+        );
+        assert!(
+            shorter.problems.is_empty(),
+            "{bug}: a divergence shorter than {length} exists"
+        );
+    }
+}
+
+#[test]
+fn keep_going_collects_distinct_divergences() {
+    let options = SearchOptions {
+        keep_going: true,
+        ..merged(true)
+    };
+    let all = run(
+        small(5),
+        Flavour::raft_rs(),
+        Some(Bug::ReplyToWrongPeer),
+        options,
+    );
+    assert!(all.problems.len() >= 2, "{:?}", all.problems);
+    let mut lines: Vec<_> = all.problems.iter().map(|p| p.lines[0].clone()).collect();
+    lines.dedup();
+    assert_eq!(lines.len(), all.problems.len());
+    assert!(all.stats.complete);
+}
+
+#[test]
+fn raft_rs_does_not_conform_to_the_etcd_flavour() {
+    // Flavours matter: raft-rs reports commit indexes in responses and vote messages, etcd 3.4
+    // does not, so the first commit a follower reports is a mismatch.
+    let found = run(small(12), Flavour::etcd(), None, merged(true));
+    let problem = &found.problems[0];
+    assert_eq!(
+        problem.kind,
+        ProblemKind::Divergence {
+            kind: DivergenceKind::UnexpectedOutput
+        }
+    );
+    assert!(problem.lines[0].contains("commit"), "{problem:?}");
+}
+
+#[test]
+fn a_spec_bug_is_caught_in_lockstep() {
+    let mut model = RaftModel::new(small(4), Flavour::raft_rs(), Mode::Lockstep);
+    model.mutation = Some(spec::Mutation::VoteTwice);
+    let make = || -> Result<Box<dyn Adapter>, AdapterError> { Ok(Box::new(RaftRsAdapter::new())) };
+    let found = search(&model, &make, &merged(true)).unwrap();
+    assert_eq!(found.problems.len(), 1);
+}
+
+#[test]
+fn shards_partition_the_frontier() {
+    let full = run(small(8), Flavour::raft_rs(), None, merged(true));
+    let mut shard_states = 0;
+    for i in 0..2 {
+        let part = run(
+            small(8),
+            Flavour::raft_rs(),
+            None,
+            SearchOptions {
+                shard: Some((i, 2)),
+                ..merged(true)
+            },
+        );
+        assert!(part.problems.is_empty());
+        assert!(!part.stats.complete);
+        assert!(part.stats.states < full.stats.states);
+        shard_states += part.stats.spec_states;
+    }
+    assert!(shard_states >= full.stats.spec_states);
+}
