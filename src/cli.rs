@@ -62,7 +62,7 @@ pub struct BoundArgs {
     /// Maximum number of inputs on one path [default: 12].
     #[arg(long, value_name = "N")]
     pub depth: Option<usize>,
-    /// No election goes past this term [default: 2].
+    /// No election goes past this term [default: 3].
     #[arg(long, value_name = "N")]
     pub max_term: Option<u64>,
     /// Number of client values proposed [default: 1].
@@ -71,7 +71,7 @@ pub struct BoundArgs {
     /// Restarts on one path [default: 1].
     #[arg(long, value_name = "N")]
     pub restarts: Option<u32>,
-    /// Leader heartbeats on one path [default: 0].
+    /// Leader heartbeats on one path [default: 1].
     #[arg(long, value_name = "N")]
     pub heartbeats: Option<u32>,
     /// Messages the network may drop on one path [default: 0].

@@ -37,10 +37,10 @@ impl Default for Bounds {
     fn default() -> Self {
         Bounds {
             nodes: 3,
-            max_term: 2,
+            max_term: 3,
             values: 1,
             restarts: 1,
-            heartbeats: 0,
+            heartbeats: 1,
             drops: 0,
             duplicates: 0,
             max_in_flight: 4,
