@@ -1,51 +1,147 @@
-//! Choosing an implementation by name: `--impl raft-rs` (the default), with an optional
-//! injected bug.
+//! Choosing an implementation by name: `--impl raft-rs` (the default, in-process), `--impl etcd`
+//! (etcd raft 3.4 through the Go adapter process) or `--impl cmd:PROGRAM [ARGS...]` (any program
+//! speaking `impl_adapter/PROTOCOL.md`), with an optional injected bug.
+
+use std::time::Duration;
 
 use impl_adapter::inject::Bug;
+use impl_adapter::process::{ProcessAdapter, ProcessConfig, DEFAULT_TIMEOUT};
 use impl_adapter::raft_rs::RaftRsAdapter;
-use impl_adapter::{Adapter, AdapterError};
+use impl_adapter::{etcd, Adapter, AdapterError};
 
-/// The implementations `--impl` accepts.
-pub const NAMES: [&str; 1] = ["raft-rs"];
+/// The named implementations `--impl` accepts (besides `cmd:...`).
+pub const NAMES: [&str; 2] = ["raft-rs", "etcd"];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Kind {
+    RaftRs,
+    Etcd,
+    Command { program: String, args: Vec<String> },
+}
 
 /// Which implementation to drive, and how.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImplChoice {
-    /// The adapter's name.
+    /// The name as given (`raft-rs`, `etcd`, `cmd:./my-adapter --flag`); recorded in traces.
     pub name: String,
     /// The bug injected into its integration code, if any.
     pub bug: Option<Bug>,
+    /// The deadline for each answer of an adapter process.
+    pub timeout: Duration,
+    kind: Kind,
 }
 
 impl ImplChoice {
     /// Validates a name and an optional bug name.
     pub fn new(name: &str, bug: Option<&str>) -> Result<Self, String> {
-        if !NAMES.contains(&name) {
-            return Err(format!(
-                "unknown implementation '{name}'; known: {}",
-                NAMES.join(", ")
-            ));
-        }
+        let kind = match name {
+            "raft-rs" => Kind::RaftRs,
+            "etcd" => Kind::Etcd,
+            _ => match name.strip_prefix("cmd:") {
+                Some(command) => {
+                    let mut words = shell_words::split(command)
+                        .map_err(|e| format!("cannot split the command '{command}': {e}"))?;
+                    if words.is_empty() {
+                        return Err("--impl cmd: needs a program, e.g. cmd:./my-adapter".into());
+                    }
+                    let program = words.remove(0);
+                    Kind::Command {
+                        program,
+                        args: words,
+                    }
+                }
+                None => {
+                    return Err(format!(
+                        "unknown implementation '{name}'; known: {}, or cmd:PROGRAM [ARGS...] \
+                         for an adapter process",
+                        NAMES.join(", ")
+                    ))
+                }
+            },
+        };
         let bug = bug.map(str::parse::<Bug>).transpose()?;
         Ok(ImplChoice {
             name: name.to_string(),
             bug,
+            timeout: DEFAULT_TIMEOUT,
+            kind,
         })
+    }
+
+    /// The same choice with another answer deadline for adapter processes.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     /// Builds a fresh adapter for this choice.
     pub fn build(&self) -> Result<Box<dyn Adapter>, AdapterError> {
-        match self.name.as_str() {
-            "raft-rs" => Ok(Box::new(RaftRsAdapter::with_bug(self.bug))),
-            other => Err(AdapterError::Fault(format!("no adapter named {other}"))),
+        let process =
+            |program: String, args: Vec<String>| -> Result<Box<dyn Adapter>, AdapterError> {
+                Ok(Box::new(ProcessAdapter::start(ProcessConfig {
+                    program,
+                    args,
+                    timeout: self.timeout,
+                    bug: self.bug,
+                    name: self.name.clone(),
+                })?))
+            };
+        match &self.kind {
+            Kind::RaftRs => Ok(Box::new(RaftRsAdapter::with_bug(self.bug))),
+            Kind::Etcd => {
+                let binary = etcd::ensure_built()?;
+                process(binary.display().to_string(), Vec::new())
+            }
+            Kind::Command { program, args } => process(program.clone(), args.clone()),
         }
     }
 
-    /// A short label for file names and reports: `raft-rs` or `raft-rs-vote-not-persisted`.
+    /// A short label for file names and reports: `raft-rs`, `etcd-vote-not-persisted`,
+    /// `cmd-my-adapter`.
     pub fn label(&self) -> String {
+        let base = match &self.kind {
+            Kind::RaftRs | Kind::Etcd => self.name.clone(),
+            Kind::Command { program, .. } => {
+                let file = std::path::Path::new(program)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let file: String = file
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                    .collect();
+                format!("cmd-{file}")
+            }
+        };
         match self.bug {
-            Some(bug) => format!("{}-{}", self.name, bug.name()),
-            None => self.name.clone(),
+            Some(bug) => format!("{base}-{}", bug.name()),
+            None => base,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_commands() {
+        assert!(ImplChoice::new("raft-rs", None).is_ok());
+        assert!(ImplChoice::new("etcd", Some("vote-not-persisted")).is_ok());
+        let c = ImplChoice::new("cmd:./bin/my-adapter --fast 'two words'", None).unwrap();
+        assert_eq!(
+            c.kind,
+            Kind::Command {
+                program: "./bin/my-adapter".into(),
+                args: vec!["--fast".into(), "two words".into()]
+            }
+        );
+        assert_eq!(c.label(), "cmd-my-adapter");
+        assert!(ImplChoice::new("cmd:", None).is_err());
+        assert!(ImplChoice::new("cmd:'unclosed", None).is_err());
+        let err = ImplChoice::new("paxos", None).unwrap_err();
+        assert!(err.contains("raft-rs, etcd"), "{err}");
+        assert!(ImplChoice::new("raft-rs", Some("nope")).is_err());
     }
 }

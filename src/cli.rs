@@ -33,6 +33,9 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Browse the spec's state space in Stateright's web explorer.
     Explore(ExploreArgs),
+    /// Serve an in-process implementation over the adapter protocol on stdin/stdout
+    /// (impl_adapter/PROTOCOL.md), e.g. for `check --impl "cmd:raftcheck serve"`.
+    Serve(ServeArgs),
 }
 
 /// Output format.
@@ -170,6 +173,9 @@ pub struct CheckArgs {
     /// No progress lines on stderr.
     #[arg(long)]
     pub quiet: bool,
+    /// Seconds an adapter process has to answer each request.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
 }
 
 /// `raftcheck replay`.
@@ -180,6 +186,17 @@ pub struct ReplayArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Seconds an adapter process has to answer each request.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
+}
+
+/// `raftcheck serve`.
+#[derive(Clone, Debug, Args)]
+pub struct ServeArgs {
+    /// The in-process implementation to serve.
+    #[arg(long = "impl", value_name = "NAME", default_value = "raft-rs")]
+    pub implementation: String,
 }
 
 /// `raftcheck explore`.

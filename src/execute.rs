@@ -152,6 +152,23 @@ pub fn lockstep(model: &RaftModel, adapter: &mut dyn Adapter, inputs: &[Input]) 
     execution
 }
 
+/// The execution of an adapter that failed before the first step (it could not start, or its
+/// fresh cluster could not be observed).
+pub fn fault_at_start(model: &RaftModel, message: String) -> Execution {
+    Execution {
+        initial: model.initial_state(),
+        initial_findings: Findings {
+            fault: Some(message),
+            ..Findings::default()
+        },
+        steps: Vec::new(),
+        ending: Ending::Divergence {
+            step: 0,
+            kind: DivergenceKind::AdapterFault,
+        },
+    }
+}
+
 /// Runs spec actions on the spec alone, stopping at the first safety violation.
 pub fn spec_only(model: &RaftModel, actions: &[Action]) -> Execution {
     let initial = model.initial_state();

@@ -42,6 +42,7 @@ pub fn run(cli: &cli::Cli) -> ExitStatus {
         cli::Command::Check(args) => commands::check::run(args),
         cli::Command::Replay(args) => commands::replay::run(args),
         cli::Command::Explore(args) => commands::explore::run(args),
+        cli::Command::Serve(args) => commands::serve::run(args),
     };
     match result {
         Ok(status) => status,

@@ -2,6 +2,7 @@
 //! every injectable bug has a trace there.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use impl_adapter::inject::Bug;
 use raftcheck::commands::replay::{replay, Verdict};
@@ -25,7 +26,8 @@ fn every_trace_replays_to_its_recorded_outcome() {
     for file in files {
         let trace = Trace::load(&file).unwrap_or_else(|e| panic!("{e}"));
         let expected = trace.expect.clone();
-        let r = replay(trace).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let r = replay(trace, Duration::from_secs(10))
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         assert_eq!(
             r.verdict,
             Verdict::Holds,

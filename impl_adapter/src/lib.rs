@@ -10,9 +10,15 @@
 //! Adapters know nothing of the engine; the engine knows adapters only through this trait.
 //!
 //! - [`raft_rs`]: the `raft` crate (raft-rs 0.7), in-process, the default.
+//! - [`process`]: any implementation in a child process speaking the JSON-lines protocol of
+//!   `impl_adapter/PROTOCOL.md`; [`process::server`] serves that protocol for an in-process
+//!   adapter.
 
+pub mod etcd;
 pub mod guard;
+pub mod history;
 pub mod inject;
+pub mod process;
 pub mod raft_rs;
 
 use spec::{ClusterView, Flavour, Input, Output};
@@ -36,6 +42,22 @@ pub enum AdapterError {
     /// protocol.
     #[error("adapter fault: {0}")]
     Fault(String),
+    /// The adapter cannot be set up as asked: a tool or source is missing, or it does not
+    /// support the requested bug. A configuration error, not a fault of the implementation.
+    #[error("{0}")]
+    Setup(String),
+}
+
+impl AdapterError {
+    /// The message without the kind's prefix.
+    pub fn detail(&self) -> String {
+        match self {
+            AdapterError::Refused { input, reason } => format!("{input}: {reason}"),
+            AdapterError::Unmodelled(m) | AdapterError::Fault(m) | AdapterError::Setup(m) => {
+                m.clone()
+            }
+        }
+    }
 }
 
 /// The cluster an adapter builds on [`Adapter::reset`].

@@ -4,6 +4,7 @@ use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use impl_adapter::AdapterError;
 use serde::Serialize;
 use serde_json::json;
 use siphasher::sip::SipHasher13;
@@ -94,10 +95,10 @@ fn record_problem(
     problem: &Problem,
     out: &Path,
 ) -> Result<Recorded, String> {
-    let mut adapter = choice
-        .build()
-        .map_err(|e| format!("cannot build the adapter again to record the trace: {e}"))?;
-    let execution = execute::lockstep(model, adapter.as_mut(), &problem.path);
+    let execution = match choice.build() {
+        Ok(mut adapter) => execute::lockstep(model, adapter.as_mut(), &problem.path),
+        Err(e) => execute::fault_at_start(model, e.detail()),
+    };
     let reproduced = execution.ending.as_expect() == Some(expected_of(problem));
     let expect = execution
         .ending
@@ -169,16 +170,38 @@ fn check_lockstep(args: &CheckArgs, bounds: Bounds) -> Result<ExitStatus, UsageE
                 .into(),
         ));
     }
-    let choice =
-        ImplChoice::new(&args.implementation, args.inject.as_deref()).map_err(UsageError)?;
-    let flavour = match choice.build() {
-        Ok(adapter) => adapter.flavour(),
-        Err(e) => {
-            eprintln!("raftcheck: cannot start {}: {e}", choice.name);
-            return Ok(ExitStatus::Fault);
-        }
+    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
+        return Err(UsageError(
+            "--timeout must be a positive number of seconds".into(),
+        ));
+    }
+    let choice = ImplChoice::new(&args.implementation, args.inject.as_deref())
+        .map_err(UsageError)?
+        .with_timeout(Duration::from_secs_f64(args.timeout));
+    let (flavour, start_fault) = match choice.build() {
+        Ok(adapter) => (adapter.flavour(), None),
+        Err(AdapterError::Setup(m)) => return Err(UsageError(m)),
+        Err(e) => (Flavour::raft_rs(), Some(e)),
     };
     let model = RaftModel::new(bounds, flavour, Mode::Lockstep);
+    if let Some(e) = start_fault {
+        // The adapter cannot even start: report it as a fault at step 0, with its trace.
+        let problem = Problem {
+            path: Vec::new(),
+            kind: ProblemKind::Divergence {
+                kind: crate::engine::DivergenceKind::AdapterFault,
+            },
+            lines: vec![format!("adapter fault: {}", e.detail())],
+        };
+        return finish_lockstep(
+            args,
+            &choice,
+            &model,
+            SearchStats::default(),
+            vec![problem],
+            1,
+        );
+    }
     let threads = threads(args);
     let human = args.format == Format::Human;
     if human {
@@ -202,16 +225,35 @@ fn check_lockstep(args: &CheckArgs, bounds: Bounds) -> Result<ExitStatus, UsageE
         progress_every: (!args.quiet).then_some(Duration::from_secs(2)),
     };
     let factory = || choice.build();
-    let outcome = match search(&model, &factory, &options) {
-        Ok(outcome) => outcome,
+    let (stats, problems) = match search(&model, &factory, &options) {
+        Ok(outcome) => (outcome.stats, outcome.problems),
+        Err(AdapterError::Setup(m)) => return Err(UsageError(m)),
         Err(e) => {
-            eprintln!("raftcheck: {e}");
-            return Ok(ExitStatus::Fault);
+            let problem = Problem {
+                path: Vec::new(),
+                kind: ProblemKind::Divergence {
+                    kind: crate::engine::DivergenceKind::AdapterFault,
+                },
+                lines: vec![format!("adapter fault: {}", e.detail())],
+            };
+            (SearchStats::default(), vec![problem])
         }
     };
+    finish_lockstep(args, &choice, &model, stats, problems, threads)
+}
+
+/// Writes a trace per problem, prints the report, and picks the exit status.
+fn finish_lockstep(
+    args: &CheckArgs,
+    choice: &ImplChoice,
+    model: &RaftModel,
+    stats: SearchStats,
+    problems: Vec<Problem>,
+    threads: usize,
+) -> Result<ExitStatus, UsageError> {
     let mut recorded = Vec::new();
-    for problem in &outcome.problems {
-        match record_problem(&model, &choice, problem, &args.out) {
+    for problem in &problems {
+        match record_problem(model, choice, problem, &args.out) {
             Ok(r) => recorded.push(r),
             Err(e) => {
                 eprintln!("raftcheck: could not write the trace: {e}");
@@ -220,10 +262,10 @@ fn check_lockstep(args: &CheckArgs, bounds: Bounds) -> Result<ExitStatus, UsageE
         }
     }
     match args.format {
-        Format::Human => print_lockstep_human(&outcome.stats, &recorded, threads),
-        Format::Json => print_lockstep_json(&choice, &model, &outcome.stats, &recorded),
+        Format::Human => print_lockstep_human(&stats, &recorded, threads),
+        Format::Json => print_lockstep_json(choice, model, &stats, &recorded),
     }
-    Ok(exit_for(&outcome.problems))
+    Ok(exit_for(&problems))
 }
 
 /// One line per `sometimes` property: reached at which depth (or by a path of how many steps).

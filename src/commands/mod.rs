@@ -3,3 +3,4 @@
 pub mod check;
 pub mod explore;
 pub mod replay;
+pub mod serve;

@@ -1,6 +1,9 @@
 //! `raftcheck replay FILE`: re-execute a trace's events against spec and implementation, print
 //! the step-by-step table, and say whether the recorded outcome still holds.
 
+use std::time::Duration;
+
+use impl_adapter::AdapterError;
 use serde::Serialize;
 use serde_json::json;
 use spec::{Action, Mode, RaftModel};
@@ -38,21 +41,28 @@ pub struct Replay {
 }
 
 /// Replays a loaded trace. `Err` is a usage error (unknown adapter or bug named in the trace).
-pub fn replay(trace: Trace) -> Result<Replay, UsageError> {
+pub fn replay(trace: Trace, timeout: Duration) -> Result<Replay, UsageError> {
     let mut flavour_note = None;
     let execution = match trace.mode {
         TraceMode::Lockstep => {
             let name = trace.adapter.as_deref().unwrap_or_default();
-            let choice = ImplChoice::new(name, trace.inject.as_deref()).map_err(UsageError)?;
+            let choice = ImplChoice::new(name, trace.inject.as_deref())
+                .map_err(UsageError)?
+                .with_timeout(timeout);
             let mut adapter = match choice.build() {
                 Ok(a) => a,
+                Err(AdapterError::Setup(m)) => return Err(UsageError(m)),
                 Err(e) => {
+                    let model =
+                        RaftModel::new(trace.bounds.clone(), trace.flavour.clone(), Mode::Lockstep);
+                    let execution = execute::fault_at_start(&model, e.detail());
+                    let verdict = verdict(&trace.expect, &execution.ending);
                     return Ok(Replay {
-                        execution: fault_execution(&trace, e.to_string()),
-                        verdict: Verdict::Changed,
+                        execution,
+                        verdict,
                         trace,
                         flavour_note,
-                    })
+                    });
                 }
             };
             let flavour = adapter.flavour();
@@ -90,23 +100,6 @@ pub fn replay(trace: Trace) -> Result<Replay, UsageError> {
     })
 }
 
-fn fault_execution(trace: &Trace, message: String) -> Execution {
-    let findings = crate::engine::Findings {
-        fault: Some(message),
-        ..Default::default()
-    };
-    let model = RaftModel::new(trace.bounds.clone(), trace.flavour.clone(), Mode::Lockstep);
-    Execution {
-        initial: model.initial_state(),
-        initial_findings: findings,
-        steps: Vec::new(),
-        ending: Ending::Divergence {
-            step: 0,
-            kind: crate::engine::DivergenceKind::AdapterFault,
-        },
-    }
-}
-
 /// Compares what happened with what was recorded.
 pub fn verdict(expected: &Expect, ending: &Ending) -> Verdict {
     if ending.as_expect().as_ref() == Some(expected) {
@@ -131,7 +124,7 @@ pub fn ending_text(ending: &Ending) -> String {
 /// Runs `raftcheck replay`.
 pub fn run(args: &ReplayArgs) -> Result<ExitStatus, UsageError> {
     let trace = Trace::load(&args.file).map_err(|e| UsageError(e.to_string()))?;
-    let r = replay(trace)?;
+    let r = replay(trace, Duration::from_secs_f64(args.timeout))?;
     let status = match r.verdict {
         Verdict::Holds => ExitStatus::Agree,
         Verdict::Changed if r.execution.ending.is_fault() => ExitStatus::Fault,

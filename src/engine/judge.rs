@@ -136,7 +136,7 @@ pub fn record_apply_error(error: AdapterError, findings: &mut Findings) {
     match error {
         AdapterError::Refused { reason, .. } => findings.refused = Some(reason),
         AdapterError::Unmodelled(what) => findings.unexpected.push(what),
-        AdapterError::Fault(what) => findings.fault = Some(what),
+        AdapterError::Fault(what) | AdapterError::Setup(what) => findings.fault = Some(what),
     }
 }
 

@@ -119,7 +119,7 @@ impl Problem {
             kind: ProblemKind::Divergence {
                 kind: DivergenceKind::AdapterFault,
             },
-            lines: vec![format!("adapter fault: {error}")],
+            lines: vec![format!("adapter fault: {}", error.detail())],
         }
     }
 }

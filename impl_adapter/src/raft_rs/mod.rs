@@ -53,6 +53,7 @@ use std::hash::Hasher;
 use spec::{ClusterView, Flavour, Input, NodeView, Output};
 
 use crate::guard::catch_panic;
+use crate::history::NodeHistories;
 use crate::inject::Bug;
 use crate::{Adapter, AdapterError, ClusterSetup};
 use node::RaftNode;
@@ -60,10 +61,10 @@ use node::RaftNode;
 /// The in-process raft-rs adapter.
 pub struct RaftRsAdapter {
     nodes: Vec<RaftNode>,
-    /// The inputs each node has been driven through since it was built fresh, `history[id - 1]`.
-    /// A node's state is a function of this sequence alone, which is what makes
-    /// [`Adapter::replay_to`] cheap: only nodes whose history differs are rebuilt.
-    history: Vec<Vec<Input>>,
+    /// The inputs each node has been driven through since it was built fresh. A node's state
+    /// is a function of this sequence alone, which is what makes [`Adapter::replay_to`] cheap:
+    /// only nodes whose history differs from the path's are rebuilt.
+    history: NodeHistories,
     bug: Option<Bug>,
     logger: slog::Logger,
 }
@@ -78,14 +79,14 @@ impl RaftRsAdapter {
     pub fn with_bug(bug: Option<Bug>) -> Self {
         RaftRsAdapter {
             nodes: Vec::new(),
-            history: Vec::new(),
+            history: NodeHistories::default(),
             bug,
             logger: slog::Logger::root(slog::Discard, slog::o!()),
         }
     }
 
     fn fresh_node(&self, id: u64) -> Result<RaftNode, AdapterError> {
-        let peers: Vec<u64> = (1..=self.nodes.len().max(self.history.len()) as u64).collect();
+        let peers: Vec<u64> = (1..=self.history.len() as u64).collect();
         RaftNode::new(id, peers, self.bug, self.logger.clone())
     }
 
@@ -102,14 +103,12 @@ impl RaftRsAdapter {
                 AdapterError::Fault(format!("no node n{target} in a {count}-node cluster"))
             })?;
         let outputs = drive(node, input);
-        // Recorded even when the input failed: the node may have changed before failing, so a
-        // later `replay_to` must not take its history for a prefix of any other path.
-        self.history[target as usize - 1].push(input.clone());
+        self.history.record(input);
         outputs
     }
 
     fn build(&mut self, nodes: u64) -> Result<(), AdapterError> {
-        self.history = vec![Vec::new(); nodes as usize];
+        self.history = NodeHistories::new(nodes);
         self.nodes.clear();
         for id in 1..=nodes {
             let node = self.fresh_node(id)?;
@@ -122,36 +121,19 @@ impl RaftRsAdapter {
         if self.nodes.len() as u64 != setup.nodes {
             self.build(setup.nodes)?;
         }
-        let mut wanted: Vec<Vec<&Input>> = vec![Vec::new(); self.nodes.len()];
-        for input in path {
-            if let Some(target) = input.target() {
-                let slot = wanted
-                    .get_mut((target as usize).wrapping_sub(1))
-                    .ok_or_else(|| {
-                        AdapterError::Fault(format!(
-                            "the path addresses n{target}, not in the cluster"
-                        ))
-                    })?;
-                slot.push(input);
-            }
-        }
+        let plan = self.history.plan(path).map_err(AdapterError::Fault)?;
         let mut driven = 0;
-        for (i, wanted) in wanted.into_iter().enumerate() {
-            let have = &self.history[i];
-            let keeps_prefix =
-                have.len() <= wanted.len() && have.iter().zip(&wanted).all(|(a, b)| a == *b);
-            let from = if keeps_prefix {
-                have.len()
-            } else {
-                self.nodes[i] = self.fresh_node(i as u64 + 1)?;
-                self.history[i].clear();
-                0
-            };
-            for input in &wanted[from..] {
+        for step in plan {
+            let i = step.node as usize - 1;
+            if step.rebuild {
+                self.nodes[i] = self.fresh_node(step.node)?;
+                self.history.rebuilt(step.node);
+            }
+            for input in step.inputs {
                 drive(&mut self.nodes[i], input).map_err(|e| {
                     AdapterError::Fault(format!("replaying {input} did not repeat: {e}"))
                 })?;
-                self.history[i].push((*input).clone());
+                self.history.record(input);
                 driven += 1;
             }
         }
@@ -194,7 +176,7 @@ impl RaftRsAdapter {
         let result = catch_panic(|| f(self)).map_err(crashed).and_then(|r| r);
         if let Err(AdapterError::Fault(_)) = result {
             self.nodes.clear();
-            self.history.clear();
+            self.history = NodeHistories::default();
         }
         result
     }

@@ -1,0 +1,166 @@
+//! The protocol's other side: serve any in-process [`Adapter`] over JSON lines.
+//!
+//! `raftcheck serve` uses it to put raft-rs behind the protocol, which gives the process adapter
+//! a real implementation to talk to without any other toolchain, and measures what the protocol
+//! costs against driving the same implementation in-process.
+
+use std::io::{BufRead, Write};
+
+use serde::Serialize;
+
+use super::wire::{
+    Applied, ErrorKind, Fingerprinted, FlavourSpec, Hello, Observed, Op, Request, Response,
+    WireError, FEATURE_FINGERPRINT, FEATURE_RESET_NODE, PROTOCOL_VERSION,
+};
+use crate::history::NodeHistories;
+use crate::inject::Bug;
+use crate::{Adapter, AdapterError, ClusterSetup};
+
+/// Builds the served adapter, with a bug injected or not.
+pub type AdapterMaker = dyn Fn(Option<Bug>) -> Box<dyn Adapter>;
+
+struct Session<'a> {
+    make: &'a AdapterMaker,
+    implementation: String,
+    adapter: Box<dyn Adapter>,
+    setup: ClusterSetup,
+    history: NodeHistories,
+}
+
+fn wire_error(e: AdapterError) -> WireError {
+    let (kind, message) = match e {
+        AdapterError::Refused { reason, .. } => (ErrorKind::Refused, reason),
+        AdapterError::Unmodelled(m) => (ErrorKind::Unmodelled, m),
+        AdapterError::Fault(m) | AdapterError::Setup(m) => (ErrorKind::Fault, m),
+    };
+    WireError { kind, message }
+}
+
+fn ok<T: Serialize>(value: T) -> Result<serde_json::Value, WireError> {
+    Ok(serde_json::to_value(value).expect("results serialise"))
+}
+
+impl Session<'_> {
+    fn handle(&mut self, op: Op) -> Result<serde_json::Value, WireError> {
+        match op {
+            Op::Hello { protocol } => {
+                if protocol != PROTOCOL_VERSION {
+                    return Err(WireError {
+                        kind: ErrorKind::Fault,
+                        message: format!("only protocol version {PROTOCOL_VERSION} is served"),
+                    });
+                }
+                ok(Hello {
+                    protocol: PROTOCOL_VERSION,
+                    implementation: self.implementation.clone(),
+                    flavour: FlavourSpec::Full(self.adapter.flavour()),
+                    bugs: Bug::ALL.iter().map(|b| b.name().to_string()).collect(),
+                    features: vec![FEATURE_FINGERPRINT.into(), FEATURE_RESET_NODE.into()],
+                })
+            }
+            Op::Reset { nodes, inject } => {
+                let bug =
+                    inject
+                        .map(|name| name.parse::<Bug>())
+                        .transpose()
+                        .map_err(|message| WireError {
+                            kind: ErrorKind::Fault,
+                            message,
+                        })?;
+                self.adapter = (self.make)(bug);
+                self.setup = ClusterSetup { nodes };
+                self.history = NodeHistories::new(nodes);
+                self.adapter.reset(&self.setup).map_err(wire_error)?;
+                ok(serde_json::json!({}))
+            }
+            Op::Apply { input } => {
+                let result = self.adapter.apply(&input);
+                self.history.record(&input);
+                ok(Applied {
+                    outputs: result.map_err(wire_error)?,
+                })
+            }
+            Op::Observe => ok(Observed {
+                nodes: self.adapter.observe().map_err(wire_error)?.nodes,
+            }),
+            Op::Fingerprint => {
+                let fingerprint = self.adapter.fingerprint().map_err(wire_error)?;
+                let fingerprint = match fingerprint {
+                    Some(f) => format!("{f:016x}"),
+                    None => format!("h{:016x}", self.history.fingerprint()),
+                };
+                ok(Fingerprinted { fingerprint })
+            }
+            Op::ResetNode { node } => {
+                if node == 0 || node > self.setup.nodes {
+                    return Err(WireError {
+                        kind: ErrorKind::Fault,
+                        message: format!("no node n{node} in a {}-node cluster", self.setup.nodes),
+                    });
+                }
+                self.history.rebuilt(node);
+                self.adapter
+                    .replay_to(&self.setup, &self.history.path())
+                    .map_err(wire_error)?;
+                ok(serde_json::json!({}))
+            }
+        }
+    }
+}
+
+/// Serves requests from `input` until it closes, answering on `output`.
+pub fn serve(
+    make: &AdapterMaker,
+    implementation: &str,
+    input: impl BufRead,
+    mut output: impl Write,
+) -> std::io::Result<()> {
+    let mut session = Session {
+        make,
+        implementation: implementation.to_string(),
+        adapter: make(None),
+        setup: ClusterSetup { nodes: 0 },
+        history: NodeHistories::default(),
+    };
+    for line in input.lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let response = match serde_json::from_str::<Request>(&line) {
+            Ok(request) => {
+                let id = request.id;
+                match session.handle(request.op) {
+                    Ok(value) => Response {
+                        id,
+                        ok: Some(value),
+                        error: None,
+                    },
+                    Err(error) => Response {
+                        id,
+                        ok: None,
+                        error: Some(error),
+                    },
+                }
+            }
+            Err(e) => {
+                let id = serde_json::from_str::<serde_json::Value>(&line)
+                    .ok()
+                    .and_then(|v| v.get("id").and_then(|i| i.as_u64()))
+                    .unwrap_or(0);
+                Response {
+                    id,
+                    ok: None,
+                    error: Some(WireError {
+                        kind: ErrorKind::Fault,
+                        message: format!("not a protocol request: {e}"),
+                    }),
+                }
+            }
+        };
+        serde_json::to_writer(&mut output, &response)?;
+        output.write_all(b"\n")?;
+        output.flush()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,200 @@
+//! The JSON shapes of protocol version 1 (see `impl_adapter/PROTOCOL.md`).
+
+use serde::{Deserialize, Serialize};
+use spec::{Flavour, Input, NodeView, Output};
+
+/// The protocol version this build speaks.
+pub const PROTOCOL_VERSION: u64 = 1;
+
+/// Feature name: the child answers `fingerprint`.
+pub const FEATURE_FINGERPRINT: &str = "fingerprint";
+/// Feature name: the child answers `reset_node`.
+pub const FEATURE_RESET_NODE: &str = "reset_node";
+
+/// A request, as sent on the child's stdin.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Request {
+    /// Increases from 0; the response carries the same id.
+    pub id: u64,
+    /// The operation and its arguments.
+    #[serde(flatten)]
+    pub op: Op,
+}
+
+/// The operations.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum Op {
+    /// The handshake.
+    Hello {
+        /// The version raftcheck speaks.
+        protocol: u64,
+    },
+    /// A brand-new cluster.
+    Reset {
+        /// Number of nodes.
+        nodes: u64,
+        /// The bug to inject, if any.
+        inject: Option<String>,
+    },
+    /// Drive one input.
+    Apply {
+        /// The input.
+        input: Input,
+    },
+    /// The abstract state.
+    Observe,
+    /// The hidden-state fingerprint.
+    Fingerprint,
+    /// Replace one node by a fresh one.
+    ResetNode {
+        /// The node.
+        node: u64,
+    },
+}
+
+impl Op {
+    /// The operation's name on the wire.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Hello { .. } => "hello",
+            Op::Reset { .. } => "reset",
+            Op::Apply { .. } => "apply",
+            Op::Observe => "observe",
+            Op::Fingerprint => "fingerprint",
+            Op::ResetNode { .. } => "reset_node",
+        }
+    }
+}
+
+/// A response line: `ok` or `error`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Response {
+    /// The id of the request answered.
+    pub id: u64,
+    /// The results, on success.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ok: Option<serde_json::Value>,
+    /// The error, on failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<WireError>,
+}
+
+/// An error response's body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireError {
+    /// `refused`, `unmodelled` or `fault`.
+    pub kind: ErrorKind,
+    /// What happened.
+    pub message: String,
+}
+
+/// The error kinds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The implementation rejected the input.
+    Refused,
+    /// The implementation did something the spec cannot express.
+    Unmodelled,
+    /// The adapter failed.
+    Fault,
+}
+
+/// A flavour given by name or in full.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FlavourSpec {
+    /// One of the named flavours.
+    Named(String),
+    /// A full flavour object.
+    Full(Flavour),
+}
+
+/// `hello` results.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Hello {
+    /// The version the child speaks.
+    pub protocol: u64,
+    /// Free text naming the implementation.
+    #[serde(default)]
+    pub implementation: String,
+    /// The flavour it conforms to.
+    pub flavour: FlavourSpec,
+    /// The injectable bugs it supports.
+    #[serde(default)]
+    pub bugs: Vec<String>,
+    /// The optional requests it answers.
+    #[serde(default)]
+    pub features: Vec<String>,
+}
+
+/// `apply` results.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Applied {
+    /// Everything the step emitted, in order.
+    pub outputs: Vec<Output>,
+}
+
+/// `observe` results.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Observed {
+    /// One view per node, in id order.
+    pub nodes: Vec<NodeView>,
+}
+
+/// `fingerprint` results.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fingerprinted {
+    /// Any string summarising hidden state.
+    pub fingerprint: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_look_like_the_protocol_document() {
+        let r = Request {
+            id: 3,
+            op: Op::Apply {
+                input: Input::Timeout { node: 1 },
+            },
+        };
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"id":3,"op":"apply","input":{"input":"timeout","node":1}}"#
+        );
+        let r = Request {
+            id: 1,
+            op: Op::Reset {
+                nodes: 3,
+                inject: None,
+            },
+        };
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"id":1,"op":"reset","nodes":3,"inject":null}"#
+        );
+        let r = Request {
+            id: 4,
+            op: Op::Observe,
+        };
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"id":4,"op":"observe"}"#
+        );
+    }
+
+    #[test]
+    fn flavours_by_name_or_in_full() {
+        let h: Hello = serde_json::from_str(r#"{"protocol":1,"flavour":"etcd"}"#).unwrap();
+        assert_eq!(h.flavour, FlavourSpec::Named("etcd".into()));
+        let full = serde_json::to_value(Flavour::textbook()).unwrap();
+        let h: Hello =
+            serde_json::from_value(serde_json::json!({"protocol": 1, "flavour": full})).unwrap();
+        assert_eq!(h.flavour, FlavourSpec::Full(Flavour::textbook()));
+    }
+}

@@ -1,0 +1,32 @@
+//! `raftcheck serve`: an in-process implementation behind the adapter protocol.
+
+use impl_adapter::process::server;
+use impl_adapter::raft_rs::RaftRsAdapter;
+
+use crate::cli::ServeArgs;
+use crate::{ExitStatus, UsageError};
+
+/// Serves until stdin closes.
+pub fn run(args: &ServeArgs) -> Result<ExitStatus, UsageError> {
+    if args.implementation != "raft-rs" {
+        return Err(UsageError(format!(
+            "serve offers in-process implementations only: raft-rs, not '{}'",
+            args.implementation
+        )));
+    }
+    let make = |bug| -> Box<dyn impl_adapter::Adapter> { Box::new(RaftRsAdapter::with_bug(bug)) };
+    let stdin = std::io::stdin().lock();
+    let stdout = std::io::stdout().lock();
+    match server::serve(
+        &make,
+        "raft-rs 0.7 (in-process, served by raftcheck)",
+        stdin,
+        stdout,
+    ) {
+        Ok(()) => Ok(ExitStatus::Agree),
+        Err(e) => {
+            eprintln!("raftcheck serve: {e}");
+            Ok(ExitStatus::Fault)
+        }
+    }
+}
