@@ -15,6 +15,7 @@ pub mod child;
 pub mod server;
 pub mod wire;
 
+use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
@@ -54,6 +55,17 @@ pub struct ProcessAdapter {
     next_id: u64,
     nodes: u64,
     history: NodeHistories,
+    /// Requests sent whose answers have not been read, oldest first.
+    pending: VecDeque<Sent>,
+}
+
+/// A request on its way: its id and operation, and whether it was sent ahead of being asked
+/// for (an `observe` or `fingerprint` sent right after an `apply`).
+#[derive(Clone, Copy, Debug)]
+struct Sent {
+    id: u64,
+    op: &'static str,
+    prefetched: bool,
 }
 
 fn flavour_of(spec: &FlavourSpec) -> Result<Flavour, String> {
@@ -96,6 +108,7 @@ impl ProcessAdapter {
             next_id: 1,
             nodes: 0,
             history: NodeHistories::default(),
+            pending: VecDeque::new(),
         })
     }
 
@@ -139,22 +152,94 @@ impl ProcessAdapter {
         self.hello.features.iter().any(|f| f == feature)
     }
 
-    /// Sends a request and decodes the `ok` results; any failure of the child kills it.
-    fn call<T: serde::de::DeserializeOwned>(&mut self, op: Op) -> Result<T, AdapterError> {
+    fn not_running(&self) -> AdapterError {
+        AdapterError::Fault(format!(
+            "{} is not running (it failed earlier)",
+            self.config.name
+        ))
+    }
+
+    /// Sends a request without waiting for its answer (answers are read in order by
+    /// [`ProcessAdapter::collect`]). The child reads the next request only after answering the
+    /// previous one; a reader thread drains its stdout, so sending ahead cannot deadlock.
+    fn send(&mut self, op: Op, prefetched: bool) -> Result<(), AdapterError> {
         let Some(child) = self.child.as_mut() else {
-            return Err(AdapterError::Fault(format!(
-                "{} is not running (it failed earlier)",
-                self.config.name
-            )));
+            return Err(self.not_running());
         };
         let id = self.next_id;
         self.next_id += 1;
-        let result = exchange(child, self.config.timeout, &Request { id, op });
+        let name = op.name();
+        let text = serde_json::to_string(&Request { id, op }).expect("requests serialise");
+        if let Err(e) = child.send(&text) {
+            let error = fault(child, format!("sending {name}: {e}"));
+            self.broken();
+            return Err(error);
+        }
+        self.pending.push_back(Sent {
+            id,
+            op: name,
+            prefetched,
+        });
+        Ok(())
+    }
+
+    /// Reads the answer to the oldest request sent; a broken child is stopped and not trusted
+    /// again.
+    fn collect<T: serde::de::DeserializeOwned>(&mut self) -> Result<T, AdapterError> {
+        let sent = self.pending.pop_front().expect("an answer is awaited");
+        let Some(child) = self.child.as_mut() else {
+            return Err(self.not_running());
+        };
+        let result = receive(child, self.config.timeout, sent.id, sent.op);
         if let Err(AdapterError::Fault(_)) = &result {
-            // A broken child is not trusted again: stop it now.
-            self.child = None;
+            self.broken();
         }
         result
+    }
+
+    fn broken(&mut self) {
+        self.child = None;
+        self.pending.clear();
+    }
+
+    /// Reads and discards the answers to requests sent ahead and not asked for after all;
+    /// a fault among them still counts.
+    fn discard_prefetched(&mut self) -> Result<(), AdapterError> {
+        while self.pending.front().is_some_and(|s| s.prefetched) {
+            match self.collect::<serde_json::Value>() {
+                Ok(_) | Err(AdapterError::Refused { .. }) | Err(AdapterError::Unmodelled(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes the answer to a request of kind `op` sent ahead, if one is waiting.
+    fn take_prefetched<T: serde::de::DeserializeOwned>(
+        &mut self,
+        op: &'static str,
+    ) -> Option<Result<T, AdapterError>> {
+        if !self.pending.iter().any(|s| s.prefetched && s.op == op) {
+            return None;
+        }
+        while let Some(front) = self.pending.front().copied() {
+            if front.op == op {
+                return Some(self.collect());
+            }
+            if let Err(e) = self.collect::<serde_json::Value>() {
+                if matches!(e, AdapterError::Fault(_)) {
+                    return Some(Err(e));
+                }
+            }
+        }
+        None
+    }
+
+    /// Sends a request and waits for its answer.
+    fn call<T: serde::de::DeserializeOwned>(&mut self, op: Op) -> Result<T, AdapterError> {
+        self.discard_prefetched()?;
+        self.send(op, false)?;
+        self.collect()
     }
 
     fn ensure_running(&mut self) -> Result<(), AdapterError> {
@@ -163,6 +248,7 @@ impl ProcessAdapter {
             self.child = Some(child);
             self.hello = hello;
             self.next_id = 1;
+            self.pending.clear();
         }
         Ok(())
     }
@@ -196,7 +282,7 @@ fn shorten(line: &str) -> String {
     }
 }
 
-/// One request/response round trip with every check of the protocol.
+/// One request/response round trip (used for the handshake).
 fn exchange<T: serde::de::DeserializeOwned>(
     child: &mut Child,
     timeout: Duration,
@@ -207,6 +293,16 @@ fn exchange<T: serde::de::DeserializeOwned>(
     child
         .send(&text)
         .map_err(|e| fault(child, format!("sending {op}: {e}")))?;
+    receive(child, timeout, request.id, op)
+}
+
+/// Reads the answer to request `id` with every check of the protocol.
+fn receive<T: serde::de::DeserializeOwned>(
+    child: &mut Child,
+    timeout: Duration,
+    id: u64,
+    op: &str,
+) -> Result<T, AdapterError> {
     let line = child
         .receive(timeout)
         .map_err(|e| fault(child, format!("waiting for the answer to {op}: {e}")))?;
@@ -219,13 +315,10 @@ fn exchange<T: serde::de::DeserializeOwned>(
             ),
         )
     })?;
-    if response.id != request.id {
+    if response.id != id {
         return Err(fault(
             child,
-            format!(
-                "answered request {} ({op}) with id {}",
-                request.id, response.id
-            ),
+            format!("answered request {id} ({op}) with id {}", response.id),
         ));
     }
     match (response.ok, response.error) {
@@ -278,9 +371,19 @@ impl Adapter for ProcessAdapter {
     }
 
     fn apply(&mut self, input: &Input) -> Result<Vec<Output>, AdapterError> {
-        let result = self.call::<Applied>(Op::Apply {
-            input: input.clone(),
-        });
+        self.discard_prefetched()?;
+        self.send(
+            Op::Apply {
+                input: input.clone(),
+            },
+            false,
+        )?;
+        // The engine observes (and fingerprints) after every step: ask now, read when asked.
+        self.send(Op::Observe, true)?;
+        if self.has(wire::FEATURE_FINGERPRINT) {
+            self.send(Op::Fingerprint, true)?;
+        }
+        let result = self.collect::<Applied>();
         self.history.record(input);
         match result {
             Ok(applied) => Ok(applied.outputs),
@@ -293,7 +396,10 @@ impl Adapter for ProcessAdapter {
     }
 
     fn observe(&mut self) -> Result<ClusterView, AdapterError> {
-        let observed: Observed = self.call(Op::Observe)?;
+        let observed: Observed = match self.take_prefetched("observe") {
+            Some(result) => result?,
+            None => self.call(Op::Observe)?,
+        };
         if observed.nodes.len() as u64 != self.nodes {
             return Err(AdapterError::Fault(format!(
                 "{}: observe returned {} nodes for a {}-node cluster",
@@ -309,7 +415,10 @@ impl Adapter for ProcessAdapter {
 
     fn fingerprint(&mut self) -> Result<Option<u64>, AdapterError> {
         if self.has(wire::FEATURE_FINGERPRINT) {
-            let f: wire::Fingerprinted = self.call(Op::Fingerprint)?;
+            let f: wire::Fingerprinted = match self.take_prefetched("fingerprint") {
+                Some(result) => result?,
+                None => self.call(Op::Fingerprint)?,
+            };
             let mut h = SipHasher13::new_with_keys(7, 11);
             f.fingerprint.hash(&mut h);
             Ok(Some(h.finish()))
@@ -326,18 +435,46 @@ impl Adapter for ProcessAdapter {
         if !incremental {
             self.reset(setup)?;
         }
+        self.discard_prefetched()?;
         let plan = self.history.plan(path).map_err(AdapterError::Fault)?;
+        // One batch: every rebuild and every input is sent before the answers are read.
         let mut driven = 0;
+        let mut expected = Vec::new();
+        for step in &plan {
+            if step.rebuild {
+                self.send(Op::ResetNode { node: step.node }, false)?;
+                expected.push(None);
+            }
+            for input in &step.inputs {
+                self.send(
+                    Op::Apply {
+                        input: (*input).clone(),
+                    },
+                    false,
+                )?;
+                expected.push(Some(*input));
+            }
+        }
+        for slot in expected {
+            let answer = match slot {
+                None => self.collect::<Empty>().map(|_| ()),
+                Some(input) => self.collect::<Applied>().map(|_| ()).map_err(|e| {
+                    AdapterError::Fault(format!("replaying {input} did not repeat: {e}"))
+                }),
+            };
+            if let Err(e) = answer {
+                // The rest of the batch is unread: this child cannot be trusted any more.
+                self.broken();
+                return Err(e);
+            }
+            driven += u64::from(slot.is_some());
+        }
         for step in plan {
             if step.rebuild {
-                let Empty {} = self.call(Op::ResetNode { node: step.node })?;
                 self.history.rebuilt(step.node);
             }
             for input in step.inputs {
-                self.apply(input).map_err(|e| {
-                    AdapterError::Fault(format!("replaying {input} did not repeat: {e}"))
-                })?;
-                driven += 1;
+                self.history.record(input);
             }
         }
         Ok(driven)
