@@ -12,7 +12,7 @@ use spec::{Action, Bounds, Flavour, Mode, RaftModel};
 
 use crate::adapters::ImplChoice;
 use crate::cli::{CheckArgs, Format};
-use crate::engine::{search, Problem, ProblemKind, SearchOptions, SearchStats};
+use crate::engine::{search, Coverage, Problem, ProblemKind, SearchOptions, SearchStats};
 use crate::execute::{self, Execution};
 use crate::report::{bounds_line, execution_table};
 use crate::spec_only::{self, SpecOnlyOutcome};
@@ -262,7 +262,7 @@ fn finish_lockstep(
         }
     }
     match args.format {
-        Format::Human => print_lockstep_human(&stats, &recorded, threads),
+        Format::Human => print_lockstep_human(model, &stats, &recorded, threads),
         Format::Json => print_lockstep_json(choice, model, &stats, &recorded),
     }
     Ok(exit_for(&problems))
@@ -279,7 +279,68 @@ fn reached_lines(reached: &[(String, Option<usize>)], unit: &str) -> Vec<String>
         .collect()
 }
 
-fn print_lockstep_human(stats: &SearchStats, recorded: &[Recorded], threads: usize) {
+/// Lines of `label count` pairs, wrapped at about 90 columns.
+fn counted_lines(counts: &[(String, u64)]) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for (label, count) in counts {
+        let item = format!("{label} {count}");
+        let line = lines.last_mut().expect("one line at least");
+        if !line.is_empty() && line.len() + item.len() + 2 > 90 {
+            lines.push(item);
+        } else {
+            if !line.is_empty() {
+                line.push_str(", ");
+            }
+            line.push_str(&item);
+        }
+    }
+    lines
+}
+
+/// The coverage section of the human report.
+pub(crate) fn coverage_lines(model: &RaftModel, stats: &SearchStats) -> Vec<String> {
+    let c = &stats.coverage;
+    let inputs: Vec<(String, u64)> = Coverage::possible_inputs(&model.flavour, &model.bounds)
+        .into_iter()
+        .filter(|(label, allowed)| *allowed || c.inputs.contains_key(label))
+        .map(|(label, _)| {
+            let n = c.inputs.get(&label).copied().unwrap_or(0);
+            (label, n)
+        })
+        .collect();
+    let outputs: Vec<(String, u64)> = Coverage::possible_outputs()
+        .into_iter()
+        .map(|label| {
+            let n = c.outputs.get(&label).copied().unwrap_or(0);
+            (label, n)
+        })
+        .collect();
+    let mut lines = Vec::new();
+    for (i, line) in counted_lines(&inputs).into_iter().enumerate() {
+        lines.push(format!("{:<9}{line}", if i == 0 { "inputs" } else { "" }));
+    }
+    for (i, line) in counted_lines(&outputs).into_iter().enumerate() {
+        lines.push(format!("{:<9}{line}", if i == 0 { "outputs" } else { "" }));
+    }
+    let missed = c.missed_inputs(&model.flavour, &model.bounds);
+    if missed.is_empty() {
+        lines.push("every input the bounds allow was exercised".into());
+    } else {
+        lines.push(format!("never exercised: {}", missed.join(", ")));
+    }
+    lines.push(format!(
+        "{} distinct spec states matched by the implementation",
+        stats.spec_states
+    ));
+    lines
+}
+
+fn print_lockstep_human(
+    model: &RaftModel,
+    stats: &SearchStats,
+    recorded: &[Recorded],
+    threads: usize,
+) {
     println!();
     if recorded.is_empty() {
         if stats.complete {
@@ -339,6 +400,11 @@ fn print_lockstep_human(stats: &SearchStats, recorded: &[Recorded], threads: usi
     {
         println!("  {:<8} {line}", if i == 0 { "reached" } else { "" });
     }
+    println!();
+    println!("coverage:");
+    for line in coverage_lines(model, stats) {
+        println!("  {line}");
+    }
 }
 
 fn print_lockstep_json(
@@ -377,6 +443,12 @@ fn print_lockstep_json(
         "depth": stats.depth,
         "complete": stats.complete,
         "reached": stats.reached.iter().map(|(n, d)| (n.clone(), json!(d))).collect::<serde_json::Map<_, _>>(),
+        "coverage": {
+            "inputs": stats.coverage.inputs,
+            "outputs": stats.coverage.outputs,
+            "never_exercised": stats.coverage.missed_inputs(&model.flavour, &model.bounds),
+            "spec_states": stats.spec_states,
+        },
         "problems": problems,
     });
     if let Some(first) = recorded.first() {

@@ -23,6 +23,7 @@ use siphasher::sip::SipHasher13;
 use spec::{properties, ClusterState, ClusterView, Input, RaftModel};
 use stateright::{Expectation, Property};
 
+use super::coverage::Coverage;
 use super::judge::{DivergenceKind, Findings};
 use super::lockstep;
 
@@ -145,6 +146,8 @@ pub struct SearchStats {
     /// reached a state satisfying it, or `None`: evidence that the bounds reach interesting
     /// states.
     pub reached: Vec<(String, Option<usize>)>,
+    /// Which inputs were driven and which outputs observed, over every judged step.
+    pub coverage: Coverage,
 }
 
 impl SearchStats {
@@ -197,6 +200,7 @@ struct Child {
 struct ChunkResult {
     children: Vec<Child>,
     problems: Vec<Problem>,
+    coverage: Coverage,
 }
 
 struct Counters {
@@ -318,6 +322,7 @@ pub fn search(
             );
             let mut next = Vec::new();
             for result in results.into_iter().flatten() {
+                stats.coverage.merge(&result.coverage);
                 for problem in result.problems {
                     if signatures.insert(problem.signature()) {
                         problems.push(problem);
@@ -455,6 +460,7 @@ fn expand_chunk(
                 }
             };
             let outcome = lockstep::step(model, adapter, &entry.state, &input);
+            result.coverage.record(&input, &outcome.outputs);
             counters.steps.fetch_add(1, Ordering::Relaxed);
             counters.events.fetch_add(1, Ordering::Relaxed);
             let child_path = || {
