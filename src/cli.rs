@@ -91,7 +91,23 @@ pub struct BoundArgs {
 impl BoundArgs {
     /// The bounds: defaults overridden by the flags given.
     pub fn bounds(&self) -> Bounds {
-        let d = Bounds::default();
+        self.over(Bounds::default())
+    }
+
+    /// The bounds of a random walk of `steps` inputs: budgets large enough for long walks
+    /// (8 terms, 4 values, 3 restarts, 8 heartbeats), overridden by the flags given.
+    pub fn random_walk_bounds(&self, steps: usize) -> Bounds {
+        self.over(Bounds {
+            max_term: 8,
+            values: 4,
+            restarts: 3,
+            heartbeats: 8,
+            depth: steps.max(1),
+            ..Bounds::default()
+        })
+    }
+
+    fn over(&self, d: Bounds) -> Bounds {
         Bounds {
             nodes: self.nodes.unwrap_or(d.nodes),
             depth: self.depth.unwrap_or(d.depth),
@@ -176,6 +192,20 @@ pub struct CheckArgs {
     /// Seconds an adapter process has to answer each request.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub timeout: f64,
+    /// Random walks instead of exhaustive search: --walks walks of up to --steps inputs each,
+    /// from --seed; a divergence found is shrunk to a minimal trace. Budgets default to 8 terms,
+    /// 4 values, 3 restarts, 8 heartbeats; --max-in-flight does not apply.
+    #[arg(long)]
+    pub random: bool,
+    /// Random walks: the seed (the same seed gives the same walks).
+    #[arg(long, value_name = "S", default_value_t = 1, requires = "random")]
+    pub seed: u64,
+    /// Random walks: inputs per walk at most.
+    #[arg(long, value_name = "N", default_value_t = 100, requires = "random")]
+    pub steps: usize,
+    /// Random walks: number of walks.
+    #[arg(long, value_name = "W", default_value_t = 100, requires = "random")]
+    pub walks: usize,
 }
 
 /// `raftcheck replay`.

@@ -99,6 +99,17 @@ pub struct Execution {
 
 /// Runs `inputs` in lockstep on a fresh cluster, stopping at the first problem.
 pub fn lockstep(model: &RaftModel, adapter: &mut dyn Adapter, inputs: &[Input]) -> Execution {
+    lockstep_resolving(model, adapter, inputs, |_, input| input.clone())
+}
+
+/// Like [`lockstep`], but each input is first passed through `resolve` with the spec state it
+/// will be applied in; the executed steps record the resolved inputs.
+pub fn lockstep_resolving(
+    model: &RaftModel,
+    adapter: &mut dyn Adapter,
+    inputs: &[Input],
+    resolve: impl Fn(&ClusterState, &Input) -> Input,
+) -> Execution {
     let initial = model.initial_state();
     let setup = ClusterSetup {
         nodes: model.bounds.nodes,
@@ -121,6 +132,7 @@ pub fn lockstep(model: &RaftModel, adapter: &mut dyn Adapter, inputs: &[Input]) 
     let mut state = initial;
     for (i, input) in inputs.iter().enumerate() {
         let step = i + 1;
+        let input = &resolve(&state, input);
         if let Err(reason) = model.check_enabled(&state, input) {
             execution.ending = Ending::NotApplicable { step, reason };
             return execution;

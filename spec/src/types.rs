@@ -43,6 +43,38 @@ impl Entry {
     }
 }
 
+impl Message {
+    /// The same message with every client value `v` it carries replaced by `f(v)`.
+    #[must_use]
+    pub fn map_values(&self, f: &impl Fn(Value) -> Value) -> Message {
+        let payload = match &self.payload {
+            Payload::AppendEntries {
+                prev_log_index,
+                prev_log_term,
+                entries,
+                commit,
+            } => Payload::AppendEntries {
+                prev_log_index: *prev_log_index,
+                prev_log_term: *prev_log_term,
+                entries: entries
+                    .iter()
+                    .map(|e| Entry {
+                        term: e.term,
+                        value: e.value.map(f),
+                    })
+                    .collect(),
+                commit: *commit,
+            },
+            Payload::Propose { value } => Payload::Propose { value: f(*value) },
+            other => other.clone(),
+        };
+        Message {
+            payload,
+            ..self.clone()
+        }
+    }
+}
+
 impl fmt::Display for Entry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.value {
@@ -309,6 +341,27 @@ impl Input {
         }
     }
 
+    /// The same input with every client value `v` it names or carries replaced by `f(v)`.
+    #[must_use]
+    pub fn map_values(&self, f: &impl Fn(Value) -> Value) -> Input {
+        match self {
+            Input::ClientRequest { node, value } => Input::ClientRequest {
+                node: *node,
+                value: f(*value),
+            },
+            Input::Receive { message } => Input::Receive {
+                message: message.map_values(f),
+            },
+            Input::Drop { message } => Input::Drop {
+                message: message.map_values(f),
+            },
+            Input::Duplicate { message } => Input::Duplicate {
+                message: message.map_values(f),
+            },
+            other => other.clone(),
+        }
+    }
+
     /// A short name for the kind of input, as used in coverage.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -421,6 +474,33 @@ mod tests {
         );
         let back: Input = serde_json::from_str(&json).unwrap();
         assert_eq!(back, input);
+    }
+
+    #[test]
+    fn values_are_renamed_everywhere_they_occur() {
+        let m = Message {
+            from: 1,
+            to: 2,
+            term: 1,
+            payload: Payload::AppendEntries {
+                prev_log_index: 0,
+                prev_log_term: 0,
+                entries: vec![Entry::empty(1), Entry::value(1, 3)],
+                commit: 0,
+            },
+        };
+        let shifted = Input::Receive { message: m }.map_values(&|v| v - 1);
+        let Input::Receive { message } = shifted else {
+            unreachable!()
+        };
+        let Payload::AppendEntries { entries, .. } = message.payload else {
+            unreachable!()
+        };
+        assert_eq!(entries, vec![Entry::empty(1), Entry::value(1, 2)]);
+        assert_eq!(
+            Input::ClientRequest { node: 2, value: 5 }.map_values(&|v| v * 10),
+            Input::ClientRequest { node: 2, value: 50 }
+        );
     }
 
     #[test]

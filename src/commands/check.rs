@@ -12,7 +12,10 @@ use spec::{Action, Bounds, Flavour, Mode, RaftModel};
 
 use crate::adapters::ImplChoice;
 use crate::cli::{CheckArgs, Format};
-use crate::engine::{search, Coverage, Problem, ProblemKind, SearchOptions, SearchStats};
+use crate::engine::{
+    random_walks, search, shrink, Coverage, Problem, ProblemKind, SearchOptions, SearchStats,
+    WalkOptions,
+};
 use crate::execute::{self, Execution};
 use crate::report::{bounds_line, execution_table};
 use crate::spec_only::{self, SpecOnlyOutcome};
@@ -27,7 +30,19 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, UsageError> {
         }
         return Ok(ExitStatus::Agree);
     }
-    let bounds = args.bounds.bounds();
+    if args.random && args.spec_only {
+        return Err(UsageError(
+            "--random drives an implementation; it does not combine with --spec-only".into(),
+        ));
+    }
+    if args.random && (args.walks == 0 || args.steps == 0) {
+        return Err(UsageError("--walks and --steps must be at least 1".into()));
+    }
+    let bounds = if args.random {
+        args.bounds.random_walk_bounds(args.steps)
+    } else {
+        args.bounds.bounds()
+    };
     bounds.validate().map_err(|e| UsageError(e.to_string()))?;
     if args.threads == Some(0) {
         return Err(UsageError("--threads must be at least 1".into()));
@@ -202,6 +217,9 @@ fn check_lockstep(args: &CheckArgs, bounds: Bounds) -> Result<ExitStatus, UsageE
             1,
         );
     }
+    if args.random {
+        return check_random(args, &choice, &model);
+    }
     let threads = threads(args);
     let human = args.format == Format::Human;
     if human {
@@ -298,8 +316,7 @@ fn counted_lines(counts: &[(String, u64)]) -> Vec<String> {
 }
 
 /// The coverage section of the human report.
-pub(crate) fn coverage_lines(model: &RaftModel, stats: &SearchStats) -> Vec<String> {
-    let c = &stats.coverage;
+pub(crate) fn coverage_lines(model: &RaftModel, c: &Coverage, spec_states: u64) -> Vec<String> {
     let inputs: Vec<(String, u64)> = Coverage::possible_inputs(&model.flavour, &model.bounds)
         .into_iter()
         .filter(|(label, allowed)| *allowed || c.inputs.contains_key(label))
@@ -329,8 +346,7 @@ pub(crate) fn coverage_lines(model: &RaftModel, stats: &SearchStats) -> Vec<Stri
         lines.push(format!("never exercised: {}", missed.join(", ")));
     }
     lines.push(format!(
-        "{} distinct spec states matched by the implementation",
-        stats.spec_states
+        "{spec_states} distinct spec states matched by the implementation"
     ));
     lines
 }
@@ -402,7 +418,7 @@ fn print_lockstep_human(
     }
     println!();
     println!("coverage:");
-    for line in coverage_lines(model, stats) {
+    for line in coverage_lines(model, &stats.coverage, stats.spec_states) {
         println!("  {line}");
     }
 }
@@ -457,6 +473,166 @@ fn print_lockstep_json(
         report["trace"] = json!(first.file.display().to_string());
     }
     println!("{report}");
+}
+
+fn check_random(
+    args: &CheckArgs,
+    choice: &ImplChoice,
+    model: &RaftModel,
+) -> Result<ExitStatus, UsageError> {
+    let threads = threads(args);
+    let human = args.format == Format::Human;
+    let rerun = format!(
+        "raftcheck check --impl '{}'{} --random --seed {} --steps {} --walks {}",
+        choice.name,
+        choice
+            .bug
+            .map(|b| format!(" --inject {b}"))
+            .unwrap_or_default(),
+        args.seed,
+        args.steps,
+        args.walks
+    );
+    if human {
+        println!(
+            "raftcheck check --random: {} in lockstep with the spec (flavour {}), seed {}, {} \
+             walks of up to {} inputs, {} thread{}",
+            choice.label(),
+            model.flavour,
+            args.seed,
+            args.walks,
+            args.steps,
+            threads,
+            if threads == 1 { "" } else { "s" }
+        );
+        println!("bounds: {}", bounds_line(&model.bounds));
+    }
+    let options = WalkOptions {
+        seed: args.seed,
+        steps: args.steps,
+        walks: args.walks,
+        threads,
+    };
+    let factory = || choice.build();
+    let outcome = match random_walks(model, &factory, &options) {
+        Ok(outcome) => outcome,
+        Err(AdapterError::Setup(m)) => return Err(UsageError(m)),
+        Err(e) => {
+            eprintln!("raftcheck: {e}");
+            return Ok(ExitStatus::Fault);
+        }
+    };
+    let mut recorded = None;
+    if let Some(found) = &outcome.found {
+        let shrunk = match choice.build() {
+            Ok(mut adapter) => shrink(
+                model,
+                adapter.as_mut(),
+                &found.problem.path,
+                &found.problem.kind,
+            ),
+            Err(_) => crate::engine::shrink::Shrunk {
+                path: found.problem.path.clone(),
+                attempts: 0,
+            },
+        };
+        let problem = Problem {
+            path: shrunk.path.clone(),
+            ..found.problem.clone()
+        };
+        match record_problem(model, choice, &problem, &args.out) {
+            Ok(r) => recorded = Some((found, shrunk, r)),
+            Err(e) => {
+                eprintln!("raftcheck: could not write the trace: {e}");
+                return Ok(ExitStatus::Fault);
+            }
+        }
+    }
+    let stats = &outcome.stats;
+    match args.format {
+        Format::Human => {
+            println!();
+            match &recorded {
+                None => println!(
+                    "result: agree — no divergence in {} walks ({} steps)",
+                    stats.walks, stats.steps
+                ),
+                Some((found, shrunk, r)) => {
+                    println!(
+                        "result: DIVERGENCE ({}) in walk {} at step {}; shrunk to {} step{} \
+                         ({} attempts):",
+                        r.problem.kind_name(),
+                        found.walk,
+                        found.problem.path.len(),
+                        shrunk.path.len(),
+                        if shrunk.path.len() == 1 { "" } else { "s" },
+                        shrunk.attempts
+                    );
+                    println!();
+                    print!("{}", execution_table(&r.execution));
+                    println!();
+                    println!("trace written to {}", r.file.display());
+                    println!("replay with: raftcheck replay {}", r.file.display());
+                    println!("walk again with: {rerun}");
+                }
+            }
+            println!();
+            println!("summary:");
+            println!(
+                "  walks    {} walks, {} lockstep steps, longest {} inputs",
+                stats.walks, stats.steps, stats.longest
+            );
+            println!(
+                "  speed    {:.0} steps/s, {:.1} s on {} thread{}",
+                stats.steps as f64 / stats.seconds.max(1e-9),
+                stats.seconds,
+                threads,
+                if threads == 1 { "" } else { "s" }
+            );
+            println!();
+            println!("coverage:");
+            for line in coverage_lines(model, &stats.coverage, stats.spec_states) {
+                println!("  {line}");
+            }
+        }
+        Format::Json => {
+            let problems: Vec<Problem> =
+                recorded.iter().map(|(_, _, r)| r.problem.clone()).collect();
+            let mut report = json!({
+                "command": "check",
+                "mode": "random",
+                "impl": choice.name,
+                "inject": choice.bug.map(|b| b.name()),
+                "flavour": model.flavour.name,
+                "bounds": model.bounds,
+                "seed": args.seed,
+                "walks": stats.walks,
+                "result": result_name(&problems),
+                "states": stats.spec_states,
+                "steps": stats.steps,
+                "events": stats.steps,
+                "seconds": stats.seconds,
+                "longest": stats.longest,
+                "coverage": {
+                    "inputs": stats.coverage.inputs,
+                    "outputs": stats.coverage.outputs,
+                    "never_exercised": stats.coverage.missed_inputs(&model.flavour, &model.bounds),
+                    "spec_states": stats.spec_states,
+                },
+            });
+            if let Some((found, shrunk, r)) = &recorded {
+                report["kind"] = json!(r.problem.kind_name());
+                report["walk"] = json!(found.walk);
+                report["found_at_step"] = json!(found.problem.path.len());
+                report["step"] = json!(shrunk.path.len());
+                report["trace"] = json!(r.file.display().to_string());
+                report["findings"] = json!(r.execution.final_findings());
+            }
+            println!("{report}");
+        }
+    }
+    let problems: Vec<Problem> = recorded.into_iter().map(|(_, _, r)| r.problem).collect();
+    Ok(exit_for(&problems))
 }
 
 fn check_spec_only(args: &CheckArgs, bounds: Bounds) -> Result<ExitStatus, UsageError> {

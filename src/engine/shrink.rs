@@ -1,0 +1,135 @@
+//! Shrinking a divergent path: remove inputs while the divergence (of the same kind) still
+//! happens, so a long random walk becomes a trace a person can read.
+//!
+//! Greedy delta debugging: try removing chunks of decreasing size; keep any removal after which
+//! the path still ends in the same kind of problem, cut the path right after the step where it
+//! now shows, and retry at the same size. Inputs are matched loosely after a removal: a client
+//! request takes the next value, and a message no longer in flight is replaced by one with the
+//! same sender, receiver and kind (removing a timeout shifts every later term, and the
+//! messages must follow). A candidate that still cannot be applied, or ends differently, is not
+//! kept. The result is never longer than the original and is 1-minimal: removing any single
+//! input loses the divergence.
+
+use impl_adapter::Adapter;
+use spec::{Action, ClusterState, Input, Message, RaftModel};
+
+use crate::execute::{self, Ending};
+
+use super::search::ProblemKind;
+
+/// What shrinking did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shrunk {
+    /// The shrunk path.
+    pub path: Vec<Input>,
+    /// How many candidate paths were executed.
+    pub attempts: usize,
+}
+
+/// The concrete path up to where `path` (resolved step by step) ends in a problem of kind
+/// `kind`, if it does.
+fn reproduces(
+    model: &RaftModel,
+    adapter: &mut dyn Adapter,
+    path: &[Input],
+    kind: &ProblemKind,
+) -> Option<Vec<Input>> {
+    let execution = execute::lockstep_resolving(model, adapter, path, resolve);
+    let same = match (&execution.ending, kind) {
+        (Ending::Divergence { kind: k, .. }, ProblemKind::Divergence { kind }) => k == kind,
+        (Ending::Violation { property, .. }, ProblemKind::Violation { property: p }) => {
+            property == p
+        }
+        _ => false,
+    };
+    same.then(|| {
+        execution
+            .steps
+            .iter()
+            .filter_map(|s| match &s.action {
+                Action::Input(input) => Some(input.clone()),
+                Action::Send(_) => None,
+            })
+            .collect()
+    })
+}
+
+/// Adapts an input of a candidate to the state it is applied in: a client request takes the
+/// next value the spec expects, and a message no longer in flight (because an earlier input was
+/// removed, say, so terms shifted) is replaced by the first message in flight with the same
+/// sender, receiver and kind.
+fn resolve(state: &ClusterState, input: &Input) -> Input {
+    let similar = |m: &Message| -> Message {
+        if state.in_flight(m) {
+            return m.clone();
+        }
+        state
+            .distinct_in_flight()
+            .find(|x| x.from == m.from && x.to == m.to && x.payload.kind() == m.payload.kind())
+            .cloned()
+            .unwrap_or_else(|| m.clone())
+    };
+    match input {
+        Input::ClientRequest { node, .. } => Input::ClientRequest {
+            node: *node,
+            value: state.spent.values + 1,
+        },
+        Input::Receive { message } => Input::Receive {
+            message: similar(message),
+        },
+        Input::Drop { message } => Input::Drop {
+            message: similar(message),
+        },
+        Input::Duplicate { message } => Input::Duplicate {
+            message: similar(message),
+        },
+        other => other.clone(),
+    }
+}
+
+/// Shrinks `path`, which ends in a problem of kind `kind`.
+pub fn shrink(
+    model: &RaftModel,
+    adapter: &mut dyn Adapter,
+    path: &[Input],
+    kind: &ProblemKind,
+) -> Shrunk {
+    let mut attempts = 1;
+    let mut best = path.to_vec();
+    match reproduces(model, adapter, &best, kind) {
+        Some(concrete) => best = concrete,
+        None => {
+            return Shrunk {
+                path: best,
+                attempts,
+            }
+        }
+    }
+    let mut chunk = (best.len() / 2).max(1);
+    loop {
+        let mut removed_any = false;
+        let mut at = 0;
+        while at < best.len() {
+            let end = (at + chunk).min(best.len());
+            let candidate: Vec<Input> = best[..at].iter().chain(&best[end..]).cloned().collect();
+            attempts += 1;
+            match reproduces(model, adapter, &candidate, kind) {
+                Some(concrete) if concrete.len() < best.len() => {
+                    best = concrete;
+                    removed_any = true;
+                }
+                _ => at += chunk,
+            }
+        }
+        if chunk == 1 && !removed_any {
+            break;
+        }
+        if !removed_any {
+            chunk = (chunk / 2).max(1);
+        }
+    }
+    Shrunk {
+        path: best,
+        attempts,
+    }
+}
