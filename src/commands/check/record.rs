@@ -1,0 +1,170 @@
+//! Recording problems as trace files.
+
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use siphasher::sip::SipHasher13;
+use spec::{Action, RaftModel};
+
+use crate::adapters::ImplChoice;
+use crate::engine::{DivergenceKind, Problem, ProblemKind};
+use crate::execute::{self, Execution};
+use crate::trace::{Expect, Trace, TraceEvent, TraceMode, FORMAT, VERSION};
+use crate::ExitStatus;
+
+/// A stable short name for a path, so re-running a check rewrites the same trace file.
+pub(crate) fn path_tag<T: Serialize>(path: &[T]) -> String {
+    let mut h = SipHasher13::new_with_keys(1, 2);
+    serde_json::to_string(path)
+        .expect("paths serialise")
+        .hash(&mut h);
+    format!("{:08x}", h.finish() as u32)
+}
+
+/// A string safe in a file name.
+pub(crate) fn slug(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect()
+}
+
+/// The events of an execution, as a trace lists them.
+pub(crate) fn events_of(execution: &Execution) -> Vec<TraceEvent> {
+    execution
+        .steps
+        .iter()
+        .map(|s| match &s.action {
+            Action::Input(input) => TraceEvent {
+                input: Some(input.clone()),
+                send: None,
+                outputs: s.outputs.clone(),
+            },
+            Action::Send(m) => TraceEvent {
+                input: None,
+                send: Some(m.clone()),
+                outputs: Vec::new(),
+            },
+        })
+        .collect()
+}
+
+/// A problem written to disk.
+#[derive(Clone, Debug)]
+pub struct Recorded {
+    /// The problem as the search found it.
+    pub problem: Problem,
+    /// Its path executed again, as recorded.
+    pub execution: Execution,
+    /// The trace file.
+    pub file: PathBuf,
+    /// False when executing the path again did not end the same way (nondeterminism).
+    pub reproduced: bool,
+}
+
+/// The outcome a trace of `problem` should record.
+pub(crate) fn expected_of(problem: &Problem) -> Expect {
+    let step = problem.path.len();
+    match &problem.kind {
+        ProblemKind::Divergence { kind } => Expect::Divergence { step, kind: *kind },
+        ProblemKind::Violation { property } => Expect::Violation {
+            step,
+            property: property.clone(),
+        },
+    }
+}
+
+/// Executes `problem`'s path again on a fresh adapter and writes the trace into `out`.
+pub fn record_problem(
+    model: &RaftModel,
+    choice: &ImplChoice,
+    problem: &Problem,
+    out: &Path,
+) -> Result<Recorded, String> {
+    let execution = match choice.build() {
+        Ok(mut adapter) => execute::lockstep(model, adapter.as_mut(), &problem.path),
+        Err(e) => execute::fault_at_start(model, e.detail()),
+    };
+    let reproduced = execution.ending.as_expect() == Some(expected_of(problem));
+    let expect = execution
+        .ending
+        .as_expect()
+        .ok_or_else(|| "re-running the path did not reach its end".to_string())?;
+    let trace = Trace {
+        format: FORMAT.into(),
+        version: VERSION,
+        mode: TraceMode::Lockstep,
+        adapter: Some(choice.name.clone()),
+        inject: choice.bug.map(|b| b.name().to_string()),
+        flavour: model.flavour.clone(),
+        bounds: model.bounds.clone(),
+        events: events_of(&execution),
+        expect,
+        findings: execution.final_findings(),
+    };
+    let file = out.join(format!(
+        "{}-{}-{}.json",
+        choice.label(),
+        problem.kind_name(),
+        path_tag(&problem.path)
+    ));
+    trace.save(&file).map_err(|e| e.to_string())?;
+    Ok(Recorded {
+        problem: problem.clone(),
+        execution,
+        file,
+        reproduced,
+    })
+}
+
+/// The machine-readable result name of a run with these problems (the first counts).
+pub fn result_name(problems: &[Problem]) -> &'static str {
+    match problems.first().map(|p| &p.kind) {
+        None => "agree",
+        Some(ProblemKind::Violation { .. }) => "violation",
+        Some(ProblemKind::Divergence {
+            kind: DivergenceKind::AdapterFault,
+        }) => "fault",
+        Some(ProblemKind::Divergence { .. }) => "divergence",
+    }
+}
+
+/// The exit status of a run with these problems.
+pub fn exit_for(problems: &[Problem]) -> ExitStatus {
+    match result_name(problems) {
+        "agree" => ExitStatus::Agree,
+        "fault" => ExitStatus::Fault,
+        _ => ExitStatus::Problem,
+    }
+}
+
+/// A problem for an adapter that failed before the first step.
+pub(crate) fn start_fault(error: &impl std::fmt::Display) -> Problem {
+    Problem {
+        path: Vec::new(),
+        kind: ProblemKind::Divergence {
+            kind: DivergenceKind::AdapterFault,
+        },
+        lines: vec![format!("adapter fault: {error}")],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spec::Input;
+
+    #[test]
+    fn path_tags_are_stable_and_distinct() {
+        let a = vec![Input::Timeout { node: 1 }];
+        let b = vec![Input::Timeout { node: 2 }];
+        assert_eq!(path_tag(&a), path_tag(&a.clone()));
+        assert_ne!(path_tag(&a), path_tag(&b));
+        assert_eq!(path_tag(&a).len(), 8);
+    }
+
+    #[test]
+    fn slugs_are_file_safe() {
+        assert_eq!(slug("election safety"), "election-safety");
+    }
+}
