@@ -286,3 +286,51 @@ impl Adapter for RaftRsAdapter {
         Ok(Some(h.finish()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spec::Message;
+
+    fn sent(outputs: &[Output], kind: &str, to: u64) -> Message {
+        outputs
+            .iter()
+            .find_map(|o| match o {
+                Output::Send { message } if message.payload.kind() == kind && message.to == to => {
+                    Some(message.clone())
+                }
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no {kind} to n{to} in {outputs:?}"))
+    }
+
+    /// An unsynced write after the storage already holds entries snapshots the durable state
+    /// (the first such write once deadlocked on raft-rs's storage lock).
+    #[test]
+    fn unsynced_writes_over_a_stored_log_do_not_deadlock() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut a = RaftRsAdapter::with_bug(Some(Bug::UnsyncedTailLost));
+            a.reset(&ClusterSetup { nodes: 3 }).unwrap();
+            let out = a.apply(&Input::Timeout { node: 1 }).unwrap();
+            let rv = sent(&out, "RequestVote", 2);
+            let out = a.apply(&Input::Receive { message: rv }).unwrap();
+            let grant = sent(&out, "RequestVoteResponse", 1);
+            let out = a.apply(&Input::Receive { message: grant }).unwrap();
+            let append = sent(&out, "AppendEntries", 2);
+            let out = a.apply(&Input::Receive { message: append }).unwrap();
+            let ack = sent(&out, "AppendEntriesResponse", 1);
+            a.apply(&Input::Receive { message: ack }).unwrap();
+            // The commit synced the log; this proposal is an unsynced write over it.
+            a.apply(&Input::ClientRequest { node: 1, value: 1 })
+                .unwrap();
+            a.apply(&Input::Restart { node: 1 }).unwrap();
+            tx.send(a.observe().unwrap()).unwrap();
+        });
+        let view = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("the adapter finished (no deadlock)");
+        // The proposal was never synced: the restart lost it, the committed entry survived.
+        assert_eq!(view.nodes[0].log, vec![spec::Entry::empty(1)]);
+    }
+}

@@ -229,8 +229,11 @@ impl RaftNode {
     }
 
     fn snapshot_storage(&self) -> DurableCopy {
+        // The read guard must be gone before `stored_entries`: raft-rs's `MemStorage::entries`
+        // takes the write lock.
+        let hard_state = self.storage.rl().hard_state().clone();
         DurableCopy {
-            hard_state: self.storage.rl().hard_state().clone(),
+            hard_state,
             entries: self.stored_entries(1),
         }
     }
