@@ -33,6 +33,14 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Browse the spec's state space in Stateright's web explorer.
     Explore(ExploreArgs),
+    /// Gate CI: replay every trace in the corpus, then run every configured check; one summary
+    /// table, optional JUnit XML, GitHub Actions annotations when run there.
+    ///
+    /// Exit codes: 0 nothing regressed, 1 a regression (a trace whose recorded outcome changed,
+    /// or a check that found a divergence), 2 configuration error or unreadable trace, 3 adapter
+    /// fault. A trace whose recorded divergence no longer happens is reported as "fixed?" and
+    /// fails the run only with --fail-on-fixed.
+    Ci(CiArgs),
     /// Serve an in-process implementation over the adapter protocol on stdin/stdout
     /// (impl_adapter/PROTOCOL.md), e.g. for `check --impl "cmd:raftcheck serve"`.
     Serve(ServeArgs),
@@ -56,13 +64,15 @@ pub enum Strategy {
     Dfs,
 }
 
-/// The bounds, each overriding the default.
-#[derive(Clone, Debug, Default, Args)]
+/// The bounds, each overriding the default. The same fields make a `bounds` table in
+/// `raftcheck.toml`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Args, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BoundArgs {
     /// Number of nodes [default: 3].
     #[arg(long, value_name = "N")]
     pub nodes: Option<u64>,
-    /// Maximum number of inputs on one path [default: 12].
+    /// Maximum number of inputs on one path [default: 12; 10 with --spec-only].
     #[arg(long, value_name = "N")]
     pub depth: Option<usize>,
     /// No election goes past this term [default: 3].
@@ -94,6 +104,15 @@ impl BoundArgs {
         self.over(Bounds::default())
     }
 
+    /// The bounds of `check --spec-only`: as [`BoundArgs::bounds`] but depth 10, since the
+    /// spec's own menu of sends branches more than an implementation's choices.
+    pub fn spec_only_bounds(&self) -> Bounds {
+        self.over(Bounds {
+            depth: 10,
+            ..Bounds::default()
+        })
+    }
+
     /// The bounds of a random walk of `steps` inputs: budgets large enough for long walks
     /// (8 terms, 4 values, 3 restarts, 8 heartbeats), overridden by the flags given.
     pub fn random_walk_bounds(&self, steps: usize) -> Bounds {
@@ -105,6 +124,22 @@ impl BoundArgs {
             depth: steps.max(1),
             ..Bounds::default()
         })
+    }
+
+    /// These bounds with every field `more` sets taking precedence.
+    #[must_use]
+    pub fn overridden_by(&self, more: &BoundArgs) -> BoundArgs {
+        BoundArgs {
+            nodes: more.nodes.or(self.nodes),
+            depth: more.depth.or(self.depth),
+            max_term: more.max_term.or(self.max_term),
+            values: more.values.or(self.values),
+            restarts: more.restarts.or(self.restarts),
+            heartbeats: more.heartbeats.or(self.heartbeats),
+            drops: more.drops.or(self.drops),
+            duplicates: more.duplicates.or(self.duplicates),
+            max_in_flight: more.max_in_flight.or(self.max_in_flight),
+        }
     }
 
     fn over(&self, d: Bounds) -> Bounds {
@@ -165,7 +200,9 @@ pub struct CheckArgs {
     /// Search strategy for --spec-only.
     #[arg(long, value_enum, default_value_t = Strategy::Bfs)]
     pub strategy: Strategy,
-    /// Worker threads [default: the number of cores].
+    /// Worker threads [default: the number of cores; 1 with --spec-only, where Stateright's
+    /// parallel breadth-first search may reach a state first by a longer path and leave it
+    /// unexpanded at the depth bound].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// The bounds.
@@ -219,6 +256,30 @@ pub struct ReplayArgs {
     /// Seconds an adapter process has to answer each request.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     pub timeout: f64,
+    /// Rewrite the trace with what happens now (its events, outcome and findings), e.g. to keep
+    /// a fixed bug's trace as a regression test that expects agreement.
+    #[arg(long)]
+    pub update: bool,
+}
+
+/// `raftcheck ci`.
+#[derive(Clone, Debug, Args)]
+pub struct CiArgs {
+    /// The configuration [default: raftcheck.toml if it exists, else built-in defaults].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Also write a JUnit XML report here.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Fail when a recorded divergence no longer happens ("fixed?").
+    #[arg(long)]
+    pub fail_on_fixed: bool,
+    /// No progress lines on stderr.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 /// `raftcheck serve`.

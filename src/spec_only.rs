@@ -1,13 +1,21 @@
 //! `check --spec-only`: the spec alone under Stateright, every safety property checked on every
 //! state, `sometimes` properties reported as reached or not.
+//!
+//! Two adjustments to Stateright 0.31: its `target_max_depth(d)` counts the initial state as
+//! depth 1 and skips states at depth `d`, so a bound of `depth` inputs is `depth + 2` there; and
+//! the path it keeps for a property is whichever violating state was seen last (so neither
+//! shortest nor, with threads, the same from run to run). Each path found is therefore replaced
+//! by a shortest one from a small deterministic breadth-first search, bounded by its length.
 
+use std::collections::HashSet;
 use std::time::Instant;
 
 use serde::Serialize;
-use spec::{Action, RaftModel};
+use spec::{Action, ClusterState, RaftModel};
 use stateright::{Checker, Expectation, Model, Property};
 
 use crate::cli::Strategy;
+use crate::engine::search::spec_fingerprint;
 
 /// A property's result in a spec-only run.
 #[derive(Clone, Debug, Serialize)]
@@ -50,22 +58,86 @@ impl SpecOnlyOutcome {
 
 /// Checks `model` with Stateright.
 pub fn check(model: RaftModel, strategy: Strategy, threads: usize) -> SpecOnlyOutcome {
+    let reference = model.clone();
     let started = Instant::now();
     let depth = model.bounds.depth;
     let properties = model.properties();
     let builder = model
         .checker()
         .threads(threads.max(1))
-        .target_max_depth(depth);
-    match strategy {
-        Strategy::Bfs => summarise(builder.spawn_bfs().join(), &properties, started),
-        Strategy::Dfs => summarise(builder.spawn_dfs().join(), &properties, started),
+        .target_max_depth(depth + 2);
+    let mut outcome = match strategy {
+        Strategy::Bfs => summarise(builder.spawn_bfs().join(), &properties, depth, started),
+        Strategy::Dfs => summarise(builder.spawn_dfs().join(), &properties, depth, started),
+    };
+    for (result, property) in outcome.properties.iter_mut().zip(&properties) {
+        if let Some(found) = &result.path {
+            let shortest = shortest_path(&reference, property.condition, found.len())
+                .expect("a path of that length exists");
+            result.steps = Some(shortest.len());
+            result.path = Some(shortest);
+        }
     }
+    outcome.seconds = started.elapsed().as_secs_f64();
+    outcome
+}
+
+/// A shortest sequence of at most `max_inputs` spec actions from the initial state to a state
+/// where `condition` holds, found breadth first in the model's action order (so the same on
+/// every run).
+pub fn shortest_path(
+    model: &RaftModel,
+    condition: fn(&RaftModel, &ClusterState) -> bool,
+    max_inputs: usize,
+) -> Option<Vec<Action>> {
+    let initial = model.initial_state();
+    if condition(model, &initial) {
+        return Some(Vec::new());
+    }
+    let mut parents: Vec<(usize, Option<Action>)> = vec![(0, None)];
+    let mut seen = HashSet::from([spec_fingerprint(&initial)]);
+    let mut frontier = vec![(0usize, initial)];
+    let path_to = |parents: &[(usize, Option<Action>)], mut at: usize| {
+        let mut path = Vec::new();
+        while let Some(action) = &parents[at].1 {
+            path.push(action.clone());
+            at = parents[at].0;
+        }
+        path.reverse();
+        path
+    };
+    for _ in 0..max_inputs {
+        let mut next = Vec::new();
+        for (at, state) in &frontier {
+            if !model.within_boundary(state) {
+                continue;
+            }
+            let mut actions = Vec::new();
+            model.actions(state, &mut actions);
+            for action in actions {
+                let Some(child) = model.next_state(state, action.clone()) else {
+                    continue;
+                };
+                if !seen.insert(spec_fingerprint(&child)) {
+                    continue;
+                }
+                parents.push((*at, Some(action)));
+                let id = parents.len() - 1;
+                if condition(model, &child) {
+                    return Some(path_to(&parents, id));
+                }
+                next.push((id, child));
+            }
+        }
+        frontier = next;
+    }
+    None
 }
 
 fn summarise(
     checker: impl Checker<RaftModel>,
     properties: &[Property<RaftModel>],
+    depth_bound: usize,
     started: Instant,
 ) -> SpecOnlyOutcome {
     let discoveries = checker.discoveries();
@@ -90,7 +162,9 @@ fn summarise(
     SpecOnlyOutcome {
         unique_states: checker.unique_state_count(),
         generated_states: checker.state_count(),
-        depth: checker.max_depth(),
+        // Stateright counts the initial state as depth 1, and records the depth of states it
+        // then skips for being at the bound.
+        depth: checker.max_depth().saturating_sub(1).min(depth_bound),
         seconds: started.elapsed().as_secs_f64(),
         properties,
     }

@@ -35,6 +35,8 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, UsageError> {
     }
     let bounds = if args.random {
         args.bounds.random_walk_bounds(args.steps)
+    } else if args.spec_only {
+        args.bounds.spec_only_bounds()
     } else {
         args.bounds.bounds()
     };
