@@ -7,8 +7,10 @@
 pub mod adapters;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod engine;
 pub mod execute;
+pub mod junit;
 pub mod report;
 pub mod spec_only;
 pub mod trace;
@@ -43,6 +45,7 @@ pub fn run(cli: &cli::Cli) -> ExitStatus {
         cli::Command::Replay(args) => commands::replay::run(args),
         cli::Command::Explore(args) => commands::explore::run(args),
         cli::Command::Serve(args) => commands::serve::run(args),
+        cli::Command::Ci(args) => commands::ci::run(args),
     };
     match result {
         Ok(status) => status,

@@ -1,6 +1,7 @@
 //! The subcommands.
 
 pub mod check;
+pub mod ci;
 pub mod explore;
 pub mod replay;
 pub mod serve;

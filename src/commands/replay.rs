@@ -6,7 +6,7 @@ use std::time::Duration;
 use impl_adapter::AdapterError;
 use serde::Serialize;
 use serde_json::json;
-use spec::{Action, Mode, RaftModel};
+use spec::{Action, Flavour, Mode, RaftModel};
 
 use crate::adapters::ImplChoice;
 use crate::cli::{Format, ReplayArgs};
@@ -38,44 +38,39 @@ pub struct Replay {
     pub verdict: Verdict,
     /// A note when the adapter now declares another flavour than the one recorded.
     pub flavour_note: Option<String>,
+    /// The flavour the replay ran with (the adapter's current one in lockstep).
+    pub flavour: Flavour,
 }
 
 /// Replays a loaded trace. `Err` is a usage error (unknown adapter or bug named in the trace).
 pub fn replay(trace: Trace, timeout: Duration) -> Result<Replay, UsageError> {
-    let mut flavour_note = None;
-    let execution = match trace.mode {
+    let (execution, flavour) = match trace.mode {
         TraceMode::Lockstep => {
             let name = trace.adapter.as_deref().unwrap_or_default();
             let choice = ImplChoice::new(name, trace.inject.as_deref())
                 .map_err(UsageError)?
                 .with_timeout(timeout);
-            let mut adapter = match choice.build() {
-                Ok(a) => a,
+            match choice.build() {
+                Ok(mut adapter) => {
+                    let flavour = adapter.flavour();
+                    let model =
+                        RaftModel::new(trace.bounds.clone(), flavour.clone(), Mode::Lockstep);
+                    let inputs: Vec<_> = trace.inputs().cloned().collect();
+                    (
+                        execute::lockstep(&model, adapter.as_mut(), &inputs),
+                        flavour,
+                    )
+                }
                 Err(AdapterError::Setup(m)) => return Err(UsageError(m)),
                 Err(e) => {
                     let model =
                         RaftModel::new(trace.bounds.clone(), trace.flavour.clone(), Mode::Lockstep);
-                    let execution = execute::fault_at_start(&model, e.detail());
-                    let verdict = verdict(&trace.expect, &execution.ending);
-                    return Ok(Replay {
-                        execution,
-                        verdict,
-                        trace,
-                        flavour_note,
-                    });
+                    (
+                        execute::fault_at_start(&model, e.detail()),
+                        trace.flavour.clone(),
+                    )
                 }
-            };
-            let flavour = adapter.flavour();
-            if flavour != trace.flavour {
-                flavour_note = Some(format!(
-                    "note: the trace was recorded with flavour {:?}; the {} adapter now declares \
-                     {:?}, which this replay uses",
-                    trace.flavour, name, flavour
-                ));
             }
-            let model = RaftModel::new(trace.bounds.clone(), flavour, Mode::Lockstep);
-            let inputs: Vec<_> = trace.inputs().cloned().collect();
-            execute::lockstep(&model, adapter.as_mut(), &inputs)
         }
         TraceMode::SpecOnly => {
             let model = RaftModel::new(trace.bounds.clone(), trace.flavour.clone(), Mode::SpecOnly);
@@ -88,15 +83,23 @@ pub fn replay(trace: Trace, timeout: Duration) -> Result<Replay, UsageError> {
                     (None, None) => unreachable!("validated on load"),
                 })
                 .collect();
-            execute::spec_only(&model, &actions)
+            (execute::spec_only(&model, &actions), trace.flavour.clone())
         }
     };
+    let flavour_note = (flavour != trace.flavour).then(|| {
+        format!(
+            "note: the trace was recorded with flavour {:?}; the adapter now declares {:?}, \
+             which this replay uses",
+            trace.flavour, flavour
+        )
+    });
     let verdict = verdict(&trace.expect, &execution.ending);
     Ok(Replay {
         trace,
         execution,
         verdict,
         flavour_note,
+        flavour,
     })
 }
 
@@ -121,10 +124,47 @@ pub fn ending_text(ending: &Ending) -> String {
     }
 }
 
+/// `replay --update`: rewrites the trace with the execution just seen.
+fn update(file: &std::path::Path, r: &Replay) -> Result<ExitStatus, UsageError> {
+    let Some(expect) = r.execution.ending.as_expect() else {
+        return Err(UsageError(format!(
+            "{}: not updated: {}",
+            file.display(),
+            ending_text(&r.execution.ending)
+        )));
+    };
+    let updated = Trace {
+        events: crate::commands::check::record::events_of(&r.execution),
+        expect,
+        findings: r.execution.final_findings(),
+        flavour: r.flavour.clone(),
+        ..r.trace.clone()
+    };
+    updated.save(file).map_err(|e| UsageError(e.to_string()))?;
+    if r.verdict == Verdict::Holds {
+        println!(
+            "{}: unchanged, recorded outcome holds: {}",
+            file.display(),
+            updated.expect
+        );
+    } else {
+        println!(
+            "{}: updated: recorded {}, now {}",
+            file.display(),
+            r.trace.expect,
+            updated.expect
+        );
+    }
+    Ok(ExitStatus::Agree)
+}
+
 /// Runs `raftcheck replay`.
 pub fn run(args: &ReplayArgs) -> Result<ExitStatus, UsageError> {
     let trace = Trace::load(&args.file).map_err(|e| UsageError(e.to_string()))?;
     let r = replay(trace, Duration::from_secs_f64(args.timeout))?;
+    if args.update {
+        return update(&args.file, &r);
+    }
     let status = match r.verdict {
         Verdict::Holds => ExitStatus::Agree,
         Verdict::Changed if r.execution.ending.is_fault() => ExitStatus::Fault,

@@ -30,7 +30,7 @@ pub(crate) fn slug(s: &str) -> String {
 }
 
 /// The events of an execution, as a trace lists them.
-pub(crate) fn events_of(execution: &Execution) -> Vec<TraceEvent> {
+pub fn events_of(execution: &Execution) -> Vec<TraceEvent> {
     execution
         .steps
         .iter()

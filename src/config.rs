@@ -1,0 +1,283 @@
+//! `raftcheck.toml`: what a project checks in CI, so the CI line stays `raftcheck ci`.
+//!
+//! ```toml
+//! # Trace corpus replayed first (each trace against the adapter and outcome it records).
+//! traces = "traces"
+//! # Where new divergences are written (default: the corpus directory).
+//! out = "traces"
+//! # Seconds an adapter process has to answer each request.
+//! timeout = 10
+//! # Worker threads (default: one per core).
+//! threads = 2
+//!
+//! # Bounds for every check below (defaults: those of `raftcheck check`).
+//! [bounds]
+//! depth = 12
+//! max_term = 3
+//!
+//! # One table per check.
+//! [[check]]
+//! impl = "raft-rs"
+//!
+//! [[check]]
+//! impl = "etcd"
+//! bounds = { depth = 10 }          # overrides for this check only
+//!
+//! [[check]]
+//! name = "raft-rs deep walks"
+//! impl = "raft-rs"
+//! random = { seed = 7, steps = 300, walks = 200 }
+//! ```
+//!
+//! Relative paths are relative to the directory holding the file. Without a file, `raftcheck ci`
+//! replays `traces/` and checks raft-rs at the default bounds.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::cli::BoundArgs;
+
+/// The file `raftcheck ci` reads when `--config` is not given, if it exists.
+pub const DEFAULT_FILE: &str = "raftcheck.toml";
+
+/// A whole configuration.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CiConfig {
+    /// The trace corpus directory.
+    #[serde(default = "default_traces")]
+    pub traces: PathBuf,
+    /// Where new traces go (default: `traces`).
+    #[serde(default)]
+    pub out: Option<PathBuf>,
+    /// Seconds an adapter process has to answer each request.
+    #[serde(default = "default_timeout")]
+    pub timeout: f64,
+    /// Worker threads.
+    #[serde(default)]
+    pub threads: Option<usize>,
+    /// Bounds for every check.
+    #[serde(default)]
+    pub bounds: BoundArgs,
+    /// The checks, in order.
+    #[serde(default = "default_checks", rename = "check")]
+    pub checks: Vec<CheckConfig>,
+}
+
+/// One configured check.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckConfig {
+    /// A name for reports (default: derived from the implementation and mode).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The implementation, as for `--impl`.
+    #[serde(rename = "impl")]
+    pub implementation: String,
+    /// A bug to inject, as for `--inject` (useful to prove the gate catches bugs).
+    #[serde(default)]
+    pub inject: Option<String>,
+    /// Bounds overriding the shared ones.
+    #[serde(default)]
+    pub bounds: BoundArgs,
+    /// Random walks instead of the exhaustive check.
+    #[serde(default)]
+    pub random: Option<RandomConfig>,
+}
+
+/// Random-walk settings of a check.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RandomConfig {
+    /// The seed.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Inputs per walk at most.
+    #[serde(default = "default_steps")]
+    pub steps: usize,
+    /// Number of walks.
+    #[serde(default = "default_walks")]
+    pub walks: usize,
+}
+
+fn default_traces() -> PathBuf {
+    PathBuf::from("traces")
+}
+
+fn default_timeout() -> f64 {
+    10.0
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+fn default_steps() -> usize {
+    100
+}
+
+fn default_walks() -> usize {
+    100
+}
+
+fn default_checks() -> Vec<CheckConfig> {
+    vec![CheckConfig {
+        name: None,
+        implementation: "raft-rs".into(),
+        inject: None,
+        bounds: BoundArgs::default(),
+        random: None,
+    }]
+}
+
+impl Default for CiConfig {
+    fn default() -> Self {
+        CiConfig {
+            traces: default_traces(),
+            out: None,
+            timeout: default_timeout(),
+            threads: None,
+            bounds: BoundArgs::default(),
+            checks: default_checks(),
+        }
+    }
+}
+
+impl CheckConfig {
+    /// The check's name in reports.
+    pub fn display_name(&self) -> String {
+        if let Some(name) = &self.name {
+            return name.clone();
+        }
+        let mut name = self.implementation.clone();
+        if let Some(bug) = &self.inject {
+            name.push_str(&format!(" with {bug}"));
+        }
+        match &self.random {
+            Some(r) => name.push_str(&format!(
+                " random (seed {}, {} walks of {})",
+                r.seed, r.walks, r.steps
+            )),
+            None => name.push_str(" exhaustive"),
+        }
+        name
+    }
+}
+
+impl CiConfig {
+    /// Parses a configuration; relative paths are taken relative to `base` (empty: the current
+    /// directory).
+    pub fn parse(text: &str, file: &Path, base: &Path) -> Result<CiConfig, String> {
+        let mut config: CiConfig =
+            toml::from_str(text).map_err(|e| format!("{}: {e}", file.display()))?;
+        if !(config.timeout > 0.0 && config.timeout.is_finite()) {
+            return Err(format!(
+                "{}: timeout must be a positive number of seconds",
+                file.display()
+            ));
+        }
+        if config.threads == Some(0) {
+            return Err(format!("{}: threads must be at least 1", file.display()));
+        }
+        for path in [Some(&mut config.traces), config.out.as_mut()]
+            .into_iter()
+            .flatten()
+        {
+            if path.is_relative() && !base.as_os_str().is_empty() {
+                *path = base.join(&*path);
+            }
+        }
+        Ok(config)
+    }
+
+    /// Loads `file`, or `raftcheck.toml` in the current directory if it exists, or the defaults.
+    /// Returns the configuration and the file it came from.
+    pub fn load(file: Option<&Path>) -> Result<(CiConfig, Option<PathBuf>), String> {
+        let path = match file {
+            Some(f) => f.to_path_buf(),
+            None => {
+                let default = PathBuf::from(DEFAULT_FILE);
+                if !default.exists() {
+                    return Ok((CiConfig::default(), None));
+                }
+                default
+            }
+        };
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        let config = Self::parse(&text, &path, &base)?;
+        Ok((config, Some(path)))
+    }
+
+    /// Where new traces go.
+    pub fn out_dir(&self) -> &Path {
+        self.out.as_deref().unwrap_or(&self.traces)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<CiConfig, String> {
+        CiConfig::parse(text, Path::new("raftcheck.toml"), Path::new("/project"))
+    }
+
+    #[test]
+    fn the_documented_example_parses() {
+        let text = r#"
+            traces = "traces"
+            timeout = 5
+            [bounds]
+            depth = 10
+            [[check]]
+            impl = "raft-rs"
+            [[check]]
+            impl = "etcd"
+            bounds = { depth = 8 }
+            [[check]]
+            impl = "raft-rs"
+            random = { seed = 7, steps = 300 }
+        "#;
+        let c = parse(text).unwrap();
+        assert_eq!(c.traces, PathBuf::from("/project/traces"));
+        assert_eq!(c.out_dir(), Path::new("/project/traces"));
+        assert_eq!(c.checks.len(), 3);
+        assert_eq!(c.bounds.depth, Some(10));
+        assert_eq!(c.checks[1].bounds.depth, Some(8));
+        assert_eq!(
+            c.checks[2].random,
+            Some(RandomConfig {
+                seed: 7,
+                steps: 300,
+                walks: 100
+            })
+        );
+        let merged = c.bounds.overridden_by(&c.checks[1].bounds);
+        assert_eq!(merged.depth, Some(8));
+        assert_eq!(
+            c.checks[2].display_name(),
+            "raft-rs random (seed 7, 100 walks of 300)"
+        );
+    }
+
+    #[test]
+    fn defaults_without_a_file() {
+        let c = parse("").unwrap();
+        assert_eq!(c.checks.len(), 1);
+        assert_eq!(c.checks[0].implementation, "raft-rs");
+        assert_eq!(c.timeout, 10.0);
+    }
+
+    #[test]
+    fn mistakes_name_the_line() {
+        let err = parse("[bounds]\ndepht = 3\n").unwrap_err();
+        assert!(err.contains("line 2") && err.contains("depht"), "{err}");
+        let err = parse("[[check]]\nimpl = 3\n").unwrap_err();
+        assert!(err.contains("line 2"), "{err}");
+        let err = parse("timeout = -1\n").unwrap_err();
+        assert!(err.contains("positive"), "{err}");
+    }
+}

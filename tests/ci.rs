@@ -1,0 +1,238 @@
+//! `raftcheck ci`: the corpus replays, fixed traces are "fixed?" rather than regressions, the
+//! JUnit XML is valid with the right counts, GitHub annotations appear under Actions, and the
+//! configuration file drives the checks.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn raftcheck(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_raftcheck"));
+    c.args(args).current_dir(cwd).env_remove("GITHUB_ACTIONS");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("raftcheck runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// A project directory with a copy of the shipped corpus and a small configuration.
+fn project(name: &str, config: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("raftcheck-ci-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("traces")).unwrap();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
+    for entry in std::fs::read_dir(corpus).unwrap() {
+        let path = entry.unwrap().path();
+        let is_raft_rs = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("raft-rs-") && n.ends_with(".json"));
+        if is_raft_rs {
+            std::fs::copy(&path, dir.join("traces").join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    std::fs::write(dir.join("raftcheck.toml"), config).unwrap();
+    dir
+}
+
+const SMALL: &str = "[bounds]\ndepth = 6\n\n[[check]]\nimpl = \"raft-rs\"\n";
+
+fn corpus_size(dir: &Path) -> usize {
+    std::fs::read_dir(dir.join("traces")).unwrap().count()
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_str(stdout(o).trim()).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
+}
+
+/// Edits one trace of the project's corpus.
+fn edit_trace(dir: &Path, prefix: &str, edit: impl Fn(&mut Value)) -> String {
+    let file = std::fs::read_dir(dir.join("traces"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
+        .unwrap();
+    let mut t: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    edit(&mut t);
+    std::fs::write(&file, t.to_string()).unwrap();
+    format!("traces/{}", file.file_name().unwrap().to_string_lossy())
+}
+
+#[test]
+fn the_corpus_replays_and_the_check_passes() {
+    let dir = project("pass", SMALL);
+    let o = raftcheck(&["ci", "--quiet"], &dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("result: pass"), "{out}");
+    assert!(out.contains("as recorded"), "{out}");
+    let o = raftcheck(&["ci", "--quiet", "--format", "json"], &dir, &[]);
+    let r = json(&o);
+    assert_eq!(r["result"], "pass");
+    let items = r["items"].as_array().unwrap();
+    assert_eq!(items.len(), corpus_size(&dir) + 1);
+    let check = items.last().unwrap();
+    assert_eq!(check["kind"], "check");
+    assert!(
+        check["report"]["coverage"]["inputs"]["Timeout"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+}
+
+#[test]
+fn a_fixed_bug_is_fixed_not_a_regression() {
+    let dir = project("fixed", SMALL);
+    let fixed = edit_trace(&dir, "raft-rs-term-not-persisted", |t| {
+        t.as_object_mut().unwrap().remove("inject");
+    });
+    let o = raftcheck(&["ci", "--quiet", "--format", "json"], &dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "fixed? alone does not fail");
+    let r = json(&o);
+    assert_eq!(r["counts"]["fixed"], 1);
+    assert_eq!(r["counts"]["failed"], 0);
+    let item = r["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == fixed.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(item["status"], "fixed");
+    assert!(item["summary"].as_str().unwrap().contains("fixed?"));
+    let o = raftcheck(&["ci", "--quiet", "--fail-on-fixed"], &dir, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("fixed?"), "{}", stdout(&o));
+
+    // Re-recorded, the trace expects agreement and passes.
+    let o = raftcheck(&["replay", &fixed, "--update"], &dir, &[]);
+    assert_eq!(o.status.code(), Some(0));
+    let o = raftcheck(&["ci", "--quiet", "--fail-on-fixed"], &dir, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn a_changed_outcome_is_a_regression() {
+    let dir = project("regression", SMALL);
+    let changed = edit_trace(&dir, "raft-rs-reply-to-wrong-peer", |t| {
+        t["expect"] = serde_json::json!({"result": "agree"});
+    });
+    let o = raftcheck(&["ci", "--quiet", "--format", "json"], &dir, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let r = json(&o);
+    assert_eq!(r["result"], "fail");
+    assert_eq!(r["counts"]["failed"], 1);
+    let item = r["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == changed.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(item["status"], "failed");
+    assert!(
+        item["details"].to_string().contains("missing output"),
+        "{item}"
+    );
+}
+
+#[test]
+fn junit_xml_is_valid_with_the_right_counts() {
+    let dir = project("junit", SMALL);
+    edit_trace(&dir, "raft-rs-term-not-persisted", |t| {
+        t.as_object_mut().unwrap().remove("inject");
+    });
+    edit_trace(&dir, "raft-rs-reply-to-wrong-peer", |t| {
+        t["expect"] = serde_json::json!({"result": "agree"});
+    });
+    let o = raftcheck(
+        &["ci", "--quiet", "--junit", "reports/junit.xml"],
+        &dir,
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let xml = std::fs::read_to_string(dir.join("reports/junit.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&xml).expect("valid XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let total = corpus_size(&dir) + 1;
+    assert_eq!(root.attribute("tests"), Some(total.to_string().as_str()));
+    assert_eq!(root.attribute("failures"), Some("1"));
+    assert_eq!(root.attribute("skipped"), Some("1"));
+    assert_eq!(root.attribute("errors"), Some("0"));
+    let suites: Vec<_> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    assert_eq!(suites.len(), 2);
+    assert_eq!(suites[0].attribute("name"), Some("replay"));
+    assert_eq!(
+        suites[0].attribute("tests"),
+        Some(corpus_size(&dir).to_string().as_str())
+    );
+    assert_eq!(suites[1].attribute("name"), Some("check"));
+    assert_eq!(suites[1].attribute("tests"), Some("1"));
+    let cases = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .count();
+    assert_eq!(cases, total);
+}
+
+#[test]
+fn github_actions_gets_annotations() {
+    let dir = project("annotations", SMALL);
+    let changed = edit_trace(&dir, "raft-rs-reply-to-wrong-peer", |t| {
+        t["expect"] = serde_json::json!({"result": "agree"});
+    });
+    let o = raftcheck(&["ci", "--quiet"], &dir, &[("GITHUB_ACTIONS", "true")]);
+    let out = stdout(&o);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("::error "))
+        .unwrap_or_else(|| panic!("no annotation: {out}"));
+    assert!(line.contains(&format!("file={changed}")), "{line}");
+    assert!(line.contains("title=raftcheck replay FAIL::"), "{line}");
+    let o = raftcheck(&["ci", "--quiet"], &dir, &[]);
+    assert!(
+        !stdout(&o).contains("::error"),
+        "annotations only under Actions"
+    );
+}
+
+#[test]
+fn a_configured_check_that_diverges_fails_with_a_trace() {
+    let config = "out = \"found\"\n[bounds]\ndepth = 4\n\n[[check]]\nimpl = \"raft-rs\"\ninject = \"vote-not-persisted\"\n";
+    let dir = project("diverges", config);
+    let o = raftcheck(&["ci", "--quiet", "--format", "json"], &dir, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let r = json(&o);
+    let check = r["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(check["status"], "failed");
+    let file = check["file"].as_str().unwrap();
+    assert!(file.contains("found/"), "{file}");
+    assert!(
+        Path::new(file).is_file() || dir.join(file).is_file(),
+        "{file}"
+    );
+}
+
+#[test]
+fn configuration_errors_are_usage_errors_naming_the_line() {
+    let dir = project("bad-config", "[bounds]\ndepth = 6\nmax_trem = 2\n");
+    let o = raftcheck(&["ci"], &dir, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("raftcheck.toml") && err.contains("line 3"),
+        "{err}"
+    );
+    let o = raftcheck(&["ci", "--config", "missing.toml"], &dir, &[]);
+    assert_eq!(o.status.code(), Some(2));
+}
