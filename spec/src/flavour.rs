@@ -78,8 +78,12 @@ impl Flavour {
         }
     }
 
-    /// The Raft paper as written (Ongaro & Ousterhout 2014, Figure 2): no empty leader entry,
-    /// volatile commit index, plain rejections. Useful for checking the spec on its own.
+    /// The Raft paper's choices where the implementation families differ from it (Ongaro &
+    /// Ousterhout 2014, Figure 2): no empty leader entry, a volatile commit index, plain
+    /// rejections, no heartbeat input. Message handling otherwise keeps the shared step
+    /// structure — stale-term messages are ignored rather than answered, a node that knows a
+    /// leader of the term refuses votes, a stale append is answered with the commit index — all
+    /// safe, and as the paper's implementations do. Useful for checking the spec on its own.
     pub fn textbook() -> Self {
         Flavour {
             name: "textbook".into(),
