@@ -1,0 +1,732 @@
+package main
+
+// Tests, driven through the protocol wherever possible (GOPATH mode):
+//
+//	GO111MODULE=off GOPATH=/usr/share/gocode go test .
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	pb "go.etcd.io/etcd/raft/raftpb"
+)
+
+// ---------------------------------------------------------------------------------------------
+// Harness
+
+type harness struct {
+	t  *testing.T
+	s  *session
+	id uint64
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	h := &harness{t: t, s: &session{}}
+	h.ok(`"op":"hello","protocol":1`)
+	return h
+}
+
+// started is a harness with a fresh cluster of n nodes and the bug (or "null").
+func started(t *testing.T, nodes int, bug string) *harness {
+	t.Helper()
+	h := newHarness(t)
+	if bug != "null" {
+		bug = `"` + bug + `"`
+	}
+	h.ok(fmt.Sprintf(`"op":"reset","nodes":%d,"inject":%s`, nodes, bug))
+	return h
+}
+
+type response struct {
+	ID    uint64          `json:"id"`
+	OK    json.RawMessage `json:"ok"`
+	Error *struct {
+		Kind    string `json:"kind"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// raw sends one request line (the id is added) and decodes the response.
+func (h *harness) raw(body string) response {
+	h.t.Helper()
+	id := h.id
+	h.id++
+	line := h.s.answer([]byte(fmt.Sprintf(`{"id":%d,%s}`, id, body)))
+	var r response
+	if err := json.Unmarshal(line, &r); err != nil {
+		h.t.Fatalf("answer is not JSON: %v: %s", err, line)
+	}
+	if r.ID != id {
+		h.t.Fatalf("answer to %d has id %d: %s", id, r.ID, line)
+	}
+	if (r.OK == nil) == (r.Error == nil) {
+		h.t.Fatalf("answer has neither or both of ok and error: %s", line)
+	}
+	return r
+}
+
+func (h *harness) ok(body string) string {
+	h.t.Helper()
+	r := h.raw(body)
+	if r.Error != nil {
+		h.t.Fatalf("request {%s} failed: %s: %s", body, r.Error.Kind, r.Error.Message)
+	}
+	return string(r.OK)
+}
+
+// fails expects an error of the kind whose message contains want.
+func (h *harness) fails(body, kind, want string) {
+	h.t.Helper()
+	r := h.raw(body)
+	if r.Error == nil {
+		h.t.Fatalf("request {%s} succeeded: %s", body, r.OK)
+	}
+	if r.Error.Kind != kind || !strings.Contains(r.Error.Message, want) {
+		h.t.Fatalf("request {%s}: got %s %q, want %s containing %q", body, r.Error.Kind,
+			r.Error.Message, kind, want)
+	}
+}
+
+// apply drives an input (JSON) and returns the outputs list as JSON text.
+func (h *harness) apply(input string) string {
+	h.t.Helper()
+	var out struct {
+		Outputs json.RawMessage `json:"outputs"`
+	}
+	if err := json.Unmarshal([]byte(h.ok(`"op":"apply","input":`+input)), &out); err != nil {
+		h.t.Fatal(err)
+	}
+	return string(out.Outputs)
+}
+
+func (h *harness) expect(input, want string) {
+	h.t.Helper()
+	if got := h.apply(input); got != want {
+		h.t.Fatalf("apply %s\n got: %s\nwant: %s", input, got, want)
+	}
+}
+
+// view is one node's observed state as JSON text.
+func (h *harness) view(id int) string {
+	h.t.Helper()
+	var out struct {
+		Nodes []json.RawMessage `json:"nodes"`
+	}
+	if err := json.Unmarshal([]byte(h.ok(`"op":"observe"`)), &out); err != nil {
+		h.t.Fatal(err)
+	}
+	return string(out.Nodes[id-1])
+}
+
+func (h *harness) observe() string {
+	h.t.Helper()
+	return h.ok(`"op":"observe"`)
+}
+
+func (h *harness) fingerprint() string {
+	h.t.Helper()
+	var out struct {
+		Fingerprint string `json:"fingerprint"`
+	}
+	if err := json.Unmarshal([]byte(h.ok(`"op":"fingerprint"`)), &out); err != nil {
+		h.t.Fatal(err)
+	}
+	return out.Fingerprint
+}
+
+// Inputs and messages in protocol JSON.
+
+func timeout(n int) string   { return fmt.Sprintf(`{"input":"timeout","node":%d}`, n) }
+func restart(n int) string   { return fmt.Sprintf(`{"input":"restart","node":%d}`, n) }
+func heartbeat(n int) string { return fmt.Sprintf(`{"input":"heartbeat","node":%d}`, n) }
+func client(n, v int) string {
+	return fmt.Sprintf(`{"input":"client_request","node":%d,"value":%d}`, n, v)
+}
+func receive(m string) string { return `{"input":"receive","message":` + m + `}` }
+func send(m string) string    { return `{"output":"send","message":` + m + `}` }
+func outputs(os ...string) string {
+	return "[" + strings.Join(os, ",") + "]"
+}
+
+func rv(from, to, term, lastIndex, lastTerm int) string {
+	return fmt.Sprintf(`{"from":%d,"to":%d,"term":%d,"type":"RequestVote","last_log_index":%d,"last_log_term":%d,"commit":0,"commit_term":0}`,
+		from, to, term, lastIndex, lastTerm)
+}
+
+func rvr(from, to, term int, reject bool) string {
+	return fmt.Sprintf(`{"from":%d,"to":%d,"term":%d,"type":"RequestVoteResponse","reject":%v,"commit":0,"commit_term":0}`,
+		from, to, term, reject)
+}
+
+func ae(from, to, term, prev, prevTerm int, entries string, commit int) string {
+	return fmt.Sprintf(`{"from":%d,"to":%d,"term":%d,"type":"AppendEntries","prev_log_index":%d,"prev_log_term":%d,"entries":%s,"commit":%d}`,
+		from, to, term, prev, prevTerm, entries, commit)
+}
+
+func aer(from, to, term int, reject bool, index, hint int) string {
+	return fmt.Sprintf(`{"from":%d,"to":%d,"term":%d,"type":"AppendEntriesResponse","reject":%v,"index":%d,"reject_hint":%d,"hint_term":0,"commit":0}`,
+		from, to, term, reject, index, hint)
+}
+
+func hb(from, to, term, commit int) string {
+	return fmt.Sprintf(`{"from":%d,"to":%d,"term":%d,"type":"Heartbeat","commit":%d}`, from, to, term, commit)
+}
+
+func hbr(from, to, term int) string {
+	return fmt.Sprintf(`{"from":%d,"to":%d,"term":%d,"type":"HeartbeatResponse","commit":0}`, from, to, term)
+}
+
+func propose(from, to, value int) string {
+	return fmt.Sprintf(`{"from":%d,"to":%d,"term":0,"type":"Propose","value":%d}`, from, to, value)
+}
+
+func becomeLeader(n, term int) string {
+	return fmt.Sprintf(`{"output":"become_leader","node":%d,"term":%d}`, n, term)
+}
+
+// elect makes n1 leader of term 1 with n2's vote; the appends carrying the empty entry are
+// returned undelivered.
+func (h *harness) elect() {
+	h.t.Helper()
+	h.expect(timeout(1), outputs(send(rv(1, 2, 1, 0, 0)), send(rv(1, 3, 1, 0, 0))))
+	h.expect(receive(rv(1, 2, 1, 0, 0)), outputs(send(rvr(2, 1, 1, false))))
+	h.expect(receive(rvr(2, 1, 1, false)), outputs(becomeLeader(1, 1),
+		send(ae(1, 2, 1, 0, 0, `[{"term":1}]`, 0)), send(ae(1, 3, 1, 0, 0, `[{"term":1}]`, 0))))
+}
+
+func nodeView(term int, role string, vote, leader string, log string, commit int) string {
+	return fmt.Sprintf(`{"term":%d,"role":"%s","vote":%s,"leader":%s,"log":%s,"commit":%d}`,
+		term, role, vote, leader, log, commit)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The protocol
+
+func TestHandshake(t *testing.T) {
+	h := &harness{t: t, s: &session{}}
+	var hello struct {
+		Protocol       int      `json:"protocol"`
+		Implementation string   `json:"implementation"`
+		Flavour        string   `json:"flavour"`
+		Bugs           []string `json:"bugs"`
+		Features       []string `json:"features"`
+	}
+	if err := json.Unmarshal([]byte(h.ok(`"op":"hello","protocol":1`)), &hello); err != nil {
+		t.Fatal(err)
+	}
+	wantBugs := []string{"vote-not-persisted", "term-not-persisted", "unsynced-tail-lost",
+		"ack-before-persist", "stale-term-as-current", "reply-to-wrong-peer", "conflict-not-truncated"}
+	if hello.Protocol != 1 || hello.Flavour != "etcd" || !strings.Contains(hello.Implementation, "etcd raft 3.4") ||
+		!reflect.DeepEqual(hello.Bugs, wantBugs) ||
+		!reflect.DeepEqual(hello.Features, []string{"fingerprint", "reset_node"}) {
+		t.Fatalf("hello: %+v", hello)
+	}
+	h.fails(`"op":"hello","protocol":2`, kindFault, "protocol version 1")
+	h.fails(`"op":"launch"`, kindFault, `unknown op "launch"`)
+	h.fails(`"op":"observe"`, kindFault, "send reset first")
+	h.fails(`"op":"apply","input":{"input":"timeout","node":1}`, kindFault, "send reset first")
+	h.fails(`"op":"reset","nodes":3,"inject":"no-such-bug"`, kindFault, `unknown bug "no-such-bug"`)
+	h.fails(`"op":"reset","nodes":0,"inject":null`, kindFault, "1 to 1000 nodes")
+	h.fails(`"op":"reset","nodes":-1,"inject":null`, kindFault, "non-negative integer")
+	h.fails(`"op":"reset","nodes":3,"inject":null,"extra":1`, kindFault, "unknown field(s) extra")
+	h.ok(`"op":"reset","nodes":3`) // inject may be omitted
+	h.ok(`"op":"reset","nodes":3,"inject":null`)
+	h.fails(`"op":"apply"`, kindFault, `lacks the field "input"`)
+	h.fails(`"op":"apply","input":{"input":"jump","node":1}`, kindFault, `unknown input "jump"`)
+	h.fails(`"op":"apply","input":{"input":"timeout"}`, kindFault, `lacks the field "node"`)
+	h.fails(`"op":"apply","input":{"input":"timeout","node":4}`, kindFault, "no node n4 in a 3-node cluster")
+	h.fails(`"op":"apply","input":{"input":"receive","message":{"from":1,"to":2,"term":1,"type":"Snapshot"}}`,
+		kindFault, `unknown message type "Snapshot"`)
+	h.fails(`"op":"apply","input":{"input":"receive","message":{"from":1,"to":2,"term":1,"type":"Heartbeat","commit":0,"reject":true}}`,
+		kindFault, "unknown field(s) reject")
+	h.fails(`"op":"reset_node","node":9`, kindFault, "no node n9")
+	if got := h.apply(`{"input":"drop","message":` + hb(1, 2, 1, 0) + `}`); got != "[]" {
+		t.Fatalf("drop: %s", got)
+	}
+	// Malformed lines still get an answer (id 0 when no id can be read).
+	for _, line := range []string{`not json`, `{"op":"hello"}`, `[1,2]`} {
+		var r response
+		if err := json.Unmarshal(h.s.answer([]byte(line)), &r); err != nil || r.Error == nil ||
+			r.Error.Kind != kindFault || r.ID != 0 {
+			t.Fatalf("%s: %+v %v", line, r, err)
+		}
+	}
+}
+
+func TestServeAnswersEveryLineAndStopsAtEOF(t *testing.T) {
+	in := strings.Join([]string{
+		`{"id":0,"op":"hello","protocol":1}`,
+		``,
+		`{"id":1,"op":"reset","nodes":3,"inject":null}`,
+		`{"id":2,"op":"apply","input":{"input":"timeout","node":1}}`,
+		`{"id":3,"op":"observe"}`, // no newline at the end
+	}, "\n")
+	var out bytes.Buffer
+	if err := serve(strings.NewReader(in), &out); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("want 4 answers, got %d:\n%s", len(lines), out.String())
+	}
+	for i, line := range lines {
+		var r response
+		if err := json.Unmarshal([]byte(line), &r); err != nil || r.ID != uint64(i) || r.Error != nil {
+			t.Fatalf("line %d: %s (%v)", i, line, err)
+		}
+	}
+}
+
+// A three-node election and the commit of one value, message by message, exactly as the
+// spec's etcd flavour requires.
+func TestElectionAndCommit(t *testing.T) {
+	h := started(t, 3, "null")
+	fresh := nodeView(0, "Follower", "null", "null", "[]", 0)
+	if got := h.observe(); got != `{"nodes":[`+fresh+","+fresh+","+fresh+"]}" {
+		t.Fatalf("fresh cluster: %s", got)
+	}
+	// No leader known: a proposal is dropped.
+	h.expect(client(2, 5), `[{"output":"proposal_dropped","node":2,"value":5}]`)
+	h.elect()
+	// A candidate drops proposals too.
+	h.expect(timeout(3), outputs(send(rv(3, 1, 1, 0, 0)), send(rv(3, 2, 1, 0, 0))))
+	h.expect(client(3, 6), `[{"output":"proposal_dropped","node":3,"value":6}]`)
+	h.expect(receive(propose(2, 3, 6)), `[{"output":"proposal_dropped","node":3,"value":6}]`)
+	// The follower appends the empty entry and acknowledges index 1 (no commit field).
+	h.expect(receive(ae(1, 2, 1, 0, 0, `[{"term":1}]`, 0)), outputs(send(aer(2, 1, 1, false, 1, 0))))
+	// The ack commits index 1; the leader tells n2 (n3 is paused in probe state).
+	h.expect(receive(aer(2, 1, 1, false, 1, 0)), outputs(send(ae(1, 2, 1, 1, 1, `[]`, 1))))
+	h.expect(client(1, 7), outputs(send(ae(1, 2, 1, 1, 1, `[{"term":1,"value":7}]`, 1))))
+	h.expect(receive(ae(1, 2, 1, 1, 1, `[{"term":1,"value":7}]`, 1)), outputs(send(aer(2, 1, 1, false, 2, 0))))
+	h.expect(receive(aer(2, 1, 1, false, 2, 0)), outputs(send(ae(1, 2, 1, 2, 1, `[]`, 2))))
+	h.expect(receive(ae(1, 2, 1, 2, 1, `[]`, 2)), outputs(send(aer(2, 1, 1, false, 2, 0))))
+	// A duplicate ack changes nothing and sends nothing.
+	h.expect(receive(aer(2, 1, 1, false, 2, 0)), `[]`)
+	log := `[{"term":1},{"term":1,"value":7}]`
+	want := `{"nodes":[` + nodeView(1, "Leader", "1", "1", log, 2) + "," +
+		nodeView(1, "Follower", "1", "1", log, 2) + "," +
+		nodeView(1, "Candidate", "3", "null", "[]", 0) + "]}"
+	if got := h.observe(); got != want {
+		t.Fatalf("after commit:\n got %s\nwant %s", got, want)
+	}
+	// Heartbeats carry min(match, commit): 2 for n2, 0 for n3.
+	h.expect(heartbeat(1), outputs(send(hb(1, 2, 1, 2)), send(hb(1, 3, 1, 0))))
+	// Heartbeats on a non-leader do nothing; a timeout on a leader does nothing.
+	h.expect(heartbeat(2), `[]`)
+	h.expect(timeout(1), `[]`)
+	// n3, a candidate of the same term, becomes n1's follower and answers; the leader then
+	// sends n3 everything from its next index.
+	h.expect(receive(hb(1, 3, 1, 0)), outputs(send(hbr(3, 1, 1))))
+	h.expect(receive(hbr(3, 1, 1)), outputs(send(ae(1, 3, 1, 0, 0, log, 2))))
+	// A proposal at a follower is forwarded to the leader with term 0; the leader appends it.
+	h.expect(client(2, 8), outputs(send(propose(2, 1, 8))))
+	h.expect(receive(propose(2, 1, 8)), outputs(send(ae(1, 2, 1, 2, 1, `[{"term":1,"value":8}]`, 2))))
+}
+
+func TestRejectionCarriesLastIndex(t *testing.T) {
+	h := started(t, 3, "null")
+	h.elect()
+	h.expect(receive(ae(1, 2, 1, 0, 0, `[{"term":1}]`, 0)), outputs(send(aer(2, 1, 1, false, 1, 0))))
+	// An append past the follower's end: rejected at index 5 with hint = last index 1, term 0.
+	h.expect(receive(ae(1, 2, 1, 5, 1, `[]`, 0)), outputs(send(aer(2, 1, 1, true, 5, 1))))
+	// An append whose previous entry has another term: rejected with hint = last index.
+	h.expect(receive(ae(1, 2, 1, 1, 3, `[]`, 0)), outputs(send(aer(2, 1, 1, true, 1, 1))))
+	// The leader answers a rejection (n2 is in replicate state, match 1) by probing again.
+	h.expect(receive(aer(2, 1, 1, false, 1, 0)), outputs(send(ae(1, 2, 1, 1, 1, `[]`, 1))))
+	h.expect(receive(aer(2, 1, 1, true, 3, 1)), outputs(send(ae(1, 2, 1, 1, 1, `[]`, 1))))
+	// Stale messages (lower term) are ignored without an answer.
+	h.expect(timeout(3), outputs(send(rv(3, 1, 1, 0, 0)), send(rv(3, 2, 1, 0, 0))))
+	h.expect(timeout(3), outputs(send(rv(3, 1, 2, 0, 0)), send(rv(3, 2, 2, 0, 0))))
+	h.expect(receive(hb(1, 3, 1, 0)), `[]`)
+	// A vote request from a candidate with a shorter log is refused with the voter's term.
+	h.expect(receive(rv(3, 2, 2, 0, 0)), outputs(send(rvr(2, 3, 2, true))))
+	// A response from outside the cluster is refused by etcd.
+	h.fails(`"op":"apply","input":`+receive(rvr(9, 3, 2, false)), kindRefused, "peer not found")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversion
+
+func value(v uint64) *uint64 { return &v }
+
+func allKinds() []*Message {
+	return []*Message{
+		{From: 1, To: 2, Term: 2, Type: typeRequestVote, LastLogIndex: 2, LastLogTerm: 1},
+		{From: 1, To: 2, Term: 2, Type: typeRequestVoteResponse, Reject: true},
+		{From: 1, To: 2, Term: 2, Type: typeAppendEntries, PrevLogIndex: 1, PrevLogTerm: 1,
+			Entries: []Entry{{Term: 2}, {Term: 2, Value: value(7)}}, Commit: 1},
+		{From: 1, To: 2, Term: 2, Type: typeAppendEntries, PrevLogIndex: 3, PrevLogTerm: 2, Entries: []Entry{}},
+		{From: 1, To: 2, Term: 2, Type: typeAppendEntriesResponse, Reject: true, Index: 3, RejectHint: 1,
+			HintTerm: 1, Commit: 1},
+		{From: 1, To: 2, Term: 2, Type: typeHeartbeat, Commit: 1},
+		{From: 1, To: 2, Term: 2, Type: typeHeartbeatResponse, Commit: 1},
+		{From: 3, To: 1, Term: 0, Type: typePropose, Value: 1 << 63},
+	}
+}
+
+func TestEveryKindRoundTrips(t *testing.T) {
+	for _, m := range allKinds() {
+		e, err := messageToEtcd(m)
+		if err != nil {
+			t.Fatalf("%+v: %v", m, err)
+		}
+		back, err := messageFromEtcd(e)
+		if err != nil {
+			t.Fatalf("%+v: %v", m, err)
+		}
+		a, _ := json.Marshal(m)
+		b, _ := json.Marshal(back)
+		if !bytes.Equal(a, b) {
+			t.Fatalf("round trip changed the message:\n%s\n%s", a, b)
+		}
+		// And through the JSON decoder.
+		decoded, aerr := decodeMessage(a)
+		if aerr != nil {
+			t.Fatal(aerr)
+		}
+		c, _ := json.Marshal(decoded)
+		if !bytes.Equal(a, c) {
+			t.Fatalf("JSON round trip changed the message:\n%s\n%s", a, c)
+		}
+	}
+	// Entry indexes follow the previous index.
+	e, _ := messageToEtcd(allKinds()[2])
+	if e.Entries[0].Index != 2 || e.Entries[1].Index != 3 || e.Entries[1].Term != 2 ||
+		!bytes.Equal(e.Entries[1].Data, []byte{0, 0, 0, 0, 0, 0, 0, 7}) || e.Entries[0].Data != nil {
+		t.Fatalf("entries: %+v", e.Entries)
+	}
+	// Omitted payload fields are 0.
+	m, aerr := decodeMessage([]byte(`{"from":1,"to":2,"term":1,"type":"RequestVote"}`))
+	if aerr != nil || m.LastLogIndex != 0 || m.Commit != 0 {
+		t.Fatalf("%+v %v", m, aerr)
+	}
+}
+
+func TestUnmodelledMessagesAreRefused(t *testing.T) {
+	base := func() pb.Message {
+		e, _ := messageToEtcd(allKinds()[2])
+		return e
+	}
+	cases := map[string]func() pb.Message{
+		"MsgSnap":        func() pb.Message { return pb.Message{Type: pb.MsgSnap, From: 1, To: 2, Term: 1} },
+		"MsgTimeoutNow":  func() pb.Message { return pb.Message{Type: pb.MsgTimeoutNow, From: 1, To: 2, Term: 1} },
+		"MsgPreVote":     func() pb.Message { return pb.Message{Type: pb.MsgPreVote, From: 1, To: 2, Term: 1} },
+		"MsgReadIndex":   func() pb.Message { return pb.Message{Type: pb.MsgReadIndex, From: 1, To: 2} },
+		"context bytes":  func() pb.Message { m := base(); m.Context = []byte("ctx"); return m },
+		"reject hint":    func() pb.Message { m := base(); m.RejectHint = 4; return m },
+		"reject on app":  func() pb.Message { m := base(); m.Reject = true; return m },
+		"gap in indexes": func() pb.Message { m := base(); m.Entries[1].Index = 9; return m },
+		"conf change entry": func() pb.Message {
+			m := base()
+			m.Entries[0].Type = pb.EntryConfChange
+			return m
+		},
+		"odd data": func() pb.Message { m := base(); m.Entries[1].Data = []byte("abc"); return m },
+		"snapshot": func() pb.Message {
+			m := base()
+			m.Snapshot.Metadata.Index = 3
+			return m
+		},
+		"unrecognized bytes": func() pb.Message { m := base(); m.XXX_unrecognized = []byte{1}; return m },
+		"commit on vote": func() pb.Message {
+			return pb.Message{Type: pb.MsgVote, From: 1, To: 2, Term: 1, Commit: 2}
+		},
+		"log term on heartbeat": func() pb.Message {
+			return pb.Message{Type: pb.MsgHeartbeat, From: 1, To: 2, Term: 1, LogTerm: 1}
+		},
+		"two proposals": func() pb.Message {
+			return pb.Message{Type: pb.MsgProp, From: 1, To: 2,
+				Entries: []pb.Entry{{Data: valueToData(1)}, {Data: valueToData(2)}}}
+		},
+		"empty proposal": func() pb.Message {
+			return pb.Message{Type: pb.MsgProp, From: 1, To: 2, Entries: []pb.Entry{{}}}
+		},
+		"proposal entry with a term": func() pb.Message {
+			return pb.Message{Type: pb.MsgProp, From: 1, To: 2, Entries: []pb.Entry{{Term: 1, Data: valueToData(1)}}}
+		},
+	}
+	for name, make := range cases {
+		_, err := messageFromEtcd(make())
+		ae, ok := err.(*adapterError)
+		if !ok || ae.kind != kindUnmodelled {
+			t.Errorf("%s: want unmodelled, got %v", name, err)
+		}
+	}
+	if _, err := messageFromEtcd(pb.Message{Type: pb.MsgTimeoutNow}); err == nil ||
+		!strings.Contains(err.Error(), "MsgTimeoutNow") {
+		t.Errorf("the message type is named: %v", err)
+	}
+	// A raft-rs commit on a vote request cannot be delivered to etcd.
+	h := started(t, 3, "null")
+	h.fails(`"op":"apply","input":`+receive(`{"from":1,"to":2,"term":1,"type":"RequestVote","last_log_index":0,"last_log_term":0,"commit":1,"commit_term":1}`),
+		kindFault, "no commit index")
+}
+
+func TestValues(t *testing.T) {
+	if v, err := dataToValue(nil); v != nil || err != nil {
+		t.Fatal("empty data is the empty entry")
+	}
+	if v, err := dataToValue(valueToData(42)); err != nil || *v != 42 {
+		t.Fatal("8 bytes are a value")
+	}
+	if _, err := dataToValue([]byte("abc")); err == nil {
+		t.Fatal("3 bytes are not a value")
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Restart, reset_node, panics
+
+func TestRestartKeepsTermVoteCommitAndLog(t *testing.T) {
+	h := started(t, 3, "null")
+	h.elect()
+	h.expect(receive(ae(1, 2, 1, 0, 0, `[{"term":1}]`, 0)), outputs(send(aer(2, 1, 1, false, 1, 0))))
+	h.expect(receive(aer(2, 1, 1, false, 1, 0)), outputs(send(ae(1, 2, 1, 1, 1, `[]`, 1))))
+	h.expect(restart(1), `[]`)
+	if got, want := h.view(1), nodeView(1, "Follower", "1", "null", `[{"term":1}]`, 1); got != want {
+		t.Fatalf("after restart:\n got %s\nwant %s", got, want)
+	}
+	// The restarted node campaigns from its durable state.
+	h.expect(timeout(1), outputs(send(rv(1, 2, 2, 1, 1)), send(rv(1, 3, 2, 1, 1))))
+	// A follower restarts too: everything it stored survives.
+	h.expect(restart(2), `[]`)
+	if got, want := h.view(2), nodeView(1, "Follower", "1", "null", `[{"term":1}]`, 0); got != want {
+		t.Fatalf("after restart:\n got %s\nwant %s", got, want)
+	}
+}
+
+func TestResetNode(t *testing.T) {
+	h := started(t, 3, "null")
+	before := h.fingerprint()
+	h.elect()
+	h.ok(`"op":"reset_node","node":2`)
+	if got, want := h.view(2), nodeView(0, "Follower", "null", "null", "[]", 0); got != want {
+		t.Fatalf("n2 after reset_node: %s", got)
+	}
+	if got := h.view(1); !strings.Contains(got, `"role":"Leader"`) {
+		t.Fatalf("n1 is untouched: %s", got)
+	}
+	h.ok(`"op":"reset_node","node":1`)
+	if h.fingerprint() != before {
+		t.Fatal("a cluster of reset nodes has the fingerprint of a fresh cluster")
+	}
+}
+
+func TestEtcdPanicIsAFaultAndDiscardsTheCluster(t *testing.T) {
+	h := started(t, 3, "null")
+	// A heartbeat committing beyond the follower's log trips etcd's commitTo assertion.
+	h.fails(`"op":"apply","input":`+receive(hb(1, 2, 1, 5)), kindFault, "tocommit(5) is out of range")
+	h.fails(`"op":"observe"`, kindFault, "send reset first")
+	h.ok(`"op":"reset","nodes":3,"inject":null`)
+	h.observe()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fingerprint
+
+func TestFingerprintsOfEqualRunsAreEqual(t *testing.T) {
+	run := func() (*harness, string) {
+		h := started(t, 3, "null")
+		h.elect()
+		h.apply(receive(ae(1, 2, 1, 0, 0, `[{"term":1}]`, 0)))
+		h.apply(client(1, 1))
+		h.apply(heartbeat(1))
+		return h, h.fingerprint()
+	}
+	_, a := run()
+	_, b := run()
+	if a != b || len(a) != 32 {
+		t.Fatalf("equal runs, fingerprints %s and %s", a, b)
+	}
+	if started(t, 3, "null").fingerprint() == a {
+		t.Fatal("a fresh cluster has another fingerprint")
+	}
+	if started(t, 3, "null").fingerprint() != started(t, 3, "null").fingerprint() {
+		t.Fatal("fresh clusters have equal fingerprints")
+	}
+	if started(t, 3, "null").fingerprint() == started(t, 3, bugVoteNotPersisted).fingerprint() {
+		t.Fatal("the injected bug is part of the state")
+	}
+}
+
+// Hidden state the observation does not show changes the fingerprint.
+func TestFingerprintSeesHiddenState(t *testing.T) {
+	// Two candidates at term 1; n2 refuses n1's request. Delivering the refusal changes only n1's
+	// vote tally, which observe does not show.
+	prefix := func() *harness {
+		h := started(t, 3, "null")
+		h.apply(timeout(1))
+		h.apply(timeout(2))
+		h.expect(receive(rv(1, 2, 1, 0, 0)), outputs(send(rvr(2, 1, 1, true))))
+		return h
+	}
+	a, b := prefix(), prefix()
+	b.expect(receive(rvr(2, 1, 1, true)), `[]`)
+	if a.observe() != b.observe() {
+		t.Fatal("the refusal is not observable")
+	}
+	if a.fingerprint() == b.fingerprint() {
+		t.Fatal("a candidate that recorded a refusal has another fingerprint")
+	}
+	// And it matters: one more refusal makes b lose (follower), a stays candidate.
+	a.apply(timeout(3))
+	b.apply(timeout(3))
+	a.apply(receive(rv(1, 3, 1, 0, 0)))
+	b.apply(receive(rv(1, 3, 1, 0, 0)))
+	a.apply(receive(rvr(3, 1, 1, true)))
+	b.apply(receive(rvr(3, 1, 1, true)))
+	if !strings.Contains(a.view(1), "Candidate") || !strings.Contains(b.view(1), "Follower") {
+		t.Fatalf("one refusal leaves n1 candidate, two make it lose: %s %s", a.view(1), b.view(1))
+	}
+
+	// Replication progress: the leader's knowledge of n2's match index.
+	c, d := started(t, 3, "null"), started(t, 3, "null")
+	for _, h := range []*harness{c, d} {
+		h.elect()
+		h.apply(receive(ae(1, 2, 1, 0, 0, `[{"term":1}]`, 0)))
+		h.apply(client(1, 1))
+	}
+	d.apply(receive(aer(2, 1, 1, false, 1, 0)))
+	c.apply(receive(aer(2, 1, 1, false, 1, 0)))
+	c.apply(receive(aer(2, 1, 1, true, 2, 1))) // a rejection: progress back to probe
+	if c.observe() != d.observe() {
+		t.Fatal("progress is not observable")
+	}
+	if c.fingerprint() == d.fingerprint() {
+		t.Fatal("different progress, different fingerprints")
+	}
+
+	// A write that is not durable yet (ack-before-persist) is hidden state too.
+	e, f := started(t, 3, bugAckBeforePersist), started(t, 3, bugAckBeforePersist)
+	for _, h := range []*harness{e, f} {
+		h.apply(timeout(1))
+		h.apply(receive(rv(1, 2, 1, 0, 0)))
+	}
+	f.apply(heartbeat(2)) // an input to n2 that changes nothing but completes the write
+	if e.observe() != f.observe() {
+		t.Fatal("durability is not observable")
+	}
+	if e.fingerprint() == f.fingerprint() {
+		t.Fatal("a pending write changes the fingerprint")
+	}
+}
+
+// What cannot change behaviour does not change the fingerprint: ticking a leader once or twice
+// (electionElapsed differs, heartbeatElapsed stays 0).
+func TestFingerprintIgnoresTickCounters(t *testing.T) {
+	a, b := started(t, 3, "null"), started(t, 3, "null")
+	for _, h := range []*harness{a, b} {
+		h.elect()
+	}
+	a.apply(heartbeat(1))
+	b.apply(heartbeat(1))
+	b.apply(heartbeat(1))
+	if a.fingerprint() != b.fingerprint() {
+		t.Fatal("heartbeat counts change no behaviour")
+	}
+	r := reflect.ValueOf(b.s.cluster.nodes[0].rn).Elem().FieldByName("raft").Elem()
+	if r.FieldByName("heartbeatElapsed").Int() != 0 || r.FieldByName("electionElapsed").Int() != 2 {
+		t.Fatalf("heartbeatElapsed %d, electionElapsed %d", r.FieldByName("heartbeatElapsed").Int(),
+			r.FieldByName("electionElapsed").Int())
+	}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Injected bugs: each changes a short scenario against stock etcd.
+
+func TestInjectedBugs(t *testing.T) {
+	// vote granted by n2, then n2 restarts
+	votedThenRestart := func(h *harness) string {
+		h.apply(timeout(1))
+		h.apply(receive(rv(1, 2, 1, 0, 0)))
+		h.apply(restart(2))
+		return h.view(2)
+	}
+	cases := []struct {
+		bug      string
+		scenario func(h *harness) string
+		stock    string
+		buggy    string
+	}{
+		{bugVoteNotPersisted, votedThenRestart,
+			nodeView(1, "Follower", "1", "null", "[]", 0),
+			nodeView(1, "Follower", "null", "null", "[]", 0)},
+		{bugTermNotPersisted, votedThenRestart,
+			nodeView(1, "Follower", "1", "null", "[]", 0),
+			nodeView(0, "Follower", "1", "null", "[]", 0)},
+		{bugAckBeforePersist, votedThenRestart,
+			nodeView(1, "Follower", "1", "null", "[]", 0),
+			nodeView(0, "Follower", "null", "null", "[]", 0)},
+		{bugAckBeforePersist, func(h *harness) string {
+			// The write completes at n2's next input: a restart after it loses nothing.
+			h.apply(timeout(1))
+			h.apply(receive(rv(1, 2, 1, 0, 0)))
+			h.apply(heartbeat(2))
+			h.apply(restart(2))
+			return h.view(2)
+		}, nodeView(1, "Follower", "1", "null", "[]", 0),
+			nodeView(1, "Follower", "1", "null", "[]", 0)},
+		{bugUnsyncedTailLost, func(h *harness) string {
+			// The empty entry arrives without a HardState change: never synced.
+			h.elect()
+			h.apply(receive(ae(1, 2, 1, 0, 0, `[{"term":1}]`, 0)))
+			h.apply(restart(2))
+			return h.view(2)
+		}, nodeView(1, "Follower", "1", "null", `[{"term":1}]`, 0),
+			nodeView(1, "Follower", "1", "null", `[]`, 0)},
+		{bugUnsyncedTailLost, func(h *harness) string {
+			// With a commit (a HardState change) in the same Ready, everything is synced.
+			h.elect()
+			h.apply(receive(ae(1, 2, 1, 0, 0, `[{"term":1}]`, 1)))
+			h.apply(restart(2))
+			return h.view(2)
+		}, nodeView(1, "Follower", "1", "null", `[{"term":1}]`, 1),
+			nodeView(1, "Follower", "1", "null", `[{"term":1}]`, 1)},
+		{bugStaleTermAsCurrent, func(h *harness) string {
+			h.apply(timeout(2))
+			h.apply(timeout(1))
+			h.apply(timeout(1))
+			return h.apply(receive(rv(2, 1, 1, 0, 0)))
+		}, `[]`, outputs(send(rvr(1, 2, 2, true)))},
+		{bugReplyToWrongPeer, func(h *harness) string {
+			h.apply(timeout(1))
+			return h.apply(receive(rv(1, 2, 1, 0, 0)))
+		}, outputs(send(rvr(2, 1, 1, false))), outputs(send(rvr(2, 3, 1, false)))},
+		{bugReplyToWrongPeer, func(h *harness) string {
+			return h.apply(receive(hb(2, 1, 1, 0)))
+		}, outputs(send(hbr(1, 2, 1))), outputs(send(hbr(1, 3, 1)))},
+		{bugConflictNotTruncated, func(h *harness) string {
+			h.apply(receive(ae(1, 3, 1, 0, 0, `[{"term":1},{"term":1,"value":1},{"term":1,"value":2}]`, 0)))
+			h.apply(receive(ae(2, 3, 2, 1, 1, `[{"term":2}]`, 0)))
+			return h.view(3)
+		}, nodeView(2, "Follower", "null", "2", `[{"term":1},{"term":2}]`, 0),
+			nodeView(2, "Follower", "null", "2", `[{"term":1},{"term":2},{"term":1,"value":2}]`, 0)},
+	}
+	for _, c := range cases {
+		stock := c.scenario(started(t, 3, "null"))
+		buggy := c.scenario(started(t, 3, c.bug))
+		if stock != c.stock {
+			t.Errorf("%s scenario, stock:\n got %s\nwant %s", c.bug, stock, c.stock)
+		}
+		if buggy != c.buggy {
+			t.Errorf("%s scenario, with the bug:\n got %s\nwant %s", c.bug, buggy, c.buggy)
+		}
+	}
+	// Every bug of the catalogue is exercised above.
+	seen := map[string]bool{}
+	for _, c := range cases {
+		if c.stock != c.buggy {
+			seen[c.bug] = true
+		}
+	}
+	for _, b := range allBugs {
+		if !seen[b] {
+			t.Errorf("no scenario shows %s", b)
+		}
+	}
+}

@@ -1,0 +1,441 @@
+package main
+
+// The cluster: one etcd RawNode per node over its own storage, the Ready loop that persists
+// each node's state and collects its messages, restarts, and the integration bugs that can be
+// injected into that loop (etcd's raft package itself is never modified).
+
+import (
+	"go.etcd.io/etcd/raft"
+	pb "go.etcd.io/etcd/raft/raftpb"
+)
+
+// The injectable bugs, with the names and meaning of impl_adapter/src/inject.rs, in its order.
+const (
+	bugVoteNotPersisted     = "vote-not-persisted"
+	bugTermNotPersisted     = "term-not-persisted"
+	bugUnsyncedTailLost     = "unsynced-tail-lost"
+	bugAckBeforePersist     = "ack-before-persist"
+	bugStaleTermAsCurrent   = "stale-term-as-current"
+	bugReplyToWrongPeer     = "reply-to-wrong-peer"
+	bugConflictNotTruncated = "conflict-not-truncated"
+)
+
+// allBugs is the catalogue, in the order `raftcheck check --inject list` prints it.
+var allBugs = []string{
+	bugVoteNotPersisted,
+	bugTermNotPersisted,
+	bugUnsyncedTailLost,
+	bugAckBeforePersist,
+	bugStaleTermAsCurrent,
+	bugReplyToWrongPeer,
+	bugConflictNotTruncated,
+}
+
+// maxReadyRounds bounds the Ready loop of one step: a node that is still not quiescent after
+// this many rounds is an adapter fault rather than a hang.
+const maxReadyRounds = 10000
+
+// nodeConfig is the configuration every node runs with: deterministic (elections only by
+// Campaign, heartbeats only by ticking a leader once with HeartbeatTick 1; followers and
+// candidates are never ticked, so the randomized election timeout is never consulted),
+// pre-vote and check-quorum off, no limit on entries per append.
+func nodeConfig(id uint64, st raft.Storage) *raft.Config {
+	return &raft.Config{
+		ID:              id,
+		ElectionTick:    10,
+		HeartbeatTick:   1,
+		Storage:         st,
+		Applied:         0,
+		MaxSizePerMsg:   noLimit,
+		MaxInflightMsgs: 256,
+		CheckQuorum:     false,
+		PreVote:         false,
+		Logger:          etcdLogger,
+	}
+}
+
+// node is one etcd node plus the integration code around it. Every field is part of the
+// node's state and is covered by the fingerprint.
+type node struct {
+	id    uint64
+	peers []uint64
+	bug   string
+	rn    *raft.RawNode
+	// storage is what raft reads: every write of the Ready loop lands here at once.
+	storage *confStorage
+	// durable is non-nil while some writes are not durable (injected persistence bugs only):
+	// what the storage held durably before them. A restart goes back to it. Under
+	// ack-before-persist a non-nil copy is the write still in flight, which completes at the
+	// node's next input.
+	durable *durableCopy
+}
+
+func newNode(id uint64, peers []uint64, bug string) (*node, error) {
+	n := &node{id: id, peers: peers, bug: bug, storage: newConfStorage(peers)}
+	rn, err := raft.NewRawNode(nodeConfig(id, n.storage))
+	if err != nil {
+		return nil, fault("etcd refused the configuration of n%d: %v", id, err)
+	}
+	n.rn = rn
+	return n, nil
+}
+
+func (n *node) status() raft.BasicStatus { return n.rn.BasicStatus() }
+
+func (n *node) isLeader() bool { return n.status().RaftState == raft.StateLeader }
+
+// restart crashes the node and builds it anew from what its storage holds durably: a new
+// RawNode (Config.Applied 0) over the same storage, or over a storage rebuilt from the durable
+// copy when some writes were not durable yet.
+func (n *node) restart() error {
+	if n.durable != nil {
+		st, err := n.durable.restore(n.peers)
+		if err != nil {
+			return fault("n%d: could not restore the durable log: %v", n.id, err)
+		}
+		n.storage = st
+		n.durable = nil
+	}
+	rn, err := raft.NewRawNode(nodeConfig(n.id, n.storage))
+	if err != nil {
+		return fault("n%d: etcd could not restart from its storage: %v", n.id, err)
+	}
+	n.rn = rn
+	return nil
+}
+
+// finishPendingWrite: under ack-before-persist, the write started in an earlier step becomes
+// durable at the node's next input.
+func (n *node) finishPendingWrite() {
+	if n.bug == bugAckBeforePersist {
+		n.durable = nil
+	}
+}
+
+// drainReady handles every pending Ready until etcd is quiescent, collecting the messages to
+// send: entries appended to storage, HardState stored if not empty, messages taken, Advance.
+// Committed entries are not applied anywhere (there is no state machine), and Advance marks
+// them applied.
+func (n *node) drainReady() ([]pb.Message, error) {
+	var sent []pb.Message
+	for rounds := 0; n.rn.HasReady(); rounds++ {
+		if rounds == maxReadyRounds {
+			return nil, fault("n%d is still not quiescent after %d Ready rounds", n.id, rounds)
+		}
+		rd := n.rn.Ready()
+		if !raft.IsEmptySnap(rd.Snapshot) {
+			return nil, unmodelled("n%d: etcd produced a snapshot (index %d); the spec does not "+
+				"model log compaction", n.id, rd.Snapshot.Metadata.Index)
+		}
+		if len(rd.ReadStates) > 0 {
+			return nil, unmodelled("n%d: etcd produced read states; the spec does not model "+
+				"read-index requests", n.id)
+		}
+		if err := n.write(rd.Entries, rd.HardState); err != nil {
+			return nil, err
+		}
+		sent = append(sent, rd.Messages...)
+		n.rn.Advance(rd)
+	}
+	if n.bug == bugReplyToWrongPeer {
+		for i := range sent {
+			n.misroute(&sent[i])
+		}
+	}
+	return sent, nil
+}
+
+// write persists a Ready's entries and HardState, with the injected storage bug if any.
+func (n *node) write(entries []pb.Entry, hs pb.HardState) error {
+	hasHardState := !raft.IsEmptyHardState(hs)
+	if len(entries) == 0 && !hasHardState {
+		return nil
+	}
+	durableNow := true
+	switch n.bug {
+	case bugUnsyncedTailLost:
+		// Bug: the integration syncs only when the HardState changes.
+		durableNow = hasHardState
+	case bugAckBeforePersist:
+		// Bug: the write completes only at the node's next input.
+		durableNow = false
+	}
+	if !durableNow && n.durable == nil {
+		d, err := n.storage.snapshot()
+		if err != nil {
+			return fault("n%d: could not read its storage: %v", n.id, err)
+		}
+		n.durable = d
+	}
+	var keptTail []pb.Entry
+	if n.bug == bugConflictNotTruncated {
+		tail, err := n.tailBeyond(entries)
+		if err != nil {
+			return err
+		}
+		keptTail = tail
+	}
+	if err := n.storage.Append(entries); err != nil {
+		return fault("n%d: storage refused entries: %v", n.id, err)
+	}
+	if len(keptTail) > 0 {
+		// Bug: the old entries beyond the overwritten range stay in the store.
+		if err := n.storage.Append(keptTail); err != nil {
+			return fault("n%d: storage refused entries: %v", n.id, err)
+		}
+	}
+	if hasHardState {
+		switch n.bug {
+		case bugVoteNotPersisted:
+			hs.Vote = 0
+		case bugTermNotPersisted:
+			hs.Term = n.storage.hardState().Term
+		}
+		if err := n.storage.SetHardState(hs); err != nil {
+			return fault("n%d: storage refused the HardState: %v", n.id, err)
+		}
+	}
+	if durableNow {
+		n.durable = nil
+	}
+	return nil
+}
+
+// tailBeyond is what an overwrite by entries would delete from storage: the stored entries past
+// the last new one, when the new ones start inside the stored log.
+func (n *node) tailBeyond(entries []pb.Entry) ([]pb.Entry, error) {
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	last, err := n.storage.LastIndex()
+	if err != nil {
+		return nil, fault("n%d: could not read its storage: %v", n.id, err)
+	}
+	if entries[0].Index > last {
+		return nil, nil
+	}
+	tail, err := n.storage.entriesFrom(entries[len(entries)-1].Index + 1)
+	if err != nil {
+		return nil, fault("n%d: could not read its storage: %v", n.id, err)
+	}
+	return tail, nil
+}
+
+// misroute addresses a response to the next peer after the intended one, skipping this node
+// (reply-to-wrong-peer). Clusters of fewer than 3 nodes have no wrong peer to pick.
+func (n *node) misroute(m *pb.Message) {
+	switch m.Type {
+	case pb.MsgAppResp, pb.MsgVoteResp, pb.MsgHeartbeatResp:
+	default:
+		return
+	}
+	if len(n.peers) < 3 {
+		return
+	}
+	at := 0
+	for i, p := range n.peers {
+		if p == m.To {
+			at = i
+		}
+	}
+	next := n.peers[(at+1)%len(n.peers)]
+	if next == n.id {
+		next = n.peers[(at+2)%len(n.peers)]
+	}
+	m.To = next
+}
+
+// log is the node's whole log, entries 1..last, as raft reads it. After quiescence every entry
+// raft holds is in storage (Advance has moved them out of the unstable log), so storage is the
+// whole log; a node that still holds unstable entries is reported as a fault.
+func (n *node) log() ([]pb.Entry, error) {
+	if k := unstableEntries(n.rn); k != 0 {
+		return nil, fault("n%d holds %d unstable entries after quiescence", n.id, k)
+	}
+	ents, err := n.storage.entriesFrom(1)
+	if err != nil {
+		return nil, fault("n%d: could not read its log: %v", n.id, err)
+	}
+	return ents, nil
+}
+
+// view is the node's abstract state (see README.md, "Abstraction").
+func (n *node) view() (NodeView, error) {
+	st := n.status()
+	role, err := roleFromEtcd(st.RaftState)
+	if err != nil {
+		return NodeView{}, err
+	}
+	ents, err := n.log()
+	if err != nil {
+		return NodeView{}, err
+	}
+	log := make([]Entry, 0, len(ents))
+	for _, e := range ents {
+		entry, err := entryFromEtcd(e)
+		if err != nil {
+			return NodeView{}, fault("n%d: %v", n.id, err)
+		}
+		log = append(log, entry)
+	}
+	return NodeView{
+		Term:   st.Term,
+		Role:   role,
+		Vote:   optionalID(st.Vote),
+		Leader: optionalID(st.Lead),
+		Log:    log,
+		Commit: st.Commit,
+	}, nil
+}
+
+func optionalID(id uint64) *uint64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+// cluster is the nodes 1..n of one run.
+type cluster struct {
+	bug   string
+	nodes []*node
+}
+
+func peerIDs(count int) []uint64 {
+	peers := make([]uint64, count)
+	for i := range peers {
+		peers[i] = uint64(i + 1)
+	}
+	return peers
+}
+
+func newCluster(count int, bug string) (*cluster, error) {
+	c := &cluster{bug: bug}
+	for id := 1; id <= count; id++ {
+		n, err := newNode(uint64(id), peerIDs(count), bug)
+		if err != nil {
+			return nil, err
+		}
+		c.nodes = append(c.nodes, n)
+	}
+	return c, nil
+}
+
+func (c *cluster) node(id uint64) (*node, error) {
+	if id == 0 || id > uint64(len(c.nodes)) {
+		return nil, fault("no node n%d in a %d-node cluster", id, len(c.nodes))
+	}
+	return c.nodes[id-1], nil
+}
+
+// resetNode replaces one node by a brand-new one (fresh storage, nothing persisted).
+func (c *cluster) resetNode(id uint64) error {
+	if _, err := c.node(id); err != nil {
+		return err
+	}
+	n, err := newNode(id, peerIDs(len(c.nodes)), c.bug)
+	if err != nil {
+		return err
+	}
+	c.nodes[id-1] = n
+	return nil
+}
+
+// apply drives one input into its node and runs the node to quiescence.
+func (c *cluster) apply(in *Input) ([]Output, error) {
+	target := in.target()
+	if target == 0 && (in.Kind == "drop" || in.Kind == "duplicate") {
+		// Drops and duplicates happen in raftcheck's network, not in etcd.
+		return []Output{}, nil
+	}
+	n, err := c.node(target)
+	if err != nil {
+		return nil, err
+	}
+	return n.drive(in)
+}
+
+// drive applies one input to the node and runs it to quiescence; the outputs are, in order:
+// become_leader if the node became leader in this step, proposal_dropped if etcd dropped a
+// proposal, then every message sent, in the order etcd emitted them.
+func (n *node) drive(in *Input) ([]Output, error) {
+	if in.Kind != "restart" {
+		n.finishPendingWrite()
+	}
+	wasLeader := n.isLeader()
+	outputs := []Output{}
+	dropped := func(value uint64) {
+		outputs = append(outputs, Output{Kind: outputProposalDropped, Node: n.id, Value: value})
+	}
+	switch in.Kind {
+	case "timeout":
+		if err := n.rn.Campaign(); err != nil {
+			return nil, refused("Campaign on n%d: %v", n.id, err)
+		}
+	case "receive":
+		m, err := messageToEtcd(in.Message)
+		if err != nil {
+			return nil, err
+		}
+		if n.bug == bugStaleTermAsCurrent && m.Term != 0 && m.Term < n.status().Term {
+			m.Term = n.status().Term // injected bug
+		}
+		switch err := n.rn.Step(m); {
+		case err == nil:
+		case err == raft.ErrProposalDropped && in.Message.Type == typePropose:
+			dropped(in.Message.Value)
+		default:
+			return nil, refused("n%d could not step %s from n%d: %v", n.id, m.Type, m.From, err)
+		}
+	case "restart":
+		if err := n.restart(); err != nil {
+			return nil, err
+		}
+	case "client_request":
+		switch err := n.rn.Propose(valueToData(in.Value)); {
+		case err == nil:
+		case err == raft.ErrProposalDropped:
+			dropped(in.Value)
+		default:
+			return nil, refused("Propose on n%d: %v", n.id, err)
+		}
+	case "heartbeat":
+		// The leader's heartbeat timer: one Tick with HeartbeatTick 1 sends one MsgHeartbeat to
+		// every follower. Only a leader is ticked; a follower's or candidate's tick would run
+		// its randomized election timer.
+		if n.isLeader() {
+			n.rn.Tick()
+		}
+	default:
+		return nil, fault("input %q cannot be applied to a node", in.Kind)
+	}
+	sent, err := n.drainReady()
+	if err != nil {
+		return nil, err
+	}
+	if !wasLeader && n.isLeader() {
+		become := Output{Kind: outputBecomeLeader, Node: n.id, Term: n.status().Term}
+		outputs = append([]Output{become}, outputs...)
+	}
+	for _, m := range sent {
+		msg, err := messageFromEtcd(m)
+		if err != nil {
+			return nil, err
+		}
+		outputs = append(outputs, Output{Kind: outputSend, Message: msg})
+	}
+	return outputs, nil
+}
+
+// observe is every node's abstract state, in id order.
+func (c *cluster) observe() ([]NodeView, error) {
+	views := make([]NodeView, 0, len(c.nodes))
+	for _, n := range c.nodes {
+		v, err := n.view()
+		if err != nil {
+			return nil, err
+		}
+		views = append(views, v)
+	}
+	return views, nil
+}

@@ -1,0 +1,223 @@
+package main
+
+// Translation between etcd raftpb messages and protocol (spec) messages.
+//
+// The translation is checked to be lossless: a message etcd emitted is accepted only if
+// translating it to the protocol and back gives the very same raftpb message (nil and empty
+// byte strings and lists count as equal: raftpb encodes them alike). A message type or a field
+// the spec does not model therefore surfaces as an "unmodelled" answer, never as a silently
+// dropped detail, and delivering a protocol message to etcd delivers exactly what was sent.
+//
+//	etcd MessageType   protocol type           fields mapped
+//	MsgVote            RequestVote             Index→last_log_index, LogTerm→last_log_term
+//	                                           (commit, commit_term: always 0; etcd 3.4 has none)
+//	MsgVoteResp        RequestVoteResponse     Reject (commit, commit_term: always 0)
+//	MsgApp             AppendEntries           Index→prev_log_index, LogTerm→prev_log_term,
+//	                                           Entries→entries, Commit→commit
+//	MsgAppResp         AppendEntriesResponse   Reject, Index, RejectHint→reject_hint,
+//	                                           LogTerm→hint_term, Commit→commit
+//	MsgHeartbeat       Heartbeat               Commit→commit
+//	MsgHeartbeatResp   HeartbeatResponse       Commit→commit
+//	MsgProp            Propose                 the single entry's Data→value (Index, Term 0)
+//
+// To, From and Term map one to one. Entries: EntryNormal only; empty Data is the empty leader
+// entry (no value), otherwise Data is the client value as 8 big-endian bytes; an entry's Index
+// is implied by its position after prev_log_index (prev+1, prev+2, ...) and its Term is the
+// entry's term. Everything else (MsgSnap, MsgTimeoutNow, MsgPreVote, MsgReadIndex, Context
+// bytes, a Snapshot, conf-change entries, ...) is unmodelled.
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+
+	"go.etcd.io/etcd/raft"
+	pb "go.etcd.io/etcd/raft/raftpb"
+)
+
+// valueToData encodes a client value as entry data: 8 bytes, big-endian.
+func valueToData(v uint64) []byte {
+	data := make([]byte, 8)
+	binary.BigEndian.PutUint64(data, v)
+	return data
+}
+
+// dataToValue decodes entry data: empty is the leader's empty entry, 8 bytes a client value.
+func dataToValue(data []byte) (*uint64, error) {
+	switch len(data) {
+	case 0:
+		return nil, nil
+	case 8:
+		v := binary.BigEndian.Uint64(data)
+		return &v, nil
+	default:
+		return nil, fmt.Errorf("entry data of %d bytes is not a raftcheck client value", len(data))
+	}
+}
+
+// entryFromEtcd is an etcd log entry in spec terms.
+func entryFromEtcd(e pb.Entry) (Entry, error) {
+	if e.Type != pb.EntryNormal {
+		return Entry{}, fmt.Errorf("entry %d has type %s; the spec models normal entries only",
+			e.Index, e.Type)
+	}
+	v, err := dataToValue(e.Data)
+	if err != nil {
+		return Entry{}, fmt.Errorf("entry %d: %v", e.Index, err)
+	}
+	return Entry{Term: e.Term, Value: v}, nil
+}
+
+func entryToEtcd(e Entry, index uint64) pb.Entry {
+	out := pb.Entry{Type: pb.EntryNormal, Term: e.Term, Index: index}
+	if e.Value != nil {
+		out.Data = valueToData(*e.Value)
+	}
+	return out
+}
+
+// messageToEtcd builds the etcd message for a protocol message. A field etcd 3.4 has no room
+// for (the raft-rs-only commit fields of vote messages) cannot be delivered: that is a request
+// this adapter cannot carry out, a fault.
+func messageToEtcd(m *Message) (pb.Message, error) {
+	out := pb.Message{To: m.To, From: m.From, Term: m.Term}
+	switch m.Type {
+	case typeRequestVote:
+		if m.Commit != 0 || m.CommitTerm != 0 {
+			return pb.Message{}, fault("cannot deliver a RequestVote with commit %d, commit_term %d: "+
+				"etcd 3.4's MsgVote carries no commit index (the etcd flavour's vote requests have 0)",
+				m.Commit, m.CommitTerm)
+		}
+		out.Type = pb.MsgVote
+		out.Index = m.LastLogIndex
+		out.LogTerm = m.LastLogTerm
+	case typeRequestVoteResponse:
+		if m.Commit != 0 || m.CommitTerm != 0 {
+			return pb.Message{}, fault("cannot deliver a RequestVoteResponse with commit %d, "+
+				"commit_term %d: etcd 3.4's MsgVoteResp carries no commit index", m.Commit, m.CommitTerm)
+		}
+		out.Type = pb.MsgVoteResp
+		out.Reject = m.Reject
+	case typeAppendEntries:
+		out.Type = pb.MsgApp
+		out.Index = m.PrevLogIndex
+		out.LogTerm = m.PrevLogTerm
+		out.Commit = m.Commit
+		for i, e := range m.Entries {
+			out.Entries = append(out.Entries, entryToEtcd(e, m.PrevLogIndex+1+uint64(i)))
+		}
+	case typeAppendEntriesResponse:
+		out.Type = pb.MsgAppResp
+		out.Reject = m.Reject
+		out.Index = m.Index
+		out.RejectHint = m.RejectHint
+		out.LogTerm = m.HintTerm
+		out.Commit = m.Commit
+	case typeHeartbeat:
+		out.Type = pb.MsgHeartbeat
+		out.Commit = m.Commit
+	case typeHeartbeatResponse:
+		out.Type = pb.MsgHeartbeatResp
+		out.Commit = m.Commit
+	case typePropose:
+		out.Type = pb.MsgProp
+		out.Entries = []pb.Entry{{Type: pb.EntryNormal, Data: valueToData(m.Value)}}
+	default:
+		return pb.Message{}, fault("unknown message type %q", m.Type)
+	}
+	return out, nil
+}
+
+func messageFromEtcdUnchecked(m pb.Message) (*Message, error) {
+	out := &Message{From: m.From, To: m.To, Term: m.Term}
+	switch m.Type {
+	case pb.MsgVote:
+		out.Type = typeRequestVote
+		out.LastLogIndex = m.Index
+		out.LastLogTerm = m.LogTerm
+	case pb.MsgVoteResp:
+		out.Type = typeRequestVoteResponse
+		out.Reject = m.Reject
+	case pb.MsgApp:
+		out.Type = typeAppendEntries
+		out.PrevLogIndex = m.Index
+		out.PrevLogTerm = m.LogTerm
+		out.Commit = m.Commit
+		out.Entries = []Entry{}
+		for _, e := range m.Entries {
+			entry, err := entryFromEtcd(e)
+			if err != nil {
+				return nil, err
+			}
+			out.Entries = append(out.Entries, entry)
+		}
+	case pb.MsgAppResp:
+		out.Type = typeAppendEntriesResponse
+		out.Reject = m.Reject
+		out.Index = m.Index
+		out.RejectHint = m.RejectHint
+		out.HintTerm = m.LogTerm
+		out.Commit = m.Commit
+	case pb.MsgHeartbeat:
+		out.Type = typeHeartbeat
+		out.Commit = m.Commit
+	case pb.MsgHeartbeatResp:
+		out.Type = typeHeartbeatResponse
+		out.Commit = m.Commit
+	case pb.MsgProp:
+		if len(m.Entries) != 1 {
+			return nil, fmt.Errorf("a MsgProp with %d entries", len(m.Entries))
+		}
+		v, err := dataToValue(m.Entries[0].Data)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			return nil, fmt.Errorf("a MsgProp with an empty entry")
+		}
+		out.Type = typePropose
+		out.Value = *v
+	default:
+		return nil, fmt.Errorf("etcd sent %s, a message type the spec does not model", m.Type)
+	}
+	return out, nil
+}
+
+// messageFromEtcd translates a message etcd emitted, refusing anything the translation would
+// lose.
+func messageFromEtcd(m pb.Message) (*Message, error) {
+	out, err := messageFromEtcdUnchecked(m)
+	if err != nil {
+		return nil, unmodelled("%v: %s", err, describeMessage(m))
+	}
+	back, err := messageToEtcd(out)
+	if err != nil || !sameMessage(back, m) {
+		return nil, unmodelled("etcd message %s sets fields the spec does not model", describeMessage(m))
+	}
+	return out, nil
+}
+
+// sameMessage compares two raftpb messages field by field, every field included (a nil and an
+// empty byte string or list count as equal).
+func sameMessage(a, b pb.Message) bool {
+	return bytes.Equal(canonicalBytes(a), canonicalBytes(b))
+}
+
+// describeMessage prints every field of an etcd message (protobuf text format).
+func describeMessage(m pb.Message) string {
+	return "{" + m.String() + "}"
+}
+
+// roleFromEtcd is an etcd role in spec terms (pre-vote is off, so PreCandidate never occurs).
+func roleFromEtcd(s raft.StateType) (string, error) {
+	switch s {
+	case raft.StateFollower:
+		return "Follower", nil
+	case raft.StateCandidate:
+		return "Candidate", nil
+	case raft.StateLeader:
+		return "Leader", nil
+	default:
+		return "", unmodelled("a node is in state %s although pre-vote is off", s)
+	}
+}

@@ -1,0 +1,283 @@
+package main
+
+// The fingerprint of the cluster's hidden state, so raftcheck can merge product states.
+//
+// Merging is sound only if two clusters with equal observations and equal fingerprints behave
+// identically for every future input. So the fingerprint does not pick fields: it walks every
+// node's whole state with reflection — the RawNode and everything reachable from it, exported
+// and unexported fields alike (raft: term, vote, lead, state, leadTransferee, pendingConfIndex,
+// uncommittedSize, msgs, readStates, readOnly, pendingReadIndexMessages, config values; raftLog:
+// committed, applied, the unstable entries, offset and snapshot, the storage behind it;
+// ProgressTracker: configuration, the votes received, every peer's Progress; RawNode:
+// prevSoftSt, prevHardSt), plus the storage (HardState, every stored entry, the voters) and
+// the adapter's own per-node state (the durable copy of the injected persistence bugs, the
+// injected bug, the peer list).
+//
+// Excluded, each because it provably cannot change what the node does under this driver:
+//
+//   - raft.logger, raftLog.logger, unstable.logger: where log lines go.
+//   - raft.randomizedElectionTimeout and raft.electionElapsed: read only by tickElection
+//     (followers and candidates), which never runs — this adapter ticks leaders only — and,
+//     on a leader, by tickHeartbeat, where electionElapsed only matters with CheckQuorum (off)
+//     or a leadership transfer in progress (leadTransferee, which needs MsgTransferLeader,
+//     never delivered, and is hashed anyway); and by Step's lease check (raft.go, "inLease"),
+//     which needs CheckQuorum. becomeFollower/Candidate/Leader reset both.
+//     (randomizedElectionTimeout is drawn from a time-seeded random source, so hashing it would
+//     even make equal runs differ.)
+//   - function values (raft.tick, raft.step): fixed functions chosen by the role
+//     (tickHeartbeat/stepLeader for leaders, ...), and the role is hashed.
+//   - sync.Mutex values (MemoryStorage's lock): unlocked whenever the adapter is idle.
+//   - tracker.Inflights internals: hashed as its logical content (size, count and the in-flight
+//     indexes in order), not the ring buffer's start position and spare capacity, which no
+//     Inflights method's result depends on.
+//   - slice capacities, and nil versus empty slices and maps (no reader distinguishes them).
+//
+// raft.heartbeatElapsed is hashed although it is always 0 at quiescence here: reset() zeroes
+// it, only tickHeartbeat increments it, and with HeartbeatTick 1 the same tick sees 1 >= 1 and
+// zeroes it again (raft.go tickHeartbeat).
+//
+// Pointers are followed with cycle protection; a pointer seen before in the same walk is
+// hashed as a back-reference to its first visit, so sharing (the storage that both the node and
+// raft's log point to) is part of the state too. Map entries are hashed in the order of their
+// encoded keys. The result is a SHA-256 digest, shortened to 128 bits, in hex.
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"hash"
+	"math"
+	"reflect"
+	"sort"
+	"sync"
+
+	"go.etcd.io/etcd/raft"
+	"go.etcd.io/etcd/raft/tracker"
+)
+
+var (
+	loggerType    = reflect.TypeOf((*raft.Logger)(nil)).Elem()
+	mutexType     = reflect.TypeOf(sync.Mutex{})
+	rwMutexType   = reflect.TypeOf(sync.RWMutex{})
+	inflightsType = reflect.TypeOf(tracker.Inflights{})
+	raftType      = reflect.TypeOf(raft.RawNode{}).Field(0).Type.Elem() // the unexported raft struct
+)
+
+// excludedRaftFields are the raft struct's fields that cannot change behaviour (see above).
+var excludedRaftFields = map[string]bool{
+	"randomizedElectionTimeout": true,
+	"electionElapsed":           true,
+}
+
+// sink receives the canonical encoding.
+type sink interface {
+	Write(p []byte) (int, error)
+}
+
+type ptrKey struct {
+	t reflect.Type
+	p uintptr
+}
+
+// encoder writes a canonical, unambiguous encoding of a value: every item carries a kind tag
+// and every variable-length item its length.
+type encoder struct {
+	out  sink
+	seen map[ptrKey]uint64
+	buf  [9]byte
+}
+
+func newEncoder(out sink) *encoder {
+	return &encoder{out: out, seen: map[ptrKey]uint64{}}
+}
+
+func (e *encoder) tag(t byte) { e.buf[0] = t; e.out.Write(e.buf[:1]) }
+
+func (e *encoder) u64(t byte, v uint64) {
+	e.buf[0] = t
+	binary.BigEndian.PutUint64(e.buf[1:], v)
+	e.out.Write(e.buf[:9])
+}
+
+func (e *encoder) str(t byte, s string) {
+	e.u64(t, uint64(len(s)))
+	e.out.Write([]byte(s))
+}
+
+// value encodes v. Unexported fields are read only through Int, Uint, Bool, String, Float, Len,
+// Index, MapKeys, MapIndex, Elem, Field and Pointer, never through Interface.
+func (e *encoder) value(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Invalid:
+		e.tag('0')
+	case reflect.Bool:
+		if v.Bool() {
+			e.u64('b', 1)
+		} else {
+			e.u64('b', 0)
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		e.u64('i', uint64(v.Int()))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		e.u64('u', v.Uint())
+	case reflect.Float32, reflect.Float64:
+		e.u64('f', math.Float64bits(v.Float()))
+	case reflect.String:
+		e.str('s', v.String())
+	case reflect.Slice, reflect.Array:
+		// nil and empty slices encode alike; capacity is not encoded.
+		e.u64('l', uint64(v.Len()))
+		for i := 0; i < v.Len(); i++ {
+			e.value(v.Index(i))
+		}
+	case reflect.Map:
+		e.mapValue(v)
+	case reflect.Ptr:
+		if v.IsNil() {
+			e.tag('n')
+			return
+		}
+		key := ptrKey{v.Type(), v.Pointer()}
+		if n, ok := e.seen[key]; ok {
+			e.u64('r', n)
+			return
+		}
+		e.seen[key] = uint64(len(e.seen))
+		e.tag('p')
+		e.value(v.Elem())
+	case reflect.Interface:
+		if v.IsNil() {
+			e.tag('n')
+			return
+		}
+		e.str('I', v.Elem().Type().String())
+		e.value(v.Elem())
+	case reflect.Struct:
+		e.structValue(v)
+	case reflect.Func:
+		// Function values are fixed functions chosen by state that is itself encoded (see the
+		// file comment); only their presence is recorded.
+		e.u64('F', boolToUint(!v.IsNil()))
+	default:
+		// Channels and unsafe pointers do not occur in the state walked.
+		e.str('?', v.Type().String())
+	}
+}
+
+func boolToUint(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (e *encoder) structValue(v reflect.Value) {
+	t := v.Type()
+	switch t {
+	case mutexType, rwMutexType:
+		e.tag('M') // a lock: no state that matters while the adapter is idle
+		return
+	case inflightsType:
+		e.inflights(v)
+		return
+	}
+	e.str('S', t.String())
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Type == loggerType {
+			continue // where log lines go
+		}
+		if t == raftType && excludedRaftFields[f.Name] {
+			continue // see the file comment
+		}
+		e.str('.', f.Name)
+		e.value(v.Field(i))
+	}
+}
+
+// inflights encodes a tracker.Inflights by its logical content: size, count and the in-flight
+// indexes from start, wrapping at size.
+func (e *encoder) inflights(v reflect.Value) {
+	start := int(v.FieldByName("start").Int())
+	count := int(v.FieldByName("count").Int())
+	size := int(v.FieldByName("size").Int())
+	buffer := v.FieldByName("buffer")
+	e.u64('N', uint64(size))
+	e.u64('l', uint64(count))
+	for i := 0; i < count; i++ {
+		at := start + i
+		if size > 0 && at >= size {
+			at -= size
+		}
+		if at < buffer.Len() {
+			e.u64('u', buffer.Index(at).Uint())
+		} else {
+			e.tag('x') // cannot happen: Add grows the buffer before writing past its end
+		}
+	}
+}
+
+type mapItem struct {
+	key []byte
+	val reflect.Value
+}
+
+type byteSink struct{ b []byte }
+
+func (s *byteSink) Write(p []byte) (int, error) { s.b = append(s.b, p...); return len(p), nil }
+
+func (e *encoder) mapValue(v reflect.Value) {
+	// nil and empty maps encode alike; entries in the order of their encoded keys.
+	items := make([]mapItem, 0, v.Len())
+	iter := v.MapRange()
+	for iter.Next() {
+		var ks byteSink
+		newEncoder(&ks).value(iter.Key())
+		items = append(items, mapItem{key: ks.b, val: iter.Value()})
+	}
+	sort.Slice(items, func(i, j int) bool { return string(items[i].key) < string(items[j].key) })
+	e.u64('m', uint64(len(items)))
+	for _, it := range items {
+		e.out.Write(it.key)
+		e.value(it.val)
+	}
+}
+
+// canonicalBytes is the canonical encoding of a value (used to compare raftpb messages).
+func canonicalBytes(x interface{}) []byte {
+	var s byteSink
+	newEncoder(&s).value(reflect.ValueOf(x))
+	return s.b
+}
+
+// hashNode feeds one node's whole state into h.
+func hashNode(n *node, h hash.Hash) {
+	e := newEncoder(h)
+	e.value(reflect.ValueOf(n))
+}
+
+// fingerprint is the hex digest of every node's state, in id order.
+func (c *cluster) fingerprint() string {
+	h := sha256.New()
+	e := newEncoder(h)
+	e.str('C', c.bug)
+	e.u64('l', uint64(len(c.nodes)))
+	for _, n := range c.nodes {
+		hashNode(n, h)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// unstableEntries is the number of entries raft holds that are not yet in storage
+// (raftLog.unstable.entries), read with reflection: etcd does not export it.
+func unstableEntries(rn *raft.RawNode) int {
+	r := reflect.ValueOf(rn).Elem().FieldByName("raft")
+	if r.IsNil() {
+		return 0
+	}
+	log := r.Elem().FieldByName("raftLog")
+	if log.IsNil() {
+		return 0
+	}
+	return log.Elem().FieldByName("unstable").FieldByName("entries").Len()
+}

@@ -1,0 +1,295 @@
+// Command raftcheck-etcd puts etcd's raft package (go.etcd.io/etcd/raft, 3.4) behind
+// raftcheck's adapter protocol, version 1 (impl_adapter/PROTOCOL.md): JSON requests, one per
+// line, on stdin; one JSON response per request on stdout; nothing else on stdout. It exits
+// when stdin closes. See README.md.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+
+	"go.etcd.io/etcd/raft"
+)
+
+// implementation names what is checked, for reports.
+const implementation = "etcd raft 3.4.23 (go.etcd.io/etcd/raft RawNode)"
+
+// logEnv turns etcd's log output on (to stderr) when set to a non-empty value.
+const logEnv = "RAFTCHECK_ETCD_LOG"
+
+// quietLogger is etcd's logger for this program: silent by default (or writing to stderr when
+// RAFTCHECK_ETCD_LOG is set), and turning Fatal into a panic, so that an etcd assertion becomes
+// a "fault" answer instead of ending the process.
+type quietLogger struct {
+	out *log.Logger // nil: discard
+}
+
+func (l *quietLogger) logf(level, format string, v ...interface{}) {
+	if l.out != nil {
+		l.out.Output(3, level+": "+fmt.Sprintf(format, v...))
+	}
+}
+
+func (l *quietLogger) Debug(v ...interface{})                 { l.logf("DEBUG", "%s", fmt.Sprint(v...)) }
+func (l *quietLogger) Debugf(format string, v ...interface{}) { l.logf("DEBUG", format, v...) }
+func (l *quietLogger) Info(v ...interface{})                  { l.logf("INFO", "%s", fmt.Sprint(v...)) }
+func (l *quietLogger) Infof(format string, v ...interface{})  { l.logf("INFO", format, v...) }
+func (l *quietLogger) Warning(v ...interface{})               { l.logf("WARN", "%s", fmt.Sprint(v...)) }
+func (l *quietLogger) Warningf(format string, v ...interface{}) {
+	l.logf("WARN", format, v...)
+}
+func (l *quietLogger) Error(v ...interface{})                 { l.logf("ERROR", "%s", fmt.Sprint(v...)) }
+func (l *quietLogger) Errorf(format string, v ...interface{}) { l.logf("ERROR", format, v...) }
+func (l *quietLogger) Fatal(v ...interface{})                 { l.Panic(v...) }
+func (l *quietLogger) Fatalf(format string, v ...interface{}) { l.Panicf(format, v...) }
+func (l *quietLogger) Panic(v ...interface{}) {
+	l.logf("PANIC", "%s", fmt.Sprint(v...))
+	panic(fmt.Sprint(v...))
+}
+func (l *quietLogger) Panicf(format string, v ...interface{}) {
+	l.logf("PANIC", format, v...)
+	panic(fmt.Sprintf(format, v...))
+}
+
+// etcdLogger is the logger of every node and of etcd's package-level code (MemoryStorage).
+var etcdLogger = &quietLogger{}
+
+func init() {
+	if os.Getenv(logEnv) != "" {
+		etcdLogger.out = log.New(os.Stderr, "etcd ", log.Lmicroseconds)
+	}
+	raft.SetLogger(etcdLogger)
+}
+
+// session is the state of one protocol conversation: the current cluster, if any.
+type session struct {
+	cluster *cluster
+}
+
+// request is a decoded request line.
+type request struct {
+	id     uint64
+	op     string
+	fields map[string]json.RawMessage
+}
+
+// opArgs lists each operation's arguments.
+var opArgs = map[string][]string{
+	"hello":       {"protocol"},
+	"reset":       {"nodes", "inject"},
+	"apply":       {"input"},
+	"observe":     {},
+	"fingerprint": {},
+	"reset_node":  {"node"},
+}
+
+// parseRequest decodes a request line. The id is returned even when the rest is malformed,
+// if it can be read at all (0 otherwise).
+func parseRequest(line []byte) (uint64, *request, *adapterError) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(line, &fields); err != nil || fields == nil {
+		return 0, nil, fault("not a protocol request (a JSON object on one line): %s", shorten(string(line)))
+	}
+	id, err := decodeUint(fields, "id", "the request", true)
+	if err != nil {
+		return 0, nil, err
+	}
+	op, err := decodeString(fields, "op", "the request")
+	if err != nil {
+		return id, nil, err
+	}
+	args, ok := opArgs[op]
+	if !ok {
+		return id, nil, fault("unknown op %q; this adapter answers hello, reset, apply, observe, "+
+			"fingerprint, reset_node", op)
+	}
+	if err := onlyFields(fields, "the "+op+" request", []string{"id", "op"}, args); err != nil {
+		return id, nil, err
+	}
+	return id, &request{id: id, op: op, fields: fields}, nil
+}
+
+// handle answers one request; a panic anywhere (an etcd assertion, an adapter bug) becomes a
+// fault answer, and the cluster, now in an unknown state, is discarded.
+func (s *session) handle(r *request) (result interface{}, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.cluster = nil
+			// The stack first, the message last: raftcheck shows the tail of stderr.
+			fmt.Fprintf(os.Stderr, "%s\nraftcheck-etcd: panic in %s: %v\n", debug.Stack(), r.op, p)
+			result, err = nil, fault("etcd panicked during %s: %v (the cluster is discarded; "+
+				"send reset)", r.op, p)
+		}
+	}()
+	return s.dispatch(r)
+}
+
+func (s *session) dispatch(r *request) (interface{}, error) {
+	what := "the " + r.op + " request"
+	switch r.op {
+	case "hello":
+		v, err := decodeUint(r.fields, "protocol", what, true)
+		if err != nil {
+			return nil, err
+		}
+		if v != protocolVersion {
+			return nil, fault("this adapter speaks protocol version %d, not %d", protocolVersion, v)
+		}
+		return map[string]interface{}{
+			"protocol":       protocolVersion,
+			"implementation": implementation,
+			"flavour":        "etcd",
+			"bugs":           allBugs,
+			"features":       []string{"fingerprint", "reset_node"},
+		}, nil
+	case "reset":
+		nodes, err := decodeUint(r.fields, "nodes", what, true)
+		if err != nil {
+			return nil, err
+		}
+		if nodes == 0 || nodes > 1000 {
+			return nil, fault("a cluster needs 1 to 1000 nodes, not %d", nodes)
+		}
+		bug := ""
+		if raw, ok := r.fields["inject"]; ok && strings.TrimSpace(string(raw)) != "null" {
+			if bug, err = decodeString(r.fields, "inject", what); err != nil {
+				return nil, err
+			}
+			if !knownBug(bug) {
+				return nil, fault("unknown bug %q; this adapter injects: %s", bug,
+					strings.Join(allBugs, ", "))
+			}
+		}
+		s.cluster = nil
+		c, e := newCluster(int(nodes), bug)
+		if e != nil {
+			return nil, e
+		}
+		s.cluster = c
+		return struct{}{}, nil
+	case "apply":
+		c, err := s.current()
+		if err != nil {
+			return nil, err
+		}
+		in, aerr := decodeInput(r.fields["input"])
+		if aerr != nil {
+			return nil, aerr
+		}
+		outputs, e := c.apply(in)
+		if e != nil {
+			return nil, e
+		}
+		return map[string]interface{}{"outputs": outputs}, nil
+	case "observe":
+		c, err := s.current()
+		if err != nil {
+			return nil, err
+		}
+		views, e := c.observe()
+		if e != nil {
+			return nil, e
+		}
+		return map[string]interface{}{"nodes": views}, nil
+	case "fingerprint":
+		c, err := s.current()
+		if err != nil {
+			return nil, err
+		}
+		return map[string]interface{}{"fingerprint": c.fingerprint()}, nil
+	case "reset_node":
+		c, err := s.current()
+		if err != nil {
+			return nil, err
+		}
+		id, aerr := decodeUint(r.fields, "node", what, true)
+		if aerr != nil {
+			return nil, aerr
+		}
+		if e := c.resetNode(id); e != nil {
+			return nil, e
+		}
+		return struct{}{}, nil
+	}
+	return nil, fault("unknown op %q", r.op)
+}
+
+func (s *session) current() (*cluster, error) {
+	if s.cluster == nil {
+		return nil, fault("there is no cluster: send reset first (a fault discards the cluster)")
+	}
+	return s.cluster, nil
+}
+
+func knownBug(name string) bool {
+	for _, b := range allBugs {
+		if b == name {
+			return true
+		}
+	}
+	return false
+}
+
+// answer is the response line for one request line.
+func (s *session) answer(line []byte) []byte {
+	id, r, perr := parseRequest(line)
+	var result interface{}
+	var err error
+	if perr != nil {
+		err = perr
+	} else {
+		result, err = s.handle(r)
+	}
+	if err == nil {
+		body, merr := json.Marshal(result)
+		if merr == nil {
+			return []byte(`{"id":` + strconv.FormatUint(id, 10) + `,"ok":` + string(body) + "}")
+		}
+		s.cluster = nil
+		err = fault("cannot encode the answer: %v", merr)
+	}
+	ae, ok := err.(*adapterError)
+	if !ok {
+		ae = fault("%v", err)
+	}
+	body, _ := json.Marshal(map[string]string{"kind": ae.kind, "message": ae.message})
+	return []byte(`{"id":` + strconv.FormatUint(id, 10) + `,"error":` + string(body) + "}")
+}
+
+// serve answers every request line from in on out until in ends.
+func serve(in io.Reader, out io.Writer) error {
+	reader := bufio.NewReaderSize(in, 1<<16)
+	writer := bufio.NewWriter(out)
+	s := &session{}
+	for {
+		line, err := reader.ReadBytes('\n')
+		if len(strings.TrimSpace(string(line))) > 0 {
+			if _, werr := writer.Write(append(s.answer(line), '\n')); werr != nil {
+				return werr
+			}
+			if werr := writer.Flush(); werr != nil {
+				return werr
+			}
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func main() {
+	if err := serve(os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "raftcheck-etcd: %v\n", err)
+		os.Exit(1)
+	}
+}
