@@ -1720,6 +1720,31 @@ fn an_input_for_a_missing_node_is_an_error_not_a_panic() {
 }
 
 #[test]
+fn a_response_from_an_unknown_peer_is_refused_and_the_cluster_stays_usable() {
+    let mut r = Run::new();
+    r.apply(Input::Timeout { node: 1 });
+    let before = (r.view(), r.fp());
+    // raft-rs's RawNode::step refuses a response from a peer it has no progress for.
+    let stranger = Input::Receive {
+        message: grant(9, 1, 1),
+    };
+    let err = r.a.apply(&stranger).unwrap_err();
+    assert!(
+        matches!(&err, AdapterError::Refused { input, .. } if input.contains("n9")),
+        "{err:?}"
+    );
+    // Not a fault: the cluster is kept and unchanged, and goes on working.
+    assert_eq!((r.view(), r.fp()), before);
+    r.deliver("RequestVote", 1, 2);
+    let out = r.deliver("RequestVoteResponse", 2, 1);
+    assert_eq!(out[0], Output::BecomeLeader { node: 1, term: 1 });
+    // replay_to a path without the refused input is still exact.
+    let (view, fp, _) = fresh_state(None, &THREE, &r.path);
+    r.a.replay_to(&THREE, &r.path).unwrap();
+    assert_eq!((r.view(), r.fp()), (view, fp));
+}
+
+#[test]
 fn a_raft_rs_panic_is_a_fault_and_the_cluster_is_rebuilt() {
     let mut a = RaftRsAdapter::new();
     a.reset(&THREE).unwrap();

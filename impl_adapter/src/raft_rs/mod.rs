@@ -141,6 +141,11 @@ impl RaftRsAdapter {
     }
 
     fn view(&self) -> Result<ClusterView, AdapterError> {
+        if self.nodes.is_empty() {
+            return Err(AdapterError::Fault(
+                "there is no cluster to observe (none was built, or a fault discarded it)".into(),
+            ));
+        }
         let nodes = self
             .nodes
             .iter()
