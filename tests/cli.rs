@@ -404,3 +404,41 @@ fn check_output_is_deterministic_whatever_the_thread_count() {
     };
     assert_eq!(bug("1"), bug("2"));
 }
+
+#[test]
+fn explore_serves_stateright_s_explorer_on_the_spec() {
+    use std::io::{Read, Write};
+    let dir = scratch("explore");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let address = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_raftcheck"))
+        .args(["explore", "--address", &address, "--depth", "4"])
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut body = String::new();
+    for _ in 0..100 {
+        if let Ok(mut s) = std::net::TcpStream::connect(&address) {
+            write!(s, "GET /.status HTTP/1.0\r\nHost: {address}\r\n\r\n").unwrap();
+            s.read_to_string(&mut body).unwrap();
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        body.starts_with("HTTP/1.") && body.contains(" 200 "),
+        "{body}"
+    );
+    assert!(body.contains("election safety"), "{body}");
+    assert!(body.contains("RaftModel"), "{body}");
+
+    let o = raftcheck(&["explore", "--address", "no-such-host:-1"], &dir);
+    assert_eq!(code(&o), 2);
+}
