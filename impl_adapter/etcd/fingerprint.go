@@ -181,16 +181,21 @@ func (e *encoder) structValue(v reflect.Value) {
 		e.inflights(v)
 		return
 	}
-	e.str('S', t.String())
+	// Neither the type's name nor the fields' names are written: within one static type the
+	// fields come in a fixed order, every item is tagged and every variable-length item
+	// carries its length, so the encoding stays unambiguous (an interface value carries its
+	// dynamic type's name, see value). Names would only cost time.
+	e.u64('S', uint64(t.NumField()))
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		if f.Type == loggerType {
-			continue // where log lines go
+			e.tag('L') // where log lines go
+			continue
 		}
 		if t == raftType && excludedRaftFields[f.Name] {
-			continue // see the file comment
+			e.tag('X') // see the file comment
+			continue
 		}
-		e.str('.', f.Name)
 		e.value(v.Field(i))
 	}
 }
