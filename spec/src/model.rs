@@ -184,8 +184,7 @@ impl RaftModel {
         let mut next = state.clone();
         let mut out = Outbox::new(&self.flavour, self.bounds.nodes);
         out.mutation = self.mutation;
-        let target = input.target();
-        let old_commit = target.map(|id| next.node(id).commit);
+        let before = input.target().map(|id| (id, next.node(id).commit));
         match input {
             Input::Timeout { node } => next.node_mut(*node).timeout(&mut out),
             Input::Receive { message } => {
@@ -217,14 +216,11 @@ impl RaftModel {
                 next.post(message.clone());
             }
         }
-        if let (Some(id), Some(old)) = (target, old_commit) {
+        if let Some((id, old)) = before {
+            // A restart that forgets the commit index starts over from 0, legitimately.
             let forgets =
                 matches!(input, Input::Restart { .. }) && !self.flavour.restart_keeps_commit;
-            if forgets {
-                next.record_commit(id, 0);
-            } else {
-                next.record_commit(id, old);
-            }
+            next.record_commit(id, if forgets { 0 } else { old });
         }
         for output in &out.outputs {
             if let Output::BecomeLeader { node, term } = output {

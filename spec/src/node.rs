@@ -280,7 +280,7 @@ impl NodeState {
     pub fn receive(&mut self, m: &Message, out: &mut Outbox) {
         if let Payload::Propose { value } = m.payload {
             // Proposals travel outside the term discipline (term 0).
-            self.receive_proposal(m.from, value, out);
+            self.propose(m.from, value, out);
             return;
         }
         if m.term > self.term {
@@ -364,10 +364,6 @@ impl NodeState {
         }
     }
 
-    fn receive_proposal(&mut self, origin: NodeId, value: Value, out: &mut Outbox) {
-        self.propose(origin, value, out);
-    }
-
     /// The commit index this node reports in responses, per the flavour.
     fn reported_commit(&self, out: &Outbox) -> LogIndex {
         if out.flavour.responses_carry_commit {
@@ -448,19 +444,7 @@ impl NodeState {
     ) {
         if prev_log_index < self.commit {
             // Stale append below the commit index: acknowledge what is committed.
-            let commit = self.reported_commit(out);
-            out.send(
-                self.id,
-                leader,
-                self.term,
-                Payload::AppendEntriesResponse {
-                    reject: false,
-                    index: self.commit,
-                    reject_hint: 0,
-                    hint_term: 0,
-                    commit,
-                },
-            );
+            self.answer_append(leader, Ok(self.commit), out);
             return;
         }
         let log_matches = self.term_at(prev_log_index) == Some(prev_log_term)
@@ -477,21 +461,9 @@ impl NodeState {
             }
             let last_new = prev_log_index + entries.len() as LogIndex;
             self.commit = self.commit.max(leader_commit.min(last_new));
-            let commit = self.reported_commit(out);
-            out.send(
-                self.id,
-                leader,
-                self.term,
-                Payload::AppendEntriesResponse {
-                    reject: false,
-                    index: last_new,
-                    reject_hint: 0,
-                    hint_term: 0,
-                    commit,
-                },
-            );
+            self.answer_append(leader, Ok(last_new), out);
         } else {
-            let (reject_hint, hint_term) = match out.flavour.reject_hint {
+            let hint = match out.flavour.reject_hint {
                 RejectHint::LastIndex => (self.last_index(), 0),
                 RejectHint::ConflictByTerm => {
                     let mut hint = prev_log_index.min(self.last_index());
@@ -501,20 +473,36 @@ impl NodeState {
                     (hint, self.term_at(hint).unwrap_or(0))
                 }
             };
-            let commit = self.reported_commit(out);
-            out.send(
-                self.id,
-                leader,
-                self.term,
-                Payload::AppendEntriesResponse {
-                    reject: true,
-                    index: prev_log_index,
-                    reject_hint,
-                    hint_term,
-                    commit,
-                },
-            );
+            self.answer_append(leader, Err((prev_log_index, hint)), out);
         }
+    }
+
+    /// Sends the answer to an append: `Ok(index)` acknowledges the log up to `index`;
+    /// `Err((prev_log_index, (reject_hint, hint_term)))` rejects it. Either carries the commit
+    /// index the flavour reports.
+    fn answer_append(
+        &self,
+        leader: NodeId,
+        answer: Result<LogIndex, (LogIndex, (LogIndex, Term))>,
+        out: &mut Outbox,
+    ) {
+        let commit = self.reported_commit(out);
+        let (reject, index, (reject_hint, hint_term)) = match answer {
+            Ok(index) => (false, index, (0, 0)),
+            Err((index, hint)) => (true, index, hint),
+        };
+        out.send(
+            self.id,
+            leader,
+            self.term,
+            Payload::AppendEntriesResponse {
+                reject,
+                index,
+                reject_hint,
+                hint_term,
+                commit,
+            },
+        );
     }
 
     /// A leader commits the highest index stored on a quorum (itself included) whose entry is

@@ -4,6 +4,7 @@
 pub mod coverage;
 pub mod judge;
 pub mod lockstep;
+pub mod pool;
 pub mod random;
 pub mod search;
 pub mod shrink;

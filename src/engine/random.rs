@@ -8,7 +8,6 @@
 //! go deep.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -19,6 +18,7 @@ use spec::{properties, ClusterView, Input, RaftModel};
 use super::coverage::Coverage;
 use super::judge::Findings;
 use super::lockstep;
+use super::pool::run_jobs;
 use super::search::{spec_fingerprint, AdapterFactory, Problem, ProblemKind};
 
 /// SplitMix64: a tiny generator whose output for a seed never changes between builds.
@@ -187,38 +187,17 @@ pub fn random_walks(
     for _ in 0..threads {
         adapters.push(Mutex::new(make_adapter()?));
     }
-    let results: Vec<Mutex<Option<WalkResult>>> =
-        (0..options.walks).map(|_| Mutex::new(None)).collect();
-    let next = AtomicUsize::new(0);
-    let first_bad = AtomicUsize::new(usize::MAX);
-    let steps_done = AtomicU64::new(0);
-    std::thread::scope(|scope| {
-        for slot in &adapters {
-            let (results, next, first_bad, steps_done, setup) =
-                (&results, &next, &first_bad, &steps_done, &setup);
-            scope.spawn(move || {
-                let mut adapter = slot.lock().expect("adapter lock");
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= results.len() || i > first_bad.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let mut rng = walk_rng(options.seed, i);
-                    let r = walk(model, adapter.as_mut(), setup, &mut rng, options.steps);
-                    steps_done.fetch_add(r.steps, Ordering::Relaxed);
-                    if r.problem.is_some() {
-                        first_bad.fetch_min(i, Ordering::Relaxed);
-                    }
-                    *results[i].lock().expect("result lock") = Some(r);
-                }
-            });
-        }
+    let results = run_jobs(&adapters, options.walks, |adapter, i| {
+        let mut rng = walk_rng(options.seed, i);
+        let r = walk(model, adapter, &setup, &mut rng, options.steps);
+        let stop = r.problem.is_some();
+        (r, stop)
     });
     let mut stats = WalkStats::default();
     let mut states = HashSet::new();
     let mut found = None;
     for (i, r) in results.into_iter().enumerate() {
-        let Some(r) = r.into_inner().expect("result lock") else {
+        let Some(r) = r else {
             continue;
         };
         if found.is_some() {

@@ -26,6 +26,7 @@ use stateright::{Expectation, Property};
 use super::coverage::Coverage;
 use super::judge::{DivergenceKind, Findings};
 use super::lockstep;
+use super::pool::{run_jobs, Adapters};
 
 /// Builds one adapter per worker thread.
 pub type AdapterFactory<'a> = dyn Fn() -> Result<Box<dyn Adapter>, AdapterError> + Sync + 'a;
@@ -389,51 +390,19 @@ fn product_key(spec_fp: u64, impl_fp: Option<u64>) -> u128 {
 fn expand_level(
     model: &RaftModel,
     setup: &ClusterSetup,
-    adapters: &[Mutex<Box<dyn Adapter>>],
+    adapters: &Adapters,
     arena: &[ArenaEntry],
     frontier: &[FrontierEntry],
     options: &SearchOptions,
     counters: &Counters,
 ) -> Vec<Option<ChunkResult>> {
-    let threads = adapters.len();
-    let chunk = (frontier.len() / (threads * 16)).clamp(1, 256);
+    let chunk = (frontier.len() / (adapters.len() * 16)).clamp(1, 256);
     let chunks: Vec<&[FrontierEntry]> = frontier.chunks(chunk).collect();
-    let results: Vec<Mutex<Option<ChunkResult>>> =
-        chunks.iter().map(|_| Mutex::new(None)).collect();
-    let next_chunk = AtomicUsize::new(0);
-    let first_bad = AtomicUsize::new(usize::MAX);
-    std::thread::scope(|scope| {
-        for slot in adapters {
-            let (chunks, results, next_chunk, first_bad) =
-                (&chunks, &results, &next_chunk, &first_bad);
-            scope.spawn(move || {
-                let mut adapter = slot.lock().expect("adapter lock");
-                loop {
-                    let k = next_chunk.fetch_add(1, Ordering::Relaxed);
-                    if k >= chunks.len() || k > first_bad.load(Ordering::Relaxed) {
-                        break;
-                    }
-                    let result = expand_chunk(
-                        model,
-                        setup,
-                        adapter.as_mut(),
-                        arena,
-                        chunks[k],
-                        options,
-                        counters,
-                    );
-                    if !result.problems.is_empty() && !options.keep_going {
-                        first_bad.fetch_min(k, Ordering::Relaxed);
-                    }
-                    *results[k].lock().expect("result lock") = Some(result);
-                }
-            });
-        }
-    });
-    results
-        .into_iter()
-        .map(|r| r.into_inner().expect("result lock"))
-        .collect()
+    run_jobs(adapters, chunks.len(), |adapter, k| {
+        let result = expand_chunk(model, setup, adapter, arena, chunks[k], options, counters);
+        let stop = !result.problems.is_empty() && !options.keep_going;
+        (result, stop)
+    })
 }
 
 fn expand_chunk(
