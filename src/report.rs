@@ -40,6 +40,15 @@ pub fn bounds_line(b: &Bounds) -> String {
     )
 }
 
+/// A wall time for people: tenths of a second, hundredths below one second.
+pub fn duration(seconds: f64) -> String {
+    if seconds < 1.0 {
+        format!("{seconds:.2} s")
+    } else {
+        format!("{seconds:.1} s")
+    }
+}
+
 const EVENT_WIDTH: usize = 64;
 
 fn verdict(execution: &Execution, step: usize) -> String {
@@ -111,6 +120,13 @@ pub fn execution_table(execution: &Execution) -> String {
 mod tests {
     use super::*;
     use spec::{Entry, Role};
+
+    #[test]
+    fn durations_keep_two_digits_below_a_second() {
+        assert_eq!(duration(0.038), "0.04 s");
+        assert_eq!(duration(7.84), "7.8 s");
+        assert_eq!(duration(124.6), "124.6 s");
+    }
 
     #[test]
     fn node_lines_read_plainly() {

@@ -107,6 +107,9 @@ fn check_item(check: &CheckConfig, config: &CiConfig, threads: usize, quiet: boo
         seconds: started.elapsed().as_secs_f64(),
         report: json!(null),
     };
+    if !quiet {
+        eprintln!("running check: {name}");
+    }
     let bound_args = config.bounds.overridden_by(&check.bounds);
     let bounds = match &check.random {
         Some(r) => bound_args.random_walk_bounds(r.steps),
@@ -175,12 +178,13 @@ fn finish_check(
         None => (
             ItemStatus::Ok,
             format!(
-                "agree: {count} {} in {seconds:.1} s ({})",
+                "agree: {count} {} in {} ({})",
                 if report["mode"] == "random" {
                     "steps"
                 } else {
                     "states"
                 },
+                crate::report::duration(seconds),
                 crate::report::bounds_line(&model.bounds)
             ),
             Vec::new(),
@@ -236,7 +240,7 @@ fn print_table(items: &[GateItem]) {
         .map(|i| i.name.chars().count())
         .max()
         .unwrap_or(4)
-        .clamp(4, 70);
+        .max(4);
     println!("  {:<7} {:<7} {:<width$}  result", "status", "kind", "item");
     for item in items {
         println!(

@@ -154,9 +154,9 @@ pub fn print_human(model: &RaftModel, run: &LockstepRun, threads: usize) {
         stats.steps, stats.events
     );
     println!(
-        "  speed    {:.0} implementation events/s, {:.1} s on {} thread{}",
+        "  speed    {:.0} implementation events/s, {} on {} thread{}",
         stats.events_per_second(),
-        stats.seconds,
+        crate::report::duration(stats.seconds),
         threads,
         plural(threads)
     );

@@ -176,9 +176,9 @@ pub fn print_human(choice: &ImplChoice, model: &RaftModel, options: &WalkOptions
         stats.walks, stats.steps, stats.longest
     );
     println!(
-        "  speed    {:.0} steps/s, {:.1} s on {} thread{}",
+        "  speed    {:.0} steps/s, {} on {} thread{}",
         stats.steps as f64 / stats.seconds.max(1e-9),
-        stats.seconds,
+        crate::report::duration(stats.seconds),
         options.threads,
         plural(options.threads)
     );

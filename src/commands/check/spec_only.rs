@@ -144,7 +144,7 @@ fn print_spec_only_human(outcome: &SpecOnlyOutcome, written: &[(String, Executio
         "  states   {} unique ({} generated), depth {} reached",
         outcome.unique_states, outcome.generated_states, outcome.depth
     );
-    println!("  time     {:.1} s", outcome.seconds);
+    println!("  time     {}", crate::report::duration(outcome.seconds));
     let reached: Vec<(String, Option<usize>)> = outcome
         .properties
         .iter()
