@@ -225,4 +225,12 @@ fn a_missing_program_is_a_fault_naming_it() {
     assert_eq!(o.status.code(), Some(3));
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("cannot start ./no-such-adapter"), "{out}");
+    assert!(
+        out.contains("result: ADAPTER FAULT at step 0 — the implementation failed here"),
+        "a fault is reported as a fault, not as a divergence: {out}"
+    );
+    assert!(
+        out.contains("coverage: no input reached the implementation"),
+        "{out}"
+    );
 }

@@ -6,9 +6,9 @@ use serde_json::{json, Value};
 use spec::RaftModel;
 
 use super::record::{exit_for, record_problem, result_name, start_fault, Recorded};
-use super::summary::{coverage_json, plural, print_coverage, reached_lines};
+use super::summary::{coverage_json, plural, print_coverage, problem_headline, reached_lines};
 use crate::adapters::ImplChoice;
-use crate::engine::{search, Problem, ProblemKind, SearchOptions, SearchStats};
+use crate::engine::{search, DivergenceKind, Problem, ProblemKind, SearchOptions, SearchStats};
 use crate::report::{bounds_line, execution_table};
 use crate::{ExitStatus, UsageError};
 use impl_adapter::AdapterError;
@@ -102,14 +102,17 @@ pub fn print_header(
 /// Prints a recorded problem: its kind, the table, where the trace is.
 pub(crate) fn print_recorded(r: &Recorded) {
     let steps = r.problem.path.len();
-    match &r.problem.kind {
-        ProblemKind::Divergence { kind } => println!(
-            "result: DIVERGENCE ({kind}) at step {steps} — spec and implementation part here:"
-        ),
-        ProblemKind::Violation { property } => {
-            println!("result: VIOLATION of {property} at step {steps} — the spec itself is wrong:")
-        }
-    }
+    let what = match &r.problem.kind {
+        ProblemKind::Divergence {
+            kind: DivergenceKind::AdapterFault,
+        } => "the implementation failed here",
+        ProblemKind::Divergence { .. } => "spec and implementation part here",
+        ProblemKind::Violation { .. } => "the spec itself is wrong",
+    };
+    println!(
+        "result: {} at step {steps} — {what}:",
+        problem_headline(&r.problem.kind)
+    );
     println!();
     print!("{}", execution_table(&r.execution));
     if !r.reproduced {

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use spec::RaftModel;
 
 use super::record::{exit_for, record_problem, result_name, Recorded};
-use super::summary::{coverage_json, plural, print_coverage};
+use super::summary::{coverage_json, plural, print_coverage, problem_headline};
 use crate::adapters::ImplChoice;
 use crate::engine::random::WalkStats;
 use crate::engine::shrink::Shrunk;
@@ -153,9 +153,8 @@ pub fn print_human(choice: &ImplChoice, model: &RaftModel, options: &WalkOptions
             let r = &f.recorded;
             let len = r.problem.path.len();
             println!(
-                "result: DIVERGENCE ({}) in walk {} at step {}; shrunk to {len} step{} ({} \
-                 attempts):",
-                r.problem.kind_name(),
+                "result: {} in walk {} at step {}; shrunk to {len} step{} ({} attempts):",
+                problem_headline(&r.problem.kind),
                 f.walk,
                 f.at_step,
                 plural(len),

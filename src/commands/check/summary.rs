@@ -3,7 +3,19 @@
 use serde_json::{json, Value};
 use spec::RaftModel;
 
-use crate::engine::Coverage;
+use crate::engine::{Coverage, DivergenceKind, ProblemKind};
+
+/// What a problem is, for the `result:` line: a divergence of some kind, an adapter fault (the
+/// implementation crashed, hung or broke the protocol), or a violation of a spec property.
+pub(crate) fn problem_headline(kind: &ProblemKind) -> String {
+    match kind {
+        ProblemKind::Divergence {
+            kind: DivergenceKind::AdapterFault,
+        } => "ADAPTER FAULT".to_string(),
+        ProblemKind::Divergence { kind } => format!("DIVERGENCE ({kind})"),
+        ProblemKind::Violation { property } => format!("VIOLATION of {property}"),
+    }
+}
 
 /// One line per `sometimes` property: reached at which depth (or by a path of how many steps).
 pub(crate) fn reached_lines(reached: &[(String, Option<usize>)], unit: &str) -> Vec<String> {
@@ -73,6 +85,10 @@ pub(crate) fn coverage_lines(model: &RaftModel, c: &Coverage, spec_states: u64) 
 /// Prints the coverage section.
 pub(crate) fn print_coverage(model: &RaftModel, c: &Coverage, spec_states: u64) {
     println!();
+    if c.inputs.values().all(|&n| n == 0) {
+        println!("coverage: no input reached the implementation");
+        return;
+    }
     println!("coverage:");
     for line in coverage_lines(model, c, spec_states) {
         println!("  {line}");
