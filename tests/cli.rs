@@ -378,6 +378,7 @@ fn check_output_is_deterministic_whatever_the_thread_count() {
             r["spec_states"].clone(),
             r["steps"].clone(),
             r["reached"].clone(),
+            r["coverage"].clone(),
         )
     };
     let one = run("1");
