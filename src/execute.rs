@@ -102,7 +102,7 @@ pub fn lockstep(model: &RaftModel, adapter: &mut dyn Adapter, inputs: &[Input]) 
     lockstep_resolving(model, adapter, inputs, |_, input| input.clone())
 }
 
-/// Like [`lockstep`], but each input is first passed through `resolve` with the spec state it
+/// Like [`lockstep()`], but each input is first passed through `resolve` with the spec state it
 /// will be applied in; the executed steps record the resolved inputs.
 pub fn lockstep_resolving(
     model: &RaftModel,

@@ -4,6 +4,8 @@
 //! and implementation (an `impl_adapter::Adapter`) side by side, and judges every step; the
 //! first divergence becomes a trace file ([`trace`]) that `replay` re-runs step by step.
 
+#![warn(missing_docs)]
+
 pub mod adapters;
 pub mod cli;
 pub mod commands;

@@ -14,6 +14,8 @@
 //!   `impl_adapter/PROTOCOL.md`; [`process::server`] serves that protocol for an in-process
 //!   adapter.
 
+#![warn(missing_docs)]
+
 pub mod etcd;
 pub mod guard;
 pub mod history;

@@ -24,6 +24,8 @@
 //! assert_eq!(step.outputs.len(), 2); // a vote request to each peer
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod bounds;
 pub mod cluster;
 pub mod flavour;
