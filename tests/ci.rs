@@ -235,4 +235,14 @@ fn configuration_errors_are_usage_errors_naming_the_line() {
     );
     let o = raftcheck(&["ci", "--config", "missing.toml"], &dir, &[]);
     assert_eq!(o.status.code(), Some(2));
+
+    let dir = project(
+        "unwritable-out",
+        "out = \"a-file/new\"\n[[check]]\nimpl = \"raft-rs\"\n",
+    );
+    std::fs::write(dir.join("a-file"), "").unwrap();
+    let o = raftcheck(&["ci"], &dir, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("traces cannot be written to"), "{err}");
 }

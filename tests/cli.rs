@@ -340,6 +340,56 @@ fn bad_flags_are_usage_errors() {
 }
 
 #[test]
+fn an_unwritable_trace_directory_is_refused_before_the_run() {
+    let dir = scratch("unwritable-out");
+    std::fs::write(dir.join("a-file"), "").unwrap();
+    for mode in [&[][..], &["--spec-only"][..], &["--random"][..]] {
+        let mut args = vec![
+            "check",
+            "--inject",
+            "vote-not-persisted",
+            "--out",
+            "a-file/traces",
+        ];
+        if mode == ["--spec-only"] {
+            args.truncate(1);
+            args.extend(["--out", "a-file/traces"]);
+        }
+        args.extend(mode);
+        let o = raftcheck(&args, &dir);
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("traces cannot be written to a-file/traces")
+                && stderr(&o).contains("is not a directory"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+        assert!(
+            stdout(&o).is_empty(),
+            "{args:?}: refused before anything ran: {}",
+            stdout(&o)
+        );
+    }
+    // A directory that does not exist yet is fine: it is created when a trace is written.
+    let o = raftcheck(
+        &[
+            "check",
+            "--inject",
+            "vote-not-persisted",
+            "--out",
+            "new/traces",
+            "--quiet",
+        ],
+        &dir,
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_dir(dir.join("new/traces")).unwrap().count(),
+        1
+    );
+}
+
+#[test]
 fn spec_only_holds_and_reports_states() {
     let dir = scratch("spec-only");
     let o = raftcheck(

@@ -262,6 +262,9 @@ fn print_table(items: &[GateItem]) {
 pub fn run(args: &CiArgs) -> Result<ExitStatus, UsageError> {
     let started = Instant::now();
     let (config, file) = CiConfig::load(args.config.as_deref()).map_err(UsageError)?;
+    if !config.checks.is_empty() {
+        super::check::record::prepare_out_dir(config.out_dir())?;
+    }
     let threads = config.threads.unwrap_or_else(super::check::default_threads);
     let traces = corpus(&config.traces)?;
     let human = args.format == Format::Human;

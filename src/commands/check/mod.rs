@@ -44,6 +44,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, UsageError> {
     if args.threads == Some(0) {
         return Err(UsageError("--threads must be at least 1".into()));
     }
+    record::prepare_out_dir(&args.out)?;
     if args.spec_only {
         spec_only::run(args, bounds)
     } else {

@@ -11,7 +11,47 @@ use crate::adapters::ImplChoice;
 use crate::engine::{DivergenceKind, Problem, ProblemKind};
 use crate::execute::{self, Execution};
 use crate::trace::{Expect, Trace, TraceEvent, TraceMode, FORMAT, VERSION};
-use crate::ExitStatus;
+use crate::{ExitStatus, UsageError};
+
+/// Makes sure traces could be written into `out` before a run starts, so a problem found after
+/// a long search is never lost to a mistyped or read-only directory. Creates nothing: `out`, or
+/// the nearest of its ancestors that exists, must be a directory this process can write in.
+pub fn prepare_out_dir(out: &Path) -> Result<(), UsageError> {
+    let unusable = |why: String| {
+        UsageError(format!(
+            "traces cannot be written to {}: {why} (choose another directory with --out)",
+            out.display()
+        ))
+    };
+    let absolute = std::path::absolute(out).map_err(|e| unusable(e.to_string()))?;
+    let existing = absolute
+        .ancestors()
+        .find(|a| a.exists())
+        .ok_or_else(|| unusable("no part of the path exists".into()))?;
+    if !existing.is_dir() {
+        return Err(unusable(format!(
+            "{} is not a directory",
+            existing.display()
+        )));
+    }
+    let probe = existing.join(format!(".raftcheck-write-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| unusable(format!("{}: {e}", existing.display())))?;
+    // The probe's only job was to be written; failing to remove it changes nothing.
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// Writes `trace` to `file`; if that fails, the error carries the whole trace so that whoever
+/// reads it can still save it by hand.
+pub(crate) fn save_or_show(trace: &Trace, file: &Path) -> Result<(), String> {
+    trace.save(file).map_err(|e| {
+        format!(
+            "{e}\nthe trace, to save by hand as {}:\n{}",
+            file.display(),
+            trace.to_json()
+        )
+    })
+}
 
 /// A stable short name for a path, so re-running a check rewrites the same trace file.
 pub(crate) fn path_tag<T: Serialize>(path: &[T]) -> String {
@@ -108,7 +148,7 @@ pub fn record_problem(
         problem.kind_name(),
         path_tag(&problem.path)
     ));
-    trace.save(&file).map_err(|e| e.to_string())?;
+    save_or_show(&trace, &file)?;
     Ok(Recorded {
         problem: problem.clone(),
         execution,
@@ -161,6 +201,39 @@ mod tests {
         assert_eq!(path_tag(&a), path_tag(&a.clone()));
         assert_ne!(path_tag(&a), path_tag(&b));
         assert_eq!(path_tag(&a).len(), 8);
+    }
+
+    #[test]
+    fn a_trace_that_cannot_be_written_is_shown_whole() {
+        let trace = Trace {
+            format: FORMAT.into(),
+            version: VERSION,
+            mode: TraceMode::Lockstep,
+            adapter: Some("raft-rs".into()),
+            inject: None,
+            flavour: spec::Flavour::raft_rs(),
+            bounds: spec::Bounds::default(),
+            events: vec![TraceEvent {
+                input: Some(Input::Timeout { node: 1 }),
+                send: None,
+                outputs: vec![],
+            }],
+            expect: Expect::Agree,
+            findings: vec![],
+        };
+        let blocker =
+            std::env::temp_dir().join(format!("raftcheck-blocker-{}", std::process::id()));
+        std::fs::write(&blocker, "").unwrap();
+        let file = blocker.join("t.json");
+        let err = save_or_show(&trace, &file).unwrap_err();
+        std::fs::remove_file(&blocker).unwrap();
+        assert!(err.contains("to save by hand as"), "{err}");
+        let shown = &err[err.find('{').unwrap()..];
+        assert_eq!(
+            shown,
+            trace.to_json(),
+            "the whole trace, as it would have been written"
+        );
     }
 
     #[test]

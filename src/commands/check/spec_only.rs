@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use serde_json::json;
 use spec::{Bounds, Flavour, Mode, RaftModel};
 
-use super::record::{events_of, path_tag, slug};
+use super::record::{events_of, path_tag, save_or_show, slug};
 use super::summary::{plural, reached_lines};
 use crate::cli::{CheckArgs, Format};
 use crate::execute::{self, Execution};
@@ -75,7 +75,7 @@ pub fn run(args: &CheckArgs, bounds: Bounds) -> Result<ExitStatus, UsageError> {
             slug(&p.name),
             path_tag(&actions)
         ));
-        if let Err(e) = trace.save(&file) {
+        if let Err(e) = save_or_show(&trace, &file) {
             eprintln!("raftcheck: could not write the trace: {e}");
             return Ok(ExitStatus::Fault);
         }
