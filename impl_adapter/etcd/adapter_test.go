@@ -554,6 +554,39 @@ func TestFingerprintsOfEqualRunsAreEqual(t *testing.T) {
 	}
 }
 
+// The per-node digest cache never goes stale: a cluster fingerprinted after every step ends with
+// the fingerprint of one driven through the same steps and fingerprinted only at the end, and
+// every step that changes a node changes the fingerprint.
+func TestCachedFingerprintsMatchFreshOnes(t *testing.T) {
+	steps := []func(h *harness){
+		func(h *harness) { h.apply(timeout(1)) },
+		func(h *harness) { h.apply(receive(rv(1, 2, 1, 0, 0))) },
+		func(h *harness) { h.apply(receive(rvr(2, 1, 1, false))) },
+		func(h *harness) { h.apply(client(1, 1)) },
+		func(h *harness) { h.apply(receive(ae(1, 3, 1, 0, 0, `[{"term":1},{"term":1,"value":1}]`, 0))) },
+		func(h *harness) { h.apply(restart(3)) },
+		func(h *harness) { h.ok(`"op":"reset_node","node":2`) },
+		func(h *harness) { h.apply(client(1, 2)) },
+	}
+	watched := started(t, 3, "null")
+	seen := map[string]bool{watched.fingerprint(): true}
+	for i, step := range steps {
+		step(watched)
+		fp := watched.fingerprint()
+		if seen[fp] {
+			t.Fatalf("step %d changed a node but not the fingerprint", i+1)
+		}
+		seen[fp] = true
+		unwatched := started(t, 3, "null")
+		for _, s := range steps[:i+1] {
+			s(unwatched)
+		}
+		if got := unwatched.fingerprint(); got != fp {
+			t.Fatalf("after step %d: cached fingerprint %s, computed afresh %s", i+1, fp, got)
+		}
+	}
+}
+
 // Hidden state the observation does not show changes the fingerprint.
 func TestFingerprintSeesHiddenState(t *testing.T) {
 	// Two candidates at term 1; n2 refuses n1's request. Delivering the refusal changes only n1's

@@ -299,6 +299,10 @@ func optionalID(id uint64) *uint64 {
 type cluster struct {
 	bug   string
 	nodes []*node
+	// digests caches each node's state digest for fingerprint (digests[id-1]); nil where the
+	// node may have changed since. Only apply and resetNode change a node, and both clear its
+	// entry. Kept here rather than in node, so that the walk over a node never sees it.
+	digests [][]byte
 }
 
 func peerIDs(count int) []uint64 {
@@ -310,7 +314,7 @@ func peerIDs(count int) []uint64 {
 }
 
 func newCluster(count int, bug string) (*cluster, error) {
-	c := &cluster{bug: bug}
+	c := &cluster{bug: bug, digests: make([][]byte, count)}
 	for id := 1; id <= count; id++ {
 		n, err := newNode(uint64(id), peerIDs(count), bug)
 		if err != nil {
@@ -338,6 +342,7 @@ func (c *cluster) resetNode(id uint64) error {
 		return err
 	}
 	c.nodes[id-1] = n
+	c.digests[id-1] = nil
 	return nil
 }
 
@@ -352,6 +357,7 @@ func (c *cluster) apply(in *Input) ([]Output, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.digests[target-1] = nil
 	return n.drive(in)
 }
 

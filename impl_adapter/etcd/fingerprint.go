@@ -39,7 +39,11 @@ package main
 // Pointers are followed with cycle protection; a pointer seen before in the same walk is
 // hashed as a back-reference to its first visit, so sharing (the storage that both the node and
 // raft's log point to) is part of the state too. Map entries are hashed in the order of their
-// encoded keys. The result is a SHA-256 digest, shortened to 128 bits, in hex.
+// encoded keys. Each node is walked on its own into a SHA-256 digest, which the cluster caches
+// until an input is applied to that node or it is reset (an input changes only the node it is
+// applied to: the messages it sends are held by raftcheck, not delivered). The fingerprint is
+// the SHA-256 of the injected bug, the node count and the node digests in id order, shortened to
+// 128 bits, in hex.
 
 import (
 	"crypto/sha256"
@@ -261,14 +265,25 @@ func hashNode(n *node, h hash.Hash) {
 	e.value(reflect.ValueOf(n))
 }
 
-// fingerprint is the hex digest of every node's state, in id order.
+// nodeDigest is the SHA-256 digest of one node's whole state.
+func nodeDigest(n *node) []byte {
+	h := sha256.New()
+	hashNode(n, h)
+	return h.Sum(nil)
+}
+
+// fingerprint is the hex digest of every node's state, in id order. Node digests come from
+// the cache where the node has not changed since they were computed.
 func (c *cluster) fingerprint() string {
 	h := sha256.New()
 	e := newEncoder(h)
 	e.str('C', c.bug)
 	e.u64('l', uint64(len(c.nodes)))
-	for _, n := range c.nodes {
-		hashNode(n, h)
+	for i, n := range c.nodes {
+		if c.digests[i] == nil {
+			c.digests[i] = nodeDigest(n)
+		}
+		h.Write(c.digests[i])
 	}
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
