@@ -2,8 +2,9 @@
 //! the same whatever the number of threads.
 //!
 //! Jobs are taken in increasing order. A job may ask to stop the run; jobs numbered after it
-//! are then skipped, while every job numbered before it still runs to completion — so "the
-//! first job that stops" is the same job on every run.
+//! that have not started yet are then skipped (others, already running, finish), while every
+//! job numbered before it still runs to completion — so "the first job that stops", scanning
+//! the results in order, is the same job on every run.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
