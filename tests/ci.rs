@@ -2,22 +2,18 @@
 //! JUnit XML is valid with the right counts, GitHub annotations appear under Actions, and the
 //! configuration file drives the checks.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::{json, stdout};
 use serde_json::Value;
 
 fn raftcheck(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_raftcheck"));
-    c.args(args).current_dir(cwd).env_remove("GITHUB_ACTIONS");
-    for (k, v) in env {
-        c.env(k, v);
-    }
+    let mut c = common::command(args, cwd);
+    c.envs(env.iter().copied());
     c.output().expect("raftcheck runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
 /// A project directory with a copy of the shipped corpus and a small configuration.
@@ -44,10 +40,6 @@ const SMALL: &str = "[bounds]\ndepth = 6\n\n[[check]]\nimpl = \"raft-rs\"\n";
 
 fn corpus_size(dir: &Path) -> usize {
     std::fs::read_dir(dir.join("traces")).unwrap().count()
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_str(stdout(o).trim()).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
 }
 
 /// Edits one trace of the project's corpus.

@@ -1,40 +1,15 @@
 //! End-to-end tests of the `raftcheck` binary: exit codes, output, trace files, replay.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{code, json, run as raftcheck, stderr, stdout};
 use serde_json::Value;
 
-fn raftcheck(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_raftcheck"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("raftcheck runs")
-}
-
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("raftcheck-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn json(o: &Output) -> Value {
-    serde_json::from_str(stdout(o).trim())
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
-}
-
-fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited normally")
+    common::scratch("cli", name)
 }
 
 fn bug_names(dir: &Path) -> Vec<String> {

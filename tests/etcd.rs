@@ -6,10 +6,12 @@
 //! These tests need Go and etcd 3.4's raft sources (`.ci/run` installs them). Without them they
 //! fail with the install command; set RAFTCHECK_SKIP_ETCD=1 to skip them deliberately.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use serde_json::Value;
+use common::json;
 
 fn skip() -> bool {
     if std::env::var("RAFTCHECK_SKIP_ETCD").is_ok_and(|v| v == "1") {
@@ -20,25 +22,13 @@ fn skip() -> bool {
 }
 
 fn raftcheck(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_raftcheck"));
-    c.args(args).current_dir(cwd);
-    for (k, v) in env {
-        c.env(k, v);
-    }
+    let mut c = common::command(args, cwd);
+    c.envs(env.iter().copied());
     c.output().expect("raftcheck runs")
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("raftcheck-etcd-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn json(o: &Output) -> Value {
-    let out = String::from_utf8_lossy(&o.stdout);
-    serde_json::from_str(out.trim())
-        .unwrap_or_else(|e| panic!("{e}: {out}\nstderr: {}", String::from_utf8_lossy(&o.stderr)))
+    common::scratch("etcd", name)
 }
 
 /// The GOPATH entries holding etcd's raft sources on this machine.

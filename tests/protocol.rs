@@ -3,31 +3,21 @@
 //! every way the protocol rules out end the run with exit 3, a clear message with their stderr
 //! tail, and a trace on disk — never a hang, never a leftover process.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::json;
 
 fn raftcheck(args: &[&str], cwd: &Path, env: &[(&str, &Path)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_raftcheck"));
-    command.args(args).current_dir(cwd);
-    for (k, v) in env {
-        command.env(k, v);
-    }
+    let mut command = common::command(args, cwd);
+    command.envs(env.iter().copied());
     command.output().expect("raftcheck runs")
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("raftcheck-protocol-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn json(o: &Output) -> Value {
-    let out = String::from_utf8_lossy(&o.stdout);
-    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+    common::scratch("protocol", name)
 }
 
 fn served() -> String {

@@ -1,28 +1,14 @@
 //! Random walks: reproducible from the seed, divergences shrunk to replayable traces.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::{json, run as raftcheck};
 use serde_json::Value;
 
-fn raftcheck(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_raftcheck"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("raftcheck runs")
-}
-
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("raftcheck-random-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn json(o: &Output) -> Value {
-    let out = String::from_utf8_lossy(&o.stdout);
-    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("{e}: {out}"))
+    common::scratch("random", name)
 }
 
 fn walks(dir: &Path, extra: &[&str]) -> (Value, Option<String>) {
