@@ -12,6 +12,17 @@ fn scratch(name: &str) -> PathBuf {
     common::scratch("cli", name)
 }
 
+/// Checks raft-rs with `bug` injected in `dir` (it must diverge) and returns the trace written.
+fn found_trace(dir: &Path, bug: &str) -> Value {
+    let o = raftcheck(
+        &["check", "--inject", bug, "--quiet", "--format", "json"],
+        dir,
+    );
+    assert_eq!(code(&o), 1, "{bug}: {}", stderr(&o));
+    let trace = json(&o)["trace"].as_str().unwrap().to_string();
+    serde_json::from_str(&std::fs::read_to_string(dir.join(trace)).unwrap()).unwrap()
+}
+
 fn bug_names(dir: &Path) -> Vec<String> {
     let o = raftcheck(&["check", "--inject", "list"], dir);
     assert_eq!(code(&o), 0);
@@ -111,22 +122,8 @@ fn a_divergence_prints_the_trace_the_diff_and_the_replay_command() {
 #[test]
 fn replay_says_plainly_when_a_divergence_is_gone() {
     let dir = scratch("fixed");
-    let o = raftcheck(
-        &[
-            "check",
-            "--inject",
-            "term-not-persisted",
-            "--quiet",
-            "--format",
-            "json",
-        ],
-        &dir,
-    );
-    assert_eq!(code(&o), 1);
-    let trace = json(&o)["trace"].as_str().unwrap().to_string();
     // The same events against stock raft-rs: the bug is "fixed".
-    let mut t: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join(&trace)).unwrap()).unwrap();
+    let mut t = found_trace(&dir, "term-not-persisted");
     t.as_object_mut().unwrap().remove("inject");
     std::fs::write(dir.join("fixed.json"), t.to_string()).unwrap();
     let replay = raftcheck(&["replay", "fixed.json"], &dir);
@@ -144,20 +141,7 @@ fn replay_says_plainly_when_a_divergence_is_gone() {
 #[test]
 fn replay_reports_a_changed_outcome() {
     let dir = scratch("changed");
-    let o = raftcheck(
-        &[
-            "check",
-            "--inject",
-            "reply-to-wrong-peer",
-            "--quiet",
-            "--format",
-            "json",
-        ],
-        &dir,
-    );
-    let trace = json(&o)["trace"].as_str().unwrap().to_string();
-    let mut t: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join(&trace)).unwrap()).unwrap();
+    let mut t = found_trace(&dir, "reply-to-wrong-peer");
     t["inject"] = Value::from("vote-not-persisted");
     std::fs::write(dir.join("changed.json"), t.to_string()).unwrap();
     let replay = raftcheck(&["replay", "changed.json", "--format", "json"], &dir);
@@ -216,20 +200,7 @@ fn malformed_trace_files_are_usage_errors_naming_the_position() {
 #[test]
 fn a_trace_naming_an_unknown_node_or_bug_is_refused() {
     let dir = scratch("semantic");
-    let o = raftcheck(
-        &[
-            "check",
-            "--inject",
-            "vote-not-persisted",
-            "--quiet",
-            "--format",
-            "json",
-        ],
-        &dir,
-    );
-    let trace = json(&o)["trace"].as_str().unwrap().to_string();
-    let original: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join(&trace)).unwrap()).unwrap();
+    let original = found_trace(&dir, "vote-not-persisted");
 
     let mut t = original.clone();
     t["events"][1]["input"]["node"] = Value::from(9);
@@ -260,20 +231,7 @@ fn a_trace_naming_an_unknown_node_or_bug_is_refused() {
 #[test]
 fn a_trace_whose_messages_were_never_sent_stops_applying() {
     let dir = scratch("inapplicable");
-    let o = raftcheck(
-        &[
-            "check",
-            "--inject",
-            "unsynced-tail-lost",
-            "--quiet",
-            "--format",
-            "json",
-        ],
-        &dir,
-    );
-    let trace = json(&o)["trace"].as_str().unwrap().to_string();
-    let mut t: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join(&trace)).unwrap()).unwrap();
+    let mut t = found_trace(&dir, "unsynced-tail-lost");
     // Deliver a vote request that was never sent: term 5.
     t["events"][1]["input"]["message"]["term"] = Value::from(5);
     std::fs::write(dir.join("edited.json"), t.to_string()).unwrap();
