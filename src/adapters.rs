@@ -28,6 +28,8 @@ pub struct ImplChoice {
     pub bug: Option<Bug>,
     /// The deadline for each answer of an adapter process.
     pub timeout: Duration,
+    /// Pre-vote on in the implementation (and so in the flavour it is checked against).
+    pub pre_vote: bool,
     kind: Kind,
 }
 
@@ -64,8 +66,16 @@ impl ImplChoice {
             name: name.to_string(),
             bug,
             timeout: DEFAULT_TIMEOUT,
+            pre_vote: false,
             kind,
         })
+    }
+
+    /// The same choice with pre-vote on or off in the implementation.
+    #[must_use]
+    pub fn with_pre_vote(mut self, pre_vote: bool) -> Self {
+        self.pre_vote = pre_vote;
+        self
     }
 
     /// The same choice with another answer deadline for adapter processes.
@@ -84,11 +94,14 @@ impl ImplChoice {
                     args,
                     timeout: self.timeout,
                     bug: self.bug,
+                    pre_vote: self.pre_vote,
                     name: self.name.clone(),
                 })?))
             };
         match &self.kind {
-            Kind::RaftRs => Ok(Box::new(RaftRsAdapter::with_bug(self.bug))),
+            Kind::RaftRs => Ok(Box::new(
+                RaftRsAdapter::with_bug(self.bug).with_pre_vote(self.pre_vote),
+            )),
             Kind::Etcd => {
                 let binary = etcd::ensure_built()?;
                 process(binary.display().to_string(), Vec::new())
@@ -113,6 +126,11 @@ impl ImplChoice {
                     .collect();
                 format!("cmd-{file}")
             }
+        };
+        let base = if self.pre_vote {
+            format!("{base}-pre-vote")
+        } else {
+            base
         };
         match self.bug {
             Some(bug) => format!("{base}-{}", bug.name()),

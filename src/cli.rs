@@ -190,6 +190,11 @@ pub struct CheckArgs {
     /// Inject a bug into the implementation's integration code ('list' prints the names).
     #[arg(long, value_name = "NAME")]
     pub inject: Option<String>,
+    /// Run the implementation with pre-vote on (raft-rs `Config::pre_vote`, etcd
+    /// `Config.PreVote`) and check it against the spec flavour with pre-vote; with --spec-only,
+    /// check that flavour alone.
+    #[arg(long)]
+    pub pre_vote: bool,
     /// Check the spec alone: its safety properties, no implementation.
     #[arg(long)]
     pub spec_only: bool,

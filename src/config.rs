@@ -24,6 +24,11 @@
 //! bounds = { depth = 10 }          # overrides for this check only
 //!
 //! [[check]]
+//! impl = "raft-rs"
+//! pre_vote = true                  # the implementation runs with pre-vote
+//! bounds = { depth = 14 }
+//!
+//! [[check]]
 //! name = "raft-rs deep walks"
 //! impl = "raft-rs"
 //! random = { seed = 7, steps = 300, walks = 200 }
@@ -78,6 +83,9 @@ pub struct CheckConfig {
     /// A bug to inject, as for `--inject` (useful to prove the gate catches bugs).
     #[serde(default)]
     pub inject: Option<String>,
+    /// Run the implementation with pre-vote, as for `--pre-vote`.
+    #[serde(default)]
+    pub pre_vote: bool,
     /// Bounds overriding the shared ones.
     #[serde(default)]
     pub bounds: BoundArgs,
@@ -126,6 +134,7 @@ fn default_checks() -> Vec<CheckConfig> {
         name: None,
         implementation: "raft-rs".into(),
         inject: None,
+        pre_vote: false,
         bounds: BoundArgs::default(),
         random: None,
     }]
@@ -151,6 +160,9 @@ impl CheckConfig {
             return name.clone();
         }
         let mut name = self.implementation.clone();
+        if self.pre_vote {
+            name.push_str(" pre-vote");
+        }
         if let Some(bug) = &self.inject {
             name.push_str(&format!(" with {bug}"));
         }
@@ -240,8 +252,14 @@ mod tests {
             [[check]]
             impl = "raft-rs"
             random = { seed = 7, steps = 300 }
+            [[check]]
+            impl = "etcd"
+            pre_vote = true
         "#;
-        let c = parse(text).unwrap();
+        let mut c = parse(text).unwrap();
+        assert!(!c.checks[0].pre_vote && c.checks[3].pre_vote);
+        assert_eq!(c.checks[3].display_name(), "etcd pre-vote exhaustive");
+        c.checks.truncate(3);
         assert_eq!(c.traces, PathBuf::from("/project/traces"));
         assert_eq!(c.out_dir(), Path::new("/project/traces"));
         assert_eq!(c.checks.len(), 3);

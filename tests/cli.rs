@@ -245,6 +245,79 @@ fn a_trace_whose_messages_were_never_sent_stops_applying() {
 }
 
 #[test]
+fn pre_vote_is_checked_in_lockstep_and_its_traces_replay_with_it() {
+    let dir = scratch("pre-vote");
+    let o = raftcheck(
+        &[
+            "check",
+            "--pre-vote",
+            "--depth",
+            "9",
+            "--quiet",
+            "--format",
+            "json",
+        ],
+        &dir,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = json(&o);
+    assert_eq!(
+        (r["result"].clone(), r["pre_vote"].clone()),
+        ("agree".into(), true.into())
+    );
+    assert!(r["coverage"]["outputs"]["Send RequestPreVoteResponse"].as_u64() > Some(0));
+
+    // A bug is still found with pre-vote, and its trace records the flavour with pre-vote, so
+    // replay drives the implementation with pre-vote again.
+    let o = raftcheck(
+        &[
+            "check",
+            "--pre-vote",
+            "--inject",
+            "vote-not-persisted",
+            "--quiet",
+            "--format",
+            "json",
+        ],
+        &dir,
+    );
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let trace = json(&o)["trace"].as_str().unwrap().to_string();
+    assert!(
+        trace.contains("raft-rs-pre-vote-vote-not-persisted"),
+        "{trace}"
+    );
+    let t: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(&trace)).unwrap()).unwrap();
+    assert_eq!(t["flavour"]["pre_vote"], true);
+    assert!(t["events"].to_string().contains("RequestPreVote"));
+    let replay = raftcheck(&["replay", &trace], &dir);
+    assert_eq!(code(&replay), 0, "{}", stdout(&replay));
+
+    // The same events without pre-vote no longer even apply: the replay says the outcome changed.
+    let mut plain = t.clone();
+    plain["flavour"].as_object_mut().unwrap().remove("pre_vote");
+    std::fs::write(dir.join("plain.json"), plain.to_string()).unwrap();
+    assert_eq!(code(&raftcheck(&["replay", "plain.json"], &dir)), 1);
+
+    // The spec alone with pre-vote.
+    let o = raftcheck(
+        &[
+            "check",
+            "--spec-only",
+            "--pre-vote",
+            "--depth",
+            "8",
+            "--format",
+            "json",
+        ],
+        &dir,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(json(&o)["pre_vote"], true);
+}
+
+#[test]
 fn bad_flags_are_usage_errors() {
     let dir = scratch("flags");
     let cases: &[&[&str]] = &[

@@ -82,6 +82,42 @@ fn stock_etcd_conforms_to_the_etcd_flavour() {
 }
 
 #[test]
+fn stock_etcd_with_pre_vote_conforms_and_a_bug_is_still_found() {
+    if skip() {
+        return;
+    }
+    let dir = scratch("pre-vote");
+    let check = |extra: &[&str]| {
+        let mut args = vec![
+            "check",
+            "--impl",
+            "etcd",
+            "--pre-vote",
+            "--depth",
+            "8",
+            "--quiet",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let o = raftcheck(&args, &dir, &[]);
+        (o.status.code(), json(&o))
+    };
+    let (code, r) = check(&[]);
+    assert_eq!(code, Some(0), "{r}");
+    assert_eq!(
+        (r["flavour"].clone(), r["pre_vote"].clone()),
+        ("etcd".into(), true.into())
+    );
+    assert!(r["coverage"]["inputs"]["Receive RequestPreVoteResponse"].as_u64() > Some(0));
+    let (code, r) = check(&["--inject", "vote-not-persisted"]);
+    assert_eq!(code, Some(1), "{r}");
+    let trace = r["trace"].as_str().unwrap();
+    let replay = raftcheck(&["replay", trace], &dir, &[]);
+    assert_eq!(replay.status.code(), Some(0));
+}
+
+#[test]
 fn every_injected_bug_is_found_through_the_protocol() {
     if skip() {
         return;

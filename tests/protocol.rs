@@ -62,6 +62,64 @@ fn served_raft_rs_explores_exactly_like_the_in_process_adapter() {
 }
 
 #[test]
+fn pre_vote_travels_through_the_protocol() {
+    let dir = scratch("served-pre-vote");
+    let run = |imp: &str| {
+        let o = raftcheck(
+            &[
+                "check",
+                "--impl",
+                imp,
+                "--pre-vote",
+                "--depth",
+                "9",
+                "--quiet",
+                "--format",
+                "json",
+            ],
+            &dir,
+            &[],
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{imp}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let r = json(&o);
+        assert_eq!(r["pre_vote"], true, "{imp}");
+        (
+            r["states"].clone(),
+            r["steps"].clone(),
+            r["coverage"].clone(),
+        )
+    };
+    let in_process = run("raft-rs");
+    assert!(
+        in_process.2["inputs"]["Receive RequestPreVote"].as_u64() > Some(0),
+        "pre-votes were exercised: {}",
+        in_process.2
+    );
+    assert_eq!(in_process, run(&served()));
+
+    // A child that does not list the pre_vote feature cannot be checked with it: a usage error.
+    let o = raftcheck(
+        &[
+            "check",
+            "--impl",
+            &fake("well-behaved"),
+            "--pre-vote",
+            "--quiet",
+        ],
+        &dir,
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("cannot run with pre-vote"), "{err}");
+}
+
+#[test]
 fn bugs_are_injected_through_the_protocol_and_traces_replay() {
     let dir = scratch("served-bug");
     let o = raftcheck(

@@ -163,6 +163,16 @@ func rvr(from, to, term int, reject bool) string {
 		from, to, term, reject)
 }
 
+func pv(from, to, term, lastIndex, lastTerm int) string {
+	return fmt.Sprintf(`{"from":%d,"to":%d,"term":%d,"type":"RequestPreVote","last_log_index":%d,"last_log_term":%d,"commit":0,"commit_term":0}`,
+		from, to, term, lastIndex, lastTerm)
+}
+
+func pvr(from, to, term int, reject bool) string {
+	return fmt.Sprintf(`{"from":%d,"to":%d,"term":%d,"type":"RequestPreVoteResponse","reject":%v,"commit":0,"commit_term":0}`,
+		from, to, term, reject)
+}
+
 func ae(from, to, term, prev, prevTerm int, entries string, commit int) string {
 	return fmt.Sprintf(`{"from":%d,"to":%d,"term":%d,"type":"AppendEntries","prev_log_index":%d,"prev_log_term":%d,"entries":%s,"commit":%d}`,
 		from, to, term, prev, prevTerm, entries, commit)
@@ -223,7 +233,7 @@ func TestHandshake(t *testing.T) {
 		"ack-before-persist", "stale-term-as-current", "reply-to-wrong-peer", "conflict-not-truncated"}
 	if hello.Protocol != 1 || hello.Flavour != "etcd" || !strings.Contains(hello.Implementation, "etcd raft 3.4") ||
 		!reflect.DeepEqual(hello.Bugs, wantBugs) ||
-		!reflect.DeepEqual(hello.Features, []string{"fingerprint", "reset_node"}) {
+		!reflect.DeepEqual(hello.Features, []string{"fingerprint", "reset_node", "pre_vote"}) {
 		t.Fatalf("hello: %+v", hello)
 	}
 	h.fails(`"op":"hello","protocol":2`, kindFault, "protocol version 1")
@@ -413,9 +423,11 @@ func TestUnmodelledMessagesAreRefused(t *testing.T) {
 		return e
 	}
 	cases := map[string]func() pb.Message{
-		"MsgSnap":        func() pb.Message { return pb.Message{Type: pb.MsgSnap, From: 1, To: 2, Term: 1} },
-		"MsgTimeoutNow":  func() pb.Message { return pb.Message{Type: pb.MsgTimeoutNow, From: 1, To: 2, Term: 1} },
-		"MsgPreVote":     func() pb.Message { return pb.Message{Type: pb.MsgPreVote, From: 1, To: 2, Term: 1} },
+		"MsgSnap":       func() pb.Message { return pb.Message{Type: pb.MsgSnap, From: 1, To: 2, Term: 1} },
+		"MsgTimeoutNow": func() pb.Message { return pb.Message{Type: pb.MsgTimeoutNow, From: 1, To: 2, Term: 1} },
+		"pre-vote with a commit": func() pb.Message {
+			return pb.Message{Type: pb.MsgPreVote, From: 1, To: 2, Term: 1, Commit: 1}
+		},
 		"MsgReadIndex":   func() pb.Message { return pb.Message{Type: pb.MsgReadIndex, From: 1, To: 2} },
 		"context bytes":  func() pb.Message { m := base(); m.Context = []byte("ctx"); return m },
 		"reject hint":    func() pb.Message { m := base(); m.RejectHint = 4; return m },
@@ -498,6 +510,30 @@ func TestRestartKeepsTermVoteCommitAndLog(t *testing.T) {
 	if got, want := h.view(2), nodeView(1, "Follower", "1", "null", `[{"term":1}]`, 0); got != want {
 		t.Fatalf("after restart:\n got %s\nwant %s", got, want)
 	}
+}
+
+// With "pre_vote": true a timeout starts a pre-vote round: the pre-candidate keeps its term,
+// asks at the next term, and only a granted quorum starts the election. Voters keep their term.
+// A deposed leader's stale append is answered at the newer term.
+func TestPreVote(t *testing.T) {
+	h := newHarness(t)
+	h.ok(`"op":"reset","nodes":3,"inject":null,"pre_vote":true`)
+	h.expect(timeout(1), outputs(send(pv(1, 2, 1, 0, 0)), send(pv(1, 3, 1, 0, 0))))
+	if got, want := h.view(1), nodeView(0, "PreCandidate", "null", "null", "[]", 0); got != want {
+		t.Fatalf("after the timeout:\n got %s\nwant %s", got, want)
+	}
+	h.expect(receive(pv(1, 2, 1, 0, 0)), outputs(send(pvr(2, 1, 1, false))))
+	if got, want := h.view(2), nodeView(0, "Follower", "null", "null", "[]", 0); got != want {
+		t.Fatalf("a pre-vote changes nothing on the voter:\n got %s\nwant %s", got, want)
+	}
+	h.expect(receive(pvr(2, 1, 1, false)), outputs(send(rv(1, 2, 1, 0, 0)), send(rv(1, 3, 1, 0, 0))))
+	if got, want := h.view(1), nodeView(1, "Candidate", "1", "null", "[]", 0); got != want {
+		t.Fatalf("after a quorum of pre-votes:\n got %s\nwant %s", got, want)
+	}
+	// Without the option the same timeout is a plain election.
+	plain := started(t, 3, "null")
+	plain.expect(timeout(1), outputs(send(rv(1, 2, 1, 0, 0)), send(rv(1, 3, 1, 0, 0))))
+	h.fails(`"op":"reset","nodes":3,"inject":null,"pre_vote":"yes"`, kindFault, "pre_vote")
 }
 
 func TestResetNode(t *testing.T) {

@@ -38,8 +38,9 @@ const maxReadyRounds = 10000
 // nodeConfig is the configuration every node runs with: deterministic (elections only by
 // Campaign, heartbeats only by ticking a leader once with HeartbeatTick 1; followers and
 // candidates are never ticked, so the randomized election timeout is never consulted),
-// pre-vote and check-quorum off, no limit on entries per append.
-func nodeConfig(id uint64, st raft.Storage) *raft.Config {
+// check-quorum off, pre-vote as the reset asked (off unless "pre_vote": true), no limit on
+// entries per append.
+func nodeConfig(id uint64, st raft.Storage, preVote bool) *raft.Config {
 	return &raft.Config{
 		ID:              id,
 		ElectionTick:    10,
@@ -49,7 +50,7 @@ func nodeConfig(id uint64, st raft.Storage) *raft.Config {
 		MaxSizePerMsg:   noLimit,
 		MaxInflightMsgs: 256,
 		CheckQuorum:     false,
-		PreVote:         false,
+		PreVote:         preVote,
 		Logger:          etcdLogger,
 	}
 }
@@ -57,10 +58,11 @@ func nodeConfig(id uint64, st raft.Storage) *raft.Config {
 // node is one etcd node plus the integration code around it. Every field is part of the
 // node's state and is covered by the fingerprint.
 type node struct {
-	id    uint64
-	peers []uint64
-	bug   string
-	rn    *raft.RawNode
+	id      uint64
+	peers   []uint64
+	bug     string
+	preVote bool
+	rn      *raft.RawNode
 	// storage is what raft reads: every write of the Ready loop lands here at once.
 	storage *confStorage
 	// durable is non-nil while some writes are not durable (injected persistence bugs only):
@@ -70,9 +72,9 @@ type node struct {
 	durable *durableCopy
 }
 
-func newNode(id uint64, peers []uint64, bug string) (*node, error) {
-	n := &node{id: id, peers: peers, bug: bug, storage: newConfStorage(peers)}
-	rn, err := raft.NewRawNode(nodeConfig(id, n.storage))
+func newNode(id uint64, peers []uint64, bug string, preVote bool) (*node, error) {
+	n := &node{id: id, peers: peers, bug: bug, preVote: preVote, storage: newConfStorage(peers)}
+	rn, err := raft.NewRawNode(nodeConfig(id, n.storage, preVote))
 	if err != nil {
 		return nil, fault("etcd refused the configuration of n%d: %v", id, err)
 	}
@@ -96,7 +98,7 @@ func (n *node) restart() error {
 		n.storage = st
 		n.durable = nil
 	}
-	rn, err := raft.NewRawNode(nodeConfig(n.id, n.storage))
+	rn, err := raft.NewRawNode(nodeConfig(n.id, n.storage, n.preVote))
 	if err != nil {
 		return fault("n%d: etcd could not restart from its storage: %v", n.id, err)
 	}
@@ -225,7 +227,7 @@ func (n *node) tailBeyond(entries []pb.Entry) ([]pb.Entry, error) {
 // (reply-to-wrong-peer). Clusters of fewer than 3 nodes have no wrong peer to pick.
 func (n *node) misroute(m *pb.Message) {
 	switch m.Type {
-	case pb.MsgAppResp, pb.MsgVoteResp, pb.MsgHeartbeatResp:
+	case pb.MsgAppResp, pb.MsgVoteResp, pb.MsgPreVoteResp, pb.MsgHeartbeatResp:
 	default:
 		return
 	}
@@ -297,8 +299,9 @@ func optionalID(id uint64) *uint64 {
 
 // cluster is the nodes 1..n of one run.
 type cluster struct {
-	bug   string
-	nodes []*node
+	bug     string
+	preVote bool
+	nodes   []*node
 	// digests caches each node's state digest for fingerprint (digests[id-1]); nil where the
 	// node may have changed since. Only apply and resetNode change a node, and both clear its
 	// entry. Kept here rather than in node, so that the walk over a node never sees it.
@@ -313,10 +316,10 @@ func peerIDs(count int) []uint64 {
 	return peers
 }
 
-func newCluster(count int, bug string) (*cluster, error) {
-	c := &cluster{bug: bug, digests: make([][]byte, count)}
+func newCluster(count int, bug string, preVote bool) (*cluster, error) {
+	c := &cluster{bug: bug, preVote: preVote, digests: make([][]byte, count)}
 	for id := 1; id <= count; id++ {
-		n, err := newNode(uint64(id), peerIDs(count), bug)
+		n, err := newNode(uint64(id), peerIDs(count), bug, preVote)
 		if err != nil {
 			return nil, err
 		}
@@ -337,7 +340,7 @@ func (c *cluster) resetNode(id uint64) error {
 	if _, err := c.node(id); err != nil {
 		return err
 	}
-	n, err := newNode(id, peerIDs(len(c.nodes)), c.bug)
+	n, err := newNode(id, peerIDs(len(c.nodes)), c.bug, c.preVote)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,8 @@ package main
 //	MsgVote            RequestVote             Index→last_log_index, LogTerm→last_log_term
 //	                                           (commit, commit_term: always 0; etcd 3.4 has none)
 //	MsgVoteResp        RequestVoteResponse     Reject (commit, commit_term: always 0)
+//	MsgPreVote         RequestPreVote          as MsgVote (pre-vote only)
+//	MsgPreVoteResp     RequestPreVoteResponse  as MsgVoteResp (pre-vote only)
 //	MsgApp             AppendEntries           Index→prev_log_index, LogTerm→prev_log_term,
 //	                                           Entries→entries, Commit→commit
 //	MsgAppResp         AppendEntriesResponse   Reject, Index, RejectHint→reject_hint,
@@ -23,7 +25,7 @@ package main
 // To, From and Term map one to one. Entries: EntryNormal only; empty Data is the empty leader
 // entry (no value), otherwise Data is the client value as 8 big-endian bytes; an entry's Index
 // is implied by its position after prev_log_index (prev+1, prev+2, ...) and its Term is the
-// entry's term. Everything else (MsgSnap, MsgTimeoutNow, MsgPreVote, MsgReadIndex, Context
+// entry's term. Everything else (MsgSnap, MsgTimeoutNow, MsgReadIndex, Context
 // bytes, a Snapshot, conf-change entries, ...) is unmodelled.
 
 import (
@@ -82,21 +84,27 @@ func entryToEtcd(e Entry, index uint64) pb.Entry {
 func messageToEtcd(m *Message) (pb.Message, error) {
 	out := pb.Message{To: m.To, From: m.From, Term: m.Term}
 	switch m.Type {
-	case typeRequestVote:
+	case typeRequestVote, typeRequestPreVote:
 		if m.Commit != 0 || m.CommitTerm != 0 {
-			return pb.Message{}, fault("cannot deliver a RequestVote with commit %d, commit_term %d: "+
-				"etcd 3.4's MsgVote carries no commit index (the etcd flavour's vote requests have 0)",
-				m.Commit, m.CommitTerm)
+			return pb.Message{}, fault("cannot deliver a %s with commit %d, commit_term %d: "+
+				"etcd 3.4's vote requests carry no commit index (the etcd flavour's have 0)",
+				m.Type, m.Commit, m.CommitTerm)
 		}
 		out.Type = pb.MsgVote
+		if m.Type == typeRequestPreVote {
+			out.Type = pb.MsgPreVote
+		}
 		out.Index = m.LastLogIndex
 		out.LogTerm = m.LastLogTerm
-	case typeRequestVoteResponse:
+	case typeRequestVoteResponse, typeRequestPreVoteResp:
 		if m.Commit != 0 || m.CommitTerm != 0 {
-			return pb.Message{}, fault("cannot deliver a RequestVoteResponse with commit %d, "+
-				"commit_term %d: etcd 3.4's MsgVoteResp carries no commit index", m.Commit, m.CommitTerm)
+			return pb.Message{}, fault("cannot deliver a %s with commit %d, commit_term %d: "+
+				"etcd 3.4's vote responses carry no commit index", m.Type, m.Commit, m.CommitTerm)
 		}
 		out.Type = pb.MsgVoteResp
+		if m.Type == typeRequestPreVoteResp {
+			out.Type = pb.MsgPreVoteResp
+		}
 		out.Reject = m.Reject
 	case typeAppendEntries:
 		out.Type = pb.MsgApp
@@ -137,6 +145,13 @@ func messageFromEtcdUnchecked(m pb.Message) (*Message, error) {
 		out.LastLogTerm = m.LogTerm
 	case pb.MsgVoteResp:
 		out.Type = typeRequestVoteResponse
+		out.Reject = m.Reject
+	case pb.MsgPreVote:
+		out.Type = typeRequestPreVote
+		out.LastLogIndex = m.Index
+		out.LastLogTerm = m.LogTerm
+	case pb.MsgPreVoteResp:
+		out.Type = typeRequestPreVoteResp
 		out.Reject = m.Reject
 	case pb.MsgApp:
 		out.Type = typeAppendEntries
@@ -208,16 +223,19 @@ func describeMessage(m pb.Message) string {
 	return "{" + m.String() + "}"
 }
 
-// roleFromEtcd is an etcd role in spec terms (pre-vote is off, so PreCandidate never occurs).
+// roleFromEtcd is an etcd role in spec terms. (StatePreCandidate with pre-vote off would be a
+// state mismatch against the spec, which then has no pre-candidates.)
 func roleFromEtcd(s raft.StateType) (string, error) {
 	switch s {
 	case raft.StateFollower:
 		return "Follower", nil
+	case raft.StatePreCandidate:
+		return "PreCandidate", nil
 	case raft.StateCandidate:
 		return "Candidate", nil
 	case raft.StateLeader:
 		return "Leader", nil
 	default:
-		return "", unmodelled("a node is in state %s although pre-vote is off", s)
+		return "", unmodelled("a node is in state %s, which the spec does not model", s)
 	}
 }

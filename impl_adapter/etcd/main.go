@@ -83,7 +83,7 @@ type request struct {
 // opArgs lists each operation's arguments.
 var opArgs = map[string][]string{
 	"hello":       {"protocol"},
-	"reset":       {"nodes", "inject"},
+	"reset":       {"nodes", "inject", "pre_vote"},
 	"apply":       {"input"},
 	"observe":     {},
 	"fingerprint": {},
@@ -147,7 +147,7 @@ func (s *session) dispatch(r *request) (interface{}, error) {
 			"implementation": implementation,
 			"flavour":        "etcd",
 			"bugs":           allBugs,
-			"features":       []string{"fingerprint", "reset_node"},
+			"features":       []string{"fingerprint", "reset_node", "pre_vote"},
 		}, nil
 	case "reset":
 		nodes, err := decodeUint(r.fields, "nodes", what, true)
@@ -167,8 +167,14 @@ func (s *session) dispatch(r *request) (interface{}, error) {
 					strings.Join(allBugs, ", "))
 			}
 		}
+		preVote := false
+		if _, ok := r.fields["pre_vote"]; ok {
+			if preVote, err = decodeBool(r.fields, "pre_vote", what); err != nil {
+				return nil, err
+			}
+		}
 		s.cluster = nil
-		c, e := newCluster(int(nodes), bug)
+		c, e := newCluster(int(nodes), bug, preVote)
 		if e != nil {
 			return nil, e
 		}

@@ -60,14 +60,15 @@ type Entry struct {
 type Message struct {
 	From, To, Term uint64
 	Type           string
-	// RequestVote
+	// RequestVote, RequestPreVote
 	LastLogIndex, LastLogTerm uint64
-	// RequestVote, RequestVoteResponse (raft-rs only; always 0 for etcd)
+	// RequestVote, RequestVoteResponse and their pre-vote twins (raft-rs only; always 0 for
+	// etcd)
 	CommitTerm uint64
-	// RequestVote, RequestVoteResponse, AppendEntries, AppendEntriesResponse, Heartbeat,
+	// The (pre-)vote messages, AppendEntries, AppendEntriesResponse, Heartbeat,
 	// HeartbeatResponse
 	Commit uint64
-	// RequestVoteResponse, AppendEntriesResponse
+	// RequestVoteResponse, RequestPreVoteResponse, AppendEntriesResponse
 	Reject bool
 	// AppendEntries
 	PrevLogIndex, PrevLogTerm uint64
@@ -82,6 +83,8 @@ type Message struct {
 const (
 	typeRequestVote           = "RequestVote"
 	typeRequestVoteResponse   = "RequestVoteResponse"
+	typeRequestPreVote        = "RequestPreVote"
+	typeRequestPreVoteResp    = "RequestPreVoteResponse"
 	typeAppendEntries         = "AppendEntries"
 	typeAppendEntriesResponse = "AppendEntriesResponse"
 	typeHeartbeat             = "Heartbeat"
@@ -93,6 +96,8 @@ const (
 var payloadFields = map[string][]string{
 	typeRequestVote:           {"last_log_index", "last_log_term", "commit", "commit_term"},
 	typeRequestVoteResponse:   {"reject", "commit", "commit_term"},
+	typeRequestPreVote:        {"last_log_index", "last_log_term", "commit", "commit_term"},
+	typeRequestPreVoteResp:    {"reject", "commit", "commit_term"},
 	typeAppendEntries:         {"prev_log_index", "prev_log_term", "entries", "commit"},
 	typeAppendEntriesResponse: {"reject", "index", "reject_hint", "hint_term", "commit"},
 	typeHeartbeat:             {"commit"},
@@ -377,7 +382,8 @@ func decodeMessage(raw json.RawMessage) (*Message, *adapterError) {
 	payload, ok := payloadFields[typ]
 	if !ok {
 		return nil, fault("unknown message type %q (known: RequestVote, RequestVoteResponse, "+
-			"AppendEntries, AppendEntriesResponse, Heartbeat, HeartbeatResponse, Propose)", typ)
+			"RequestPreVote, RequestPreVoteResponse, AppendEntries, AppendEntriesResponse, "+
+			"Heartbeat, HeartbeatResponse, Propose)", typ)
 	}
 	what2 := "a " + typ + " message"
 	if err := onlyFields(fields, what2, []string{"from", "to", "term", "type"}, payload); err != nil {

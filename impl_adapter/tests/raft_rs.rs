@@ -320,6 +320,50 @@ fn names_itself_and_declares_the_raft_rs_flavour() {
     assert_eq!(RaftRsAdapter::default().flavour(), Flavour::raft_rs());
 }
 
+/// With pre-vote the abstraction maps raft-rs's `PreCandidate`, and its term and vote stay put
+/// until a quorum of pre-votes starts the election; a pre-vote grant leaves the voter as it was.
+#[test]
+fn pre_vote_maps_the_pre_candidate_and_keeps_terms_until_the_election() {
+    let mut a = RaftRsAdapter::new().with_pre_vote(true);
+    assert_eq!(a.flavour(), Flavour::raft_rs().with_pre_vote(true));
+    a.reset(&THREE).unwrap();
+    let mut r = Run {
+        a,
+        path: Vec::new(),
+        net: Vec::new(),
+        outputs: Vec::new(),
+    };
+    let out = r.apply(Input::Timeout { node: 1 });
+    assert!(sent(&out)
+        .iter()
+        .all(|m| m.term == 1 && m.payload.kind() == "RequestPreVote"));
+    assert_eq!(
+        r.node(1),
+        node(0, Role::PreCandidate, None, None, vec![], 0)
+    );
+    let out = r.deliver("RequestPreVote", 1, 2);
+    assert_eq!(
+        sent(&out),
+        vec![msg(
+            2,
+            1,
+            1,
+            Payload::RequestPreVoteResponse {
+                reject: false,
+                commit: 0,
+                commit_term: 0
+            }
+        )]
+    );
+    assert_eq!(r.node(2), empty_node());
+    let out = r.deliver("RequestPreVoteResponse", 2, 1);
+    assert_eq!(sent(&out).len(), 2);
+    assert_eq!(
+        r.node(1),
+        node(1, Role::Candidate, Some(1), None, vec![], 0)
+    );
+}
+
 #[test]
 fn reset_gives_an_empty_cluster() {
     let mut r = Run::new();

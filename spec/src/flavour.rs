@@ -49,6 +49,16 @@ pub struct Flavour {
     /// answers with a `HeartbeatResponse`. Without it neither raft-rs nor etcd retransmit a lost
     /// append, so it is on wherever messages can be dropped.
     pub heartbeat_input: bool,
+    /// Pre-vote (Raft thesis §9.6; raft-rs `Config::pre_vote`, etcd `Config.PreVote`): a timeout
+    /// makes a node a pre-candidate that keeps its term and vote and sends `RequestPreVote` at
+    /// its term + 1; only a quorum of grants starts the real election. Receivers neither change
+    /// term for a pre-vote nor record it as a vote, and grant it also when the request's term is
+    /// above their own although they voted or know a leader. With pre-vote on, both families
+    /// also answer a stale-term append or heartbeat with an empty `AppendEntriesResponse` at
+    /// their own term, so a deposed leader learns the newer term (raft-rs and etcd `Step`).
+    /// Off by default, as in both families' default configurations.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pre_vote: bool,
 }
 
 impl Flavour {
@@ -62,6 +72,7 @@ impl Flavour {
             responses_carry_commit: true,
             restart_keeps_commit: true,
             heartbeat_input: true,
+            pre_vote: false,
         }
     }
 
@@ -75,6 +86,7 @@ impl Flavour {
             responses_carry_commit: false,
             restart_keeps_commit: true,
             heartbeat_input: true,
+            pre_vote: false,
         }
     }
 
@@ -93,6 +105,7 @@ impl Flavour {
             responses_carry_commit: false,
             restart_keeps_commit: false,
             heartbeat_input: false,
+            pre_vote: false,
         }
     }
 
@@ -106,12 +119,23 @@ impl Flavour {
         }
     }
 
+    /// The same flavour with pre-vote on or off (see [`Flavour::pre_vote`]).
+    #[must_use]
+    pub fn with_pre_vote(mut self, pre_vote: bool) -> Self {
+        self.pre_vote = pre_vote;
+        self
+    }
+
     /// The names [`Flavour::by_name`] accepts.
     pub const NAMES: [&'static str; 3] = ["raft-rs", "etcd", "textbook"];
 }
 
 impl fmt::Display for Flavour {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name)
+        f.write_str(&self.name)?;
+        if self.pre_vote {
+            f.write_str(" with pre-vote")?;
+        }
+        Ok(())
     }
 }

@@ -26,8 +26,8 @@ pub struct NodeState {
     pub log: Vec<Entry>,
     /// Index of the highest entry known to be committed.
     pub commit: LogIndex,
-    /// Candidate only: the votes counted so far, by voter (`votes[id - 1]`), `Some(true)` for a
-    /// grant. Empty in other roles.
+    /// Candidate or pre-candidate only: the (pre-)votes counted so far, by voter
+    /// (`votes[id - 1]`), `Some(true)` for a grant. Empty in other roles.
     pub votes: Vec<Option<bool>>,
     /// Leader only: for each peer (`match_index[id - 1]`), the highest index known to be
     /// replicated there. Empty in other roles.
@@ -48,6 +48,31 @@ pub enum Mutation {
     AppendWithoutLogCheck,
     /// A restart forgets the commit index although the flavour keeps it.
     RestartForgetsCommit,
+}
+
+/// A real vote or a pre-vote: the two requests share their rules except where noted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum VoteKind {
+    Vote,
+    PreVote,
+}
+
+impl VoteKind {
+    /// The answer to a request of this kind.
+    fn response(self, reject: bool, (commit, commit_term): (LogIndex, Term)) -> Payload {
+        match self {
+            VoteKind::Vote => Payload::RequestVoteResponse {
+                reject,
+                commit,
+                commit_term,
+            },
+            VoteKind::PreVote => Payload::RequestPreVoteResponse {
+                reject,
+                commit,
+                commit_term,
+            },
+        }
+    }
 }
 
 /// Where a transition puts what it emits, and the cluster facts it needs.
@@ -177,12 +202,57 @@ impl NodeState {
         self.advance_leader_commit(out);
     }
 
-    /// The election timer fires: become candidate for the next term, vote for itself and ask
-    /// every peer for its vote (raft-rs `campaign`, etcd `campaign`). A leader ignores it.
+    /// The election timer fires (raft-rs `hup`, etcd `hup`): a pre-vote round if the flavour has
+    /// pre-vote, the election itself otherwise. A leader ignores it.
     pub fn timeout(&mut self, out: &mut Outbox) {
         if self.role == Role::Leader {
             return;
         }
+        if out.flavour.pre_vote {
+            self.pre_campaign(out);
+        } else {
+            self.campaign(out);
+        }
+    }
+
+    /// Becomes a pre-candidate — same term, same vote, no known leader, a fresh tally — and asks
+    /// every peer whether it would vote for it at the next term (raft-rs `become_pre_candidate`
+    /// and `campaign(CAMPAIGN_PRE_ELECTION)`, etcd `becomePreCandidate`, `campaign`).
+    fn pre_campaign(&mut self, out: &mut Outbox) {
+        self.role = Role::PreCandidate;
+        self.leader = None;
+        self.votes = vec![None; out.nodes as usize];
+        if self.poll(self.id, true, out) {
+            return;
+        }
+        let (commit, commit_term) = self.vote_commit_info(out);
+        for peer in (1..=out.nodes).filter(|&p| p != self.id) {
+            out.send(
+                self.id,
+                peer,
+                self.term + 1,
+                Payload::RequestPreVote {
+                    last_log_index: self.last_index(),
+                    last_log_term: self.last_term(),
+                    commit,
+                    commit_term,
+                },
+            );
+        }
+    }
+
+    /// The commit index and its term, as vote messages carry them in this flavour.
+    fn vote_commit_info(&self, out: &Outbox) -> (LogIndex, Term) {
+        if out.flavour.vote_carries_commit {
+            (self.commit, self.commit_term())
+        } else {
+            (0, 0)
+        }
+    }
+
+    /// Becomes candidate for the next term, votes for itself and asks every peer for its vote
+    /// (raft-rs and etcd `campaign`).
+    fn campaign(&mut self, out: &mut Outbox) {
         self.reset(self.term + 1);
         self.role = Role::Candidate;
         self.vote = Some(self.id);
@@ -190,11 +260,7 @@ impl NodeState {
         if self.poll(self.id, true, out) {
             return;
         }
-        let (commit, commit_term) = if out.flavour.vote_carries_commit {
-            (self.commit, self.commit_term())
-        } else {
-            (0, 0)
-        };
+        let (commit, commit_term) = self.vote_commit_info(out);
         for peer in (1..=out.nodes).filter(|&p| p != self.id) {
             out.send(
                 self.id,
@@ -210,7 +276,8 @@ impl NodeState {
         }
     }
 
-    /// Records a vote and acts on the tally; returns true when the election is decided.
+    /// Records a (pre-)vote and acts on the tally: a won pre-vote starts the election, a won
+    /// election makes the leader, a lost one a follower. Returns true when the round is decided.
     fn poll(&mut self, voter: NodeId, granted: bool, out: &mut Outbox) -> bool {
         let slot = &mut self.votes[voter as usize - 1];
         if slot.is_none() {
@@ -219,7 +286,11 @@ impl NodeState {
         let granted = self.votes.iter().filter(|v| **v == Some(true)).count();
         let missing = self.votes.iter().filter(|v| v.is_none()).count();
         if granted >= out.quorum() {
-            self.become_leader(out);
+            if self.role == Role::PreCandidate {
+                self.campaign(out);
+            } else {
+                self.become_leader(out);
+            }
             true
         } else if granted + missing < out.quorum() {
             self.become_follower(self.term, None);
@@ -284,13 +355,22 @@ impl NodeState {
             return;
         }
         if m.term > self.term {
-            let leader = match m.payload {
-                Payload::AppendEntries { .. } | Payload::Heartbeat { .. } => Some(m.from),
-                _ => None,
-            };
-            self.become_follower(m.term, leader);
+            // A pre-vote request is about a future term, and a granted pre-vote carries that
+            // future term: neither moves this node to it.
+            let future_term = matches!(
+                m.payload,
+                Payload::RequestPreVote { .. }
+                    | Payload::RequestPreVoteResponse { reject: false, .. }
+            );
+            if !future_term {
+                let leader = match m.payload {
+                    Payload::AppendEntries { .. } | Payload::Heartbeat { .. } => Some(m.from),
+                    _ => None,
+                };
+                self.become_follower(m.term, leader);
+            }
         } else if m.term < self.term {
-            // With pre-vote and check-quorum off, both families ignore stale messages.
+            self.answer_stale(m, out);
             return;
         }
         match &m.payload {
@@ -300,6 +380,7 @@ impl NodeState {
                 commit,
                 commit_term,
             } => self.handle_request_vote(
+                VoteKind::Vote,
                 m.from,
                 m.term,
                 *last_log_index,
@@ -307,12 +388,38 @@ impl NodeState {
                 (*commit, *commit_term),
                 out,
             ),
+            Payload::RequestPreVote {
+                last_log_index,
+                last_log_term,
+                commit,
+                commit_term,
+            } => self.handle_request_vote(
+                VoteKind::PreVote,
+                m.from,
+                m.term,
+                *last_log_index,
+                *last_log_term,
+                (*commit, *commit_term),
+                out,
+            ),
+            // Each kind of candidate counts only the answers to its own kind of request (raft-rs
+            // `step_candidate`, etcd `stepCandidate`): a candidate ignores late pre-vote answers.
             Payload::RequestVoteResponse {
                 reject,
                 commit,
                 commit_term,
             } => {
                 if self.role == Role::Candidate {
+                    self.poll(m.from, !reject, out);
+                    self.maybe_commit_by_vote(*commit, *commit_term, out);
+                }
+            }
+            Payload::RequestPreVoteResponse {
+                reject,
+                commit,
+                commit_term,
+            } => {
+                if self.role == Role::PreCandidate {
                     self.poll(m.from, !reject, out);
                     self.maybe_commit_by_vote(*commit, *commit_term, out);
                 }
@@ -324,7 +431,7 @@ impl NodeState {
                 commit,
             } => match self.role {
                 Role::Leader => {} // another leader in the same term: impossible, ignored
-                Role::Candidate | Role::Follower => {
+                Role::PreCandidate | Role::Candidate | Role::Follower => {
                     self.become_follower(self.term, Some(m.from));
                     self.handle_append_entries(
                         m.from,
@@ -347,7 +454,7 @@ impl NodeState {
             }
             Payload::Heartbeat { commit } => match self.role {
                 Role::Leader => {}
-                Role::Candidate | Role::Follower => {
+                Role::PreCandidate | Role::Candidate | Role::Follower => {
                     self.become_follower(self.term, Some(m.from));
                     self.commit = self.commit.max((*commit).min(self.last_index()));
                     let commit = self.reported_commit(out);
@@ -373,8 +480,48 @@ impl NodeState {
         }
     }
 
+    /// A message from an older term (raft-rs and etcd `Step`, `m.term < term`). With pre-vote
+    /// on, an append or heartbeat gets an empty `AppendEntriesResponse` at this node's term, so
+    /// a deposed leader learns the newer term; a pre-vote request gets a refusal at this node's
+    /// term. Everything else is ignored.
+    fn answer_stale(&self, m: &Message, out: &mut Outbox) {
+        match m.payload {
+            Payload::AppendEntries { .. } | Payload::Heartbeat { .. } if out.flavour.pre_vote => {
+                out.send(
+                    self.id,
+                    m.from,
+                    self.term,
+                    Payload::AppendEntriesResponse {
+                        reject: false,
+                        index: 0,
+                        reject_hint: 0,
+                        hint_term: 0,
+                        commit: 0,
+                    },
+                );
+            }
+            Payload::RequestPreVote { .. } => out.send(
+                self.id,
+                m.from,
+                self.term,
+                Payload::RequestPreVoteResponse {
+                    reject: true,
+                    commit: 0,
+                    commit_term: 0,
+                },
+            ),
+            _ => {}
+        }
+    }
+
+    /// Answers a vote or pre-vote request (raft-rs `step`, `MsgRequestVote |
+    /// MsgRequestPreVote`; etcd `Step`, `MsgVote, MsgPreVote`). A grant carries the request's
+    /// term; only a real vote is recorded. A pre-vote for a term above this node's is granted
+    /// even by a node that voted or knows a leader, as long as the log is up to date.
+    #[allow(clippy::too_many_arguments)]
     fn handle_request_vote(
         &mut self,
+        kind: VoteKind,
         candidate: NodeId,
         request_term: Term,
         last_log_index: LogIndex,
@@ -384,36 +531,27 @@ impl NodeState {
     ) {
         let can_vote = self.vote == Some(candidate)
             || (self.vote.is_none() && self.leader.is_none())
+            || (kind == VoteKind::PreVote && request_term > self.term)
             || out.mutation == Some(Mutation::VoteTwice);
         let up_to_date = self.is_up_to_date(last_log_index, last_log_term)
             || out.mutation == Some(Mutation::VoteWithoutLogCheck);
         if can_vote && up_to_date {
-            self.vote = Some(candidate);
+            if kind == VoteKind::Vote {
+                self.vote = Some(candidate);
+            }
             out.send(
                 self.id,
                 candidate,
                 request_term,
-                Payload::RequestVoteResponse {
-                    reject: false,
-                    commit: 0,
-                    commit_term: 0,
-                },
+                kind.response(false, (0, 0)),
             );
         } else {
-            let (commit, commit_term) = if out.flavour.vote_carries_commit {
-                (self.commit, self.commit_term())
-            } else {
-                (0, 0)
-            };
+            let commit_info = self.vote_commit_info(out);
             out.send(
                 self.id,
                 candidate,
                 self.term,
-                Payload::RequestVoteResponse {
-                    reject: true,
-                    commit,
-                    commit_term,
-                },
+                kind.response(true, commit_info),
             );
             self.maybe_commit_by_vote(candidate_commit.0, candidate_commit.1, out);
         }

@@ -89,6 +89,9 @@ impl fmt::Display for Entry {
 pub enum Role {
     /// Follows a leader (or waits for one).
     Follower,
+    /// Pre-vote only: asks whether it could win an election before starting one (Raft thesis
+    /// §9.6); keeps its term and vote meanwhile.
+    PreCandidate,
     /// Has started an election and counts votes.
     Candidate,
     /// Won an election and replicates its log.
@@ -99,6 +102,7 @@ impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Role::Follower => "follower",
+            Role::PreCandidate => "pre-candidate",
             Role::Candidate => "candidate",
             Role::Leader => "leader",
         })
@@ -107,7 +111,9 @@ impl fmt::Display for Role {
 
 /// A message between two nodes. `term` is the sender's term when it sent the message, except for
 /// [`Payload::Propose`], which is forwarded outside the term discipline and carries term 0, and
-/// a granted [`Payload::RequestVoteResponse`], which carries the term of the request.
+/// a granted [`Payload::RequestVoteResponse`] or [`Payload::RequestPreVoteResponse`], which
+/// carries the term of the request (for a pre-vote: the term the pre-candidate would campaign
+/// in, one above its own).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Message {
     /// The sender (for a forwarded proposal: the node where the client request arrived).
@@ -133,6 +139,31 @@ pub enum Payload {
         /// Term of the candidate's last log entry.
         last_log_term: Term,
         /// The candidate's commit index (raft-rs only; see `Flavour::vote_carries_commit`).
+        #[serde(default)]
+        commit: LogIndex,
+        /// Term of the entry at `commit` (raft-rs only).
+        #[serde(default)]
+        commit_term: Term,
+    },
+    /// Pre-vote only (raft-rs `MsgRequestPreVote`, etcd `MsgPreVote`): a pre-candidate asks
+    /// whether it would get a vote at `term`, one above its own, without changing any term.
+    RequestPreVote {
+        /// Index of the pre-candidate's last log entry.
+        last_log_index: LogIndex,
+        /// Term of the pre-candidate's last log entry.
+        last_log_term: Term,
+        /// The pre-candidate's commit index (raft-rs only).
+        #[serde(default)]
+        commit: LogIndex,
+        /// Term of the entry at `commit` (raft-rs only).
+        #[serde(default)]
+        commit_term: Term,
+    },
+    /// A pre-vote granted (at the request's term) or refused (at the voter's term).
+    RequestPreVoteResponse {
+        /// True when the pre-vote is refused.
+        reject: bool,
+        /// The voter's commit index, on refusals at the same or a higher term (raft-rs only).
         #[serde(default)]
         commit: LogIndex,
         /// Term of the entry at `commit` (raft-rs only).
@@ -202,6 +233,8 @@ impl Payload {
         match self {
             Payload::RequestVote { .. } => "RequestVote",
             Payload::RequestVoteResponse { .. } => "RequestVoteResponse",
+            Payload::RequestPreVote { .. } => "RequestPreVote",
+            Payload::RequestPreVoteResponse { .. } => "RequestPreVoteResponse",
             Payload::AppendEntries { .. } => "AppendEntries",
             Payload::AppendEntriesResponse { .. } => "AppendEntriesResponse",
             Payload::Heartbeat { .. } => "Heartbeat",
@@ -227,6 +260,12 @@ impl fmt::Display for Message {
                 last_log_term,
                 commit,
                 commit_term,
+            }
+            | Payload::RequestPreVote {
+                last_log_index,
+                last_log_term,
+                commit,
+                commit_term,
             } => {
                 write!(f, " last=({last_log_index},t{last_log_term})")?;
                 if *commit != 0 || *commit_term != 0 {
@@ -235,6 +274,11 @@ impl fmt::Display for Message {
                 Ok(())
             }
             Payload::RequestVoteResponse {
+                reject,
+                commit,
+                commit_term,
+            }
+            | Payload::RequestPreVoteResponse {
                 reject,
                 commit,
                 commit_term,

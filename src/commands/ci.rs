@@ -119,7 +119,9 @@ fn check_item(check: &CheckConfig, config: &CiConfig, threads: usize, quiet: boo
         return invalid(e.to_string());
     }
     let choice = match ImplChoice::new(&check.implementation, check.inject.as_deref()) {
-        Ok(c) => c.with_timeout(Duration::from_secs_f64(config.timeout)),
+        Ok(c) => c
+            .with_timeout(Duration::from_secs_f64(config.timeout))
+            .with_pre_vote(check.pre_vote),
         Err(e) => return invalid(e),
     };
     let (model, failure) = match prepare(&choice, bounds) {

@@ -49,7 +49,8 @@ pub fn replay(trace: Trace, timeout: Duration) -> Result<Replay, UsageError> {
             let name = trace.adapter.as_deref().unwrap_or_default();
             let choice = ImplChoice::new(name, trace.inject.as_deref())
                 .map_err(UsageError)?
-                .with_timeout(timeout);
+                .with_timeout(timeout)
+                .with_pre_vote(trace.flavour.pre_vote);
             match choice.build() {
                 Ok(mut adapter) => {
                     let flavour = adapter.flavour();

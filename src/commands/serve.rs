@@ -14,7 +14,9 @@ pub fn run(args: &ServeArgs) -> Result<ExitStatus, UsageError> {
             args.implementation
         )));
     }
-    let make = |bug| -> Box<dyn impl_adapter::Adapter> { Box::new(RaftRsAdapter::with_bug(bug)) };
+    let make = |bug, pre_vote| -> Box<dyn impl_adapter::Adapter> {
+        Box::new(RaftRsAdapter::with_bug(bug).with_pre_vote(pre_vote))
+    };
     let stdin = std::io::stdin().lock();
     let stdout = std::io::stdout().lock();
     match server::serve(

@@ -8,9 +8,11 @@ use serde::Serialize;
 use spec::{Bounds, Flavour, Input, Output};
 
 /// The message kinds, in protocol order.
-pub const MESSAGE_KINDS: [&str; 7] = [
+pub const MESSAGE_KINDS: [&str; 9] = [
     "RequestVote",
     "RequestVoteResponse",
+    "RequestPreVote",
+    "RequestPreVoteResponse",
     "AppendEntries",
     "AppendEntriesResponse",
     "Heartbeat",
@@ -65,11 +67,20 @@ impl Coverage {
         }
     }
 
+    /// The message kinds a flavour has (pre-vote messages only with pre-vote).
+    pub fn message_kinds(flavour: &Flavour) -> Vec<&'static str> {
+        MESSAGE_KINDS
+            .into_iter()
+            .filter(|k| flavour.pre_vote || !k.starts_with("RequestPreVote"))
+            .collect()
+    }
+
     /// Every input label the spec can offer under `flavour` and `bounds`, in a fixed order,
     /// each with whether the bounds allow it at all.
     pub fn possible_inputs(flavour: &Flavour, bounds: &Bounds) -> Vec<(String, bool)> {
+        let kinds = Self::message_kinds(flavour);
         let mut labels = vec![("Timeout".to_string(), true)];
-        for kind in MESSAGE_KINDS {
+        for &kind in &kinds {
             let modelled =
                 kind != "Heartbeat" && kind != "HeartbeatResponse" || flavour.heartbeat_input;
             labels.push((format!("Receive {kind}"), modelled));
@@ -80,18 +91,21 @@ impl Coverage {
             flavour.heartbeat_input && bounds.heartbeats > 0,
         ));
         labels.push(("Restart".into(), bounds.restarts > 0));
-        for kind in MESSAGE_KINDS {
+        for &kind in &kinds {
             labels.push((format!("Drop {kind}"), bounds.drops > 0));
         }
-        for kind in MESSAGE_KINDS {
+        for &kind in &kinds {
             labels.push((format!("Duplicate {kind}"), bounds.duplicates > 0));
         }
         labels
     }
 
-    /// Every output label, in a fixed order.
-    pub fn possible_outputs() -> Vec<String> {
-        let mut labels: Vec<String> = MESSAGE_KINDS.iter().map(|k| format!("Send {k}")).collect();
+    /// Every output label of `flavour`, in a fixed order.
+    pub fn possible_outputs(flavour: &Flavour) -> Vec<String> {
+        let mut labels: Vec<String> = Self::message_kinds(flavour)
+            .iter()
+            .map(|k| format!("Send {k}"))
+            .collect();
         labels.push("BecomeLeader".into());
         labels.push("ProposalDropped".into());
         labels

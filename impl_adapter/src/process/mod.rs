@@ -42,6 +42,9 @@ pub struct ProcessConfig {
     pub timeout: Duration,
     /// The bug to inject (must be among those the child lists in `hello`).
     pub bug: Option<Bug>,
+    /// Run the implementation with pre-vote (the child must list the `pre_vote` feature,
+    /// unless the flavour it declares has pre-vote already).
+    pub pre_vote: bool,
     /// The adapter's name in reports and traces.
     pub name: String,
 }
@@ -85,8 +88,18 @@ impl ProcessAdapter {
     /// [`AdapterError::Setup`].
     pub fn start(config: ProcessConfig) -> Result<Self, AdapterError> {
         let (child, hello) = Self::spawn(&config)?;
-        let flavour = flavour_of(&hello.flavour)
+        let declared = flavour_of(&hello.flavour)
             .map_err(|e| AdapterError::Fault(format!("{}: {e}", config.program)))?;
+        let offers_pre_vote = hello.features.iter().any(|f| f == wire::FEATURE_PRE_VOTE);
+        if config.pre_vote && !declared.pre_vote && !offers_pre_vote {
+            return Err(AdapterError::Setup(format!(
+                "{} cannot run with pre-vote: its handshake does not list the '{}' feature",
+                config.name,
+                wire::FEATURE_PRE_VOTE
+            )));
+        }
+        let pre_vote = declared.pre_vote || config.pre_vote;
+        let flavour = declared.with_pre_vote(pre_vote);
         if let Some(bug) = config.bug {
             if !hello.bugs.iter().any(|b| b == bug.name()) {
                 return Err(AdapterError::Setup(format!(
@@ -366,6 +379,7 @@ impl Adapter for ProcessAdapter {
         let Empty {} = self.call(Op::Reset {
             nodes: setup.nodes,
             inject,
+            pre_vote: self.config.pre_vote,
         })?;
         Ok(())
     }

@@ -10,14 +10,14 @@ use serde::Serialize;
 
 use super::wire::{
     Applied, ErrorKind, Fingerprinted, FlavourSpec, Hello, Observed, Op, Request, Response,
-    WireError, FEATURE_FINGERPRINT, FEATURE_RESET_NODE, PROTOCOL_VERSION,
+    WireError, FEATURE_FINGERPRINT, FEATURE_PRE_VOTE, FEATURE_RESET_NODE, PROTOCOL_VERSION,
 };
 use crate::history::NodeHistories;
 use crate::inject::Bug;
 use crate::{Adapter, AdapterError, ClusterSetup};
 
-/// Builds the served adapter, with a bug injected or not.
-pub type AdapterMaker = dyn Fn(Option<Bug>) -> Box<dyn Adapter>;
+/// Builds the served adapter, with a bug injected or not, and pre-vote on or off.
+pub type AdapterMaker = dyn Fn(Option<Bug>, bool) -> Box<dyn Adapter>;
 
 struct Session<'a> {
     make: &'a AdapterMaker,
@@ -55,10 +55,18 @@ impl Session<'_> {
                     implementation: self.implementation.clone(),
                     flavour: FlavourSpec::Full(self.adapter.flavour()),
                     bugs: Bug::ALL.iter().map(|b| b.name().to_string()).collect(),
-                    features: vec![FEATURE_FINGERPRINT.into(), FEATURE_RESET_NODE.into()],
+                    features: vec![
+                        FEATURE_FINGERPRINT.into(),
+                        FEATURE_RESET_NODE.into(),
+                        FEATURE_PRE_VOTE.into(),
+                    ],
                 })
             }
-            Op::Reset { nodes, inject } => {
+            Op::Reset {
+                nodes,
+                inject,
+                pre_vote,
+            } => {
                 let bug =
                     inject
                         .map(|name| name.parse::<Bug>())
@@ -67,7 +75,7 @@ impl Session<'_> {
                             kind: ErrorKind::Fault,
                             message,
                         })?;
-                self.adapter = (self.make)(bug);
+                self.adapter = (self.make)(bug, pre_vote);
                 self.setup = ClusterSetup { nodes };
                 self.history = NodeHistories::new(nodes);
                 self.adapter.reset(&self.setup).map_err(wire_error)?;
@@ -118,7 +126,7 @@ pub fn serve(
     let mut session = Session {
         make,
         implementation: implementation.to_string(),
-        adapter: make(None),
+        adapter: make(None, false),
         setup: ClusterSetup { nodes: 0 },
         history: NodeHistories::default(),
     };

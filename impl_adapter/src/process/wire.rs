@@ -10,6 +10,8 @@ pub const PROTOCOL_VERSION: u64 = 1;
 pub const FEATURE_FINGERPRINT: &str = "fingerprint";
 /// Feature name: the child answers `reset_node`.
 pub const FEATURE_RESET_NODE: &str = "reset_node";
+/// Feature name: the child runs its implementation with pre-vote when `reset` asks for it.
+pub const FEATURE_PRE_VOTE: &str = "pre_vote";
 
 /// A request, as sent on the child's stdin.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -36,6 +38,9 @@ pub enum Op {
         nodes: u64,
         /// The bug to inject, if any.
         inject: Option<String>,
+        /// Pre-vote on (sent only when true; absent means off).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        pre_vote: bool,
     },
     /// Drive one input.
     Apply {
@@ -172,12 +177,25 @@ mod tests {
             op: Op::Reset {
                 nodes: 3,
                 inject: None,
+                pre_vote: false,
             },
         };
         assert_eq!(
             serde_json::to_string(&r).unwrap(),
-            r#"{"id":1,"op":"reset","nodes":3,"inject":null}"#
+            r#"{"id":1,"op":"reset","nodes":3,"inject":null}"#,
+            "pre-vote off is the protocol as before: no field"
         );
+        let r = Request {
+            id: 1,
+            op: Op::Reset {
+                nodes: 3,
+                inject: None,
+                pre_vote: true,
+            },
+        };
+        let text = r#"{"id":1,"op":"reset","nodes":3,"inject":null,"pre_vote":true}"#;
+        assert_eq!(serde_json::to_string(&r).unwrap(), text);
+        assert_eq!(serde_json::from_str::<Request>(text).unwrap(), r);
         let r = Request {
             id: 4,
             op: Op::Observe,

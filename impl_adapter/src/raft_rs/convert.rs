@@ -9,6 +9,8 @@
 //! |--------------------------|--------------------------|---------------------------------------------------------|
 //! | `MsgRequestVote`         | `RequestVote`            | `index`→`last_log_index`, `log_term`→`last_log_term`, `commit`, `commit_term` |
 //! | `MsgRequestVoteResponse` | `RequestVoteResponse`    | `reject`, `commit`, `commit_term`                       |
+//! | `MsgRequestPreVote`      | `RequestPreVote`         | as `MsgRequestVote`                                     |
+//! | `MsgRequestPreVoteResponse` | `RequestPreVoteResponse` | as `MsgRequestVoteResponse`                          |
 //! | `MsgAppend`              | `AppendEntries`          | `index`→`prev_log_index`, `log_term`→`prev_log_term`, `entries`, `commit` |
 //! | `MsgAppendResponse`      | `AppendEntriesResponse`  | `reject`, `index`, `reject_hint`, `log_term`→`hint_term`, `commit` |
 //! | `MsgHeartbeat`           | `Heartbeat`              | `commit`                                                |
@@ -89,6 +91,28 @@ pub fn message_to_raft(m: &Message) -> eraftpb::Message {
             out.commit = *commit;
             out.commit_term = *commit_term;
         }
+        Payload::RequestPreVote {
+            last_log_index,
+            last_log_term,
+            commit,
+            commit_term,
+        } => {
+            out.set_msg_type(MessageType::MsgRequestPreVote);
+            out.index = *last_log_index;
+            out.log_term = *last_log_term;
+            out.commit = *commit;
+            out.commit_term = *commit_term;
+        }
+        Payload::RequestPreVoteResponse {
+            reject,
+            commit,
+            commit_term,
+        } => {
+            out.set_msg_type(MessageType::MsgRequestPreVoteResponse);
+            out.reject = *reject;
+            out.commit = *commit;
+            out.commit_term = *commit_term;
+        }
         Payload::RequestVoteResponse {
             reject,
             commit,
@@ -163,6 +187,17 @@ fn payload_from_raft(m: &eraftpb::Message) -> Result<Payload, String> {
             commit: m.commit,
             commit_term: m.commit_term,
         },
+        MessageType::MsgRequestPreVote => Payload::RequestPreVote {
+            last_log_index: m.index,
+            last_log_term: m.log_term,
+            commit: m.commit,
+            commit_term: m.commit_term,
+        },
+        MessageType::MsgRequestPreVoteResponse => Payload::RequestPreVoteResponse {
+            reject: m.reject,
+            commit: m.commit,
+            commit_term: m.commit_term,
+        },
         MessageType::MsgAppend => Payload::AppendEntries {
             prev_log_index: m.index,
             prev_log_term: m.log_term,
@@ -213,16 +248,15 @@ pub fn message_from_raft(m: &eraftpb::Message) -> Result<Message, AdapterError> 
     Ok(translated)
 }
 
-/// A raft-rs role in spec terms (pre-vote is off, so `PreCandidate` never occurs).
+/// A raft-rs role in spec terms. (`PreCandidate` with pre-vote off would be a state mismatch
+/// against the spec, which then has no pre-candidates.)
 pub fn role_from_raft(role: raft::StateRole) -> Result<Role, AdapterError> {
-    match role {
-        raft::StateRole::Follower => Ok(Role::Follower),
-        raft::StateRole::Candidate => Ok(Role::Candidate),
-        raft::StateRole::Leader => Ok(Role::Leader),
-        raft::StateRole::PreCandidate => Err(AdapterError::Unmodelled(
-            "a node became PreCandidate although pre-vote is off".into(),
-        )),
-    }
+    Ok(match role {
+        raft::StateRole::Follower => Role::Follower,
+        raft::StateRole::PreCandidate => Role::PreCandidate,
+        raft::StateRole::Candidate => Role::Candidate,
+        raft::StateRole::Leader => Role::Leader,
+    })
 }
 
 #[cfg(test)]
@@ -238,6 +272,17 @@ mod tests {
                 commit_term: 1,
             },
             Payload::RequestVoteResponse {
+                reject: true,
+                commit: 1,
+                commit_term: 1,
+            },
+            Payload::RequestPreVote {
+                last_log_index: 2,
+                last_log_term: 1,
+                commit: 1,
+                commit_term: 1,
+            },
+            Payload::RequestPreVoteResponse {
                 reject: true,
                 commit: 1,
                 commit_term: 1,
@@ -292,7 +337,7 @@ mod tests {
             message_from_raft(&raft),
             Err(AdapterError::Unmodelled(_))
         ));
-        let mut raft = message_to_raft(&all_kinds()[2]);
+        let mut raft = message_to_raft(&all_kinds()[4]);
         raft.entries[1].index = 9; // not contiguous after prev_log_index
         assert!(matches!(
             message_from_raft(&raft),

@@ -8,8 +8,9 @@
 //!   configuration entries — so there are no bootstrap entries to map away.
 //! - Deterministic: elections only by `RawNode::campaign()` ([`Input::Timeout`]), never by
 //!   `tick()` (raft-rs draws election timeouts from `thread_rng`); heartbeats only by
-//!   `RawNode::ping()` ([`Input::Heartbeat`]). Pre-vote and check-quorum are off, messages carry
-//!   any number of entries (`max_size_per_msg = NO_LIMIT`).
+//!   `RawNode::ping()` ([`Input::Heartbeat`]). Check-quorum is off; pre-vote is off unless
+//!   [`RaftRsAdapter::with_pre_vote`] turns it on (then a timeout's `campaign()` runs the
+//!   pre-vote round first); messages carry any number of entries (`max_size_per_msg = NO_LIMIT`).
 //! - After each input the node runs to quiescence: every `Ready` is handled (messages taken,
 //!   entries appended and hard state stored, persisted messages taken, `advance`, the light
 //!   ready's commit index stored and its messages taken) until `has_ready()` is false. Every
@@ -25,7 +26,7 @@
 //! | spec field | raft-rs source |
 //! |---|---|
 //! | `term`   | `raft.r.term` |
-//! | `role`   | `raft.r.state` (`PreCandidate` cannot occur: pre-vote is off) |
+//! | `role`   | `raft.r.state` (`PreCandidate` ↦ the spec's pre-candidate; it occurs with pre-vote only) |
 //! | `vote`   | `raft.r.vote`, 0 ↦ none |
 //! | `leader` | `raft.r.leader_id`, 0 ↦ none |
 //! | `log`    | `raft_log.entries(1..=last_index)`: each entry's term, and its data decoded as the client value (empty data ↦ the leader's empty entry). Index 1 is the first entry: nothing is mapped away, because there are no bootstrap entries. |
@@ -37,7 +38,8 @@
 //!
 //! [`Flavour::raft_rs`]: the new leader's empty entry, commit indexes in vote messages
 //! (`maybe_commit_by_vote`), rejection hints by term (`find_conflict_by_term`), commit indexes in
-//! responses, commit index kept across restarts, heartbeats as an input.
+//! responses, commit index kept across restarts, heartbeats as an input; with
+//! [`RaftRsAdapter::with_pre_vote`], the same with [`Flavour::pre_vote`].
 //!
 //! # Injected bugs
 //!
@@ -66,6 +68,7 @@ pub struct RaftRsAdapter {
     /// only nodes whose history differs from the path's are rebuilt.
     history: NodeHistories,
     bug: Option<Bug>,
+    pre_vote: bool,
     logger: slog::Logger,
 }
 
@@ -81,13 +84,22 @@ impl RaftRsAdapter {
             nodes: Vec::new(),
             history: NodeHistories::default(),
             bug,
+            pre_vote: false,
             logger: slog::Logger::root(slog::Discard, slog::o!()),
         }
     }
 
+    /// The same adapter with raft-rs's `Config::pre_vote` set as given; the flavour follows
+    /// ([`Flavour::pre_vote`]).
+    #[must_use]
+    pub fn with_pre_vote(mut self, pre_vote: bool) -> Self {
+        self.pre_vote = pre_vote;
+        self
+    }
+
     fn fresh_node(&self, id: u64) -> Result<RaftNode, AdapterError> {
         let peers: Vec<u64> = (1..=self.history.len() as u64).collect();
-        RaftNode::new(id, peers, self.bug, self.logger.clone())
+        RaftNode::new(id, peers, self.bug, self.pre_vote, self.logger.clone())
     }
 
     fn step(&mut self, input: &Input) -> Result<Vec<Output>, AdapterError> {
@@ -264,7 +276,7 @@ impl Adapter for RaftRsAdapter {
     }
 
     fn flavour(&self) -> Flavour {
-        Flavour::raft_rs()
+        Flavour::raft_rs().with_pre_vote(self.pre_vote)
     }
 
     fn reset(&mut self, setup: &ClusterSetup) -> Result<(), AdapterError> {

@@ -28,12 +28,14 @@ pub(crate) struct RaftNode {
     /// persisted to raft-rs.
     pub unpersisted_ready: Option<u64>,
     bug: Option<Bug>,
+    /// `Config::pre_vote` for this node (and again after every restart).
+    pre_vote: bool,
     logger: slog::Logger,
 }
 
 /// The configuration every node runs with: deterministic (elections only by `campaign`, never by
 /// ticks), pre-vote and check-quorum off, no limit on entries per append.
-pub(crate) fn node_config(id: u64) -> Config {
+pub(crate) fn node_config(id: u64, pre_vote: bool) -> Config {
     Config {
         id,
         election_tick: 10,
@@ -43,7 +45,7 @@ pub(crate) fn node_config(id: u64) -> Config {
         max_size_per_msg: raft::NO_LIMIT,
         max_inflight_msgs: 256,
         check_quorum: false,
-        pre_vote: false,
+        pre_vote,
         applied: 0,
         ..Config::default()
     }
@@ -63,10 +65,11 @@ impl RaftNode {
         id: u64,
         peers: Vec<u64>,
         bug: Option<Bug>,
+        pre_vote: bool,
         logger: slog::Logger,
     ) -> Result<Self, AdapterError> {
         let storage = fresh_storage(&peers);
-        let raw = RawNode::new(&node_config(id), storage.clone(), &logger)
+        let raw = RawNode::new(&node_config(id, pre_vote), storage.clone(), &logger)
             .map_err(|e| fault("refused the node configuration", e))?;
         Ok(RaftNode {
             id,
@@ -76,6 +79,7 @@ impl RaftNode {
             durable: None,
             unpersisted_ready: None,
             bug,
+            pre_vote,
             logger,
         })
     }
@@ -98,8 +102,12 @@ impl RaftNode {
             }
             self.storage = storage;
         }
-        self.raw = RawNode::new(&node_config(self.id), self.storage.clone(), &self.logger)
-            .map_err(|e| fault("could not restart from its storage", e))?;
+        self.raw = RawNode::new(
+            &node_config(self.id, self.pre_vote),
+            self.storage.clone(),
+            &self.logger,
+        )
+        .map_err(|e| fault("could not restart from its storage", e))?;
         Ok(())
     }
 
@@ -243,6 +251,7 @@ impl RaftNode {
             m.get_msg_type(),
             MessageType::MsgAppendResponse
                 | MessageType::MsgRequestVoteResponse
+                | MessageType::MsgRequestPreVoteResponse
                 | MessageType::MsgHeartbeatResponse
         );
         if !is_response || self.peers.len() < 3 {

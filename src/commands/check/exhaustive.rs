@@ -199,6 +199,7 @@ pub fn json(choice: &ImplChoice, model: &RaftModel, run: &LockstepRun) -> Value 
         "impl": choice.name,
         "inject": choice.bug.map(|b| b.name()),
         "flavour": model.flavour.name,
+        "pre_vote": model.flavour.pre_vote,
         "bounds": model.bounds,
         "result": run.result(),
         "states": stats.states,

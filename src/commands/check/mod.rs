@@ -94,7 +94,8 @@ fn lockstep(args: &CheckArgs, bounds: Bounds) -> Result<ExitStatus, UsageError> 
     }
     let choice = ImplChoice::new(&args.implementation, args.inject.as_deref())
         .map_err(UsageError)?
-        .with_timeout(Duration::from_secs_f64(args.timeout));
+        .with_timeout(Duration::from_secs_f64(args.timeout))
+        .with_pre_vote(args.pre_vote);
     let (model, failure) = prepare(&choice, bounds)?;
     let threads = threads(args);
     let human = args.format == Format::Human;

@@ -193,6 +193,7 @@ pub fn json(choice: &ImplChoice, model: &RaftModel, options: &WalkOptions, run: 
         "impl": choice.name,
         "inject": choice.bug.map(|b| b.name()),
         "flavour": model.flavour.name,
+        "pre_vote": model.flavour.pre_vote,
         "bounds": model.bounds,
         "seed": options.seed,
         "walks": stats.walks,

@@ -32,7 +32,7 @@ pub fn run(args: &CheckArgs, bounds: Bounds) -> Result<ExitStatus, UsageError> {
     // queue, so every state is first reached by a shortest path and the run is reproducible.
     let threads = args.threads.unwrap_or(1);
     let human = args.format == Format::Human;
-    let model = RaftModel::new(bounds, flavour, Mode::SpecOnly);
+    let model = RaftModel::new(bounds, flavour.with_pre_vote(args.pre_vote), Mode::SpecOnly);
     if human {
         println!(
             "raftcheck check --spec-only: flavour {}, {} on {} thread{}",
@@ -95,6 +95,7 @@ pub fn run(args: &CheckArgs, bounds: Bounds) -> Result<ExitStatus, UsageError> {
                 "command": "check",
                 "mode": "spec-only",
                 "flavour": model.flavour.name,
+                "pre_vote": model.flavour.pre_vote,
                 "bounds": model.bounds,
                 "result": if written.is_empty() { "agree" } else { "violation" },
                 "states": outcome.unique_states,

@@ -56,7 +56,7 @@ pub(crate) fn coverage_lines(model: &RaftModel, c: &Coverage, spec_states: u64) 
             (label, n)
         })
         .collect();
-    let outputs: Vec<(String, u64)> = Coverage::possible_outputs()
+    let outputs: Vec<(String, u64)> = Coverage::possible_outputs(&model.flavour)
         .into_iter()
         .map(|label| {
             let n = c.outputs.get(&label).copied().unwrap_or(0);
