@@ -318,6 +318,29 @@ fn pre_vote_is_checked_in_lockstep_and_its_traces_replay_with_it() {
 }
 
 #[test]
+fn a_reader_that_goes_away_ends_the_run_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let dir = scratch("closed-pipe");
+    let mut child = common::command(&["check", "--depth", "6"], &dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // like `raftcheck check | head -0`
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    assert_ne!(status.code(), Some(101), "{err}");
+}
+
+#[test]
 fn bad_flags_are_usage_errors() {
     let dir = scratch("flags");
     let cases: &[&[&str]] = &[
