@@ -3,6 +3,9 @@
 //! `step_candidate` in raft-rs; `Step`, `campaign(campaignPreElection)` and `stepCandidate` in
 //! etcd.
 
+mod common;
+
+use common::{deliver, msg, sends as sent, step};
 use spec::{
     Bounds, ClusterState, Entry, Flavour, Input, Message, Mode, Output, Payload, RaftModel, Role,
 };
@@ -13,44 +16,6 @@ fn pre_vote_model(flavour: Flavour) -> RaftModel {
         flavour.with_pre_vote(true),
         Mode::Lockstep,
     )
-}
-
-/// Applies an enabled input and posts what it sent.
-fn step(model: &RaftModel, state: &ClusterState, input: Input) -> (ClusterState, Vec<Output>) {
-    model
-        .check_enabled(state, &input)
-        .unwrap_or_else(|e| panic!("{input}: {e}"));
-    let t = model.apply(state, &input);
-    let mut next = t.state;
-    RaftModel::post_outputs(&mut next, &t.outputs);
-    (next, t.outputs)
-}
-
-fn deliver(model: &RaftModel, state: &ClusterState, m: &Message) -> (ClusterState, Vec<Output>) {
-    let mut s = state.clone();
-    if !s.in_flight(m) {
-        s.post(m.clone());
-    }
-    step(model, &s, Input::Receive { message: m.clone() })
-}
-
-fn sent(outputs: &[Output]) -> Vec<Message> {
-    outputs
-        .iter()
-        .filter_map(|o| match o {
-            Output::Send { message } => Some(message.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-fn msg(from: u64, to: u64, term: u64, payload: Payload) -> Message {
-    Message {
-        from,
-        to,
-        term,
-        payload,
-    }
 }
 
 fn pre_vote(last_log_index: u64, last_log_term: u64) -> Payload {

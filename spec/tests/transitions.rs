@@ -6,6 +6,9 @@
 //! States are built by hand where the rule needs a particular shape, and by applying inputs
 //! where the path to the state matters.
 
+mod common;
+
+use common::{deliver, msg, sends, step};
 use spec::{
     Bounds, ClusterState, Entry, Flavour, Input, LogIndex, Message, Mode, Mutation, NodeId,
     NodeState, Output, Payload, RaftModel, Role, Term,
@@ -23,51 +26,8 @@ fn model_with(bounds: Bounds, flavour: Flavour) -> RaftModel {
     RaftModel::new(bounds, flavour, Mode::Lockstep)
 }
 
-/// Applies `input` after checking that the model offers it, and posts the messages it sent.
-fn step(model: &RaftModel, state: &ClusterState, input: Input) -> (ClusterState, Vec<Output>) {
-    if let Err(e) = model.check_enabled(state, &input) {
-        panic!("{input} is not enabled: {e}");
-    }
-    assert!(
-        model.inputs(state).contains(&input),
-        "check_enabled accepted {input} but inputs() does not offer it"
-    );
-    let t = model.apply(state, &input);
-    let mut next = t.state;
-    RaftModel::post_outputs(&mut next, &t.outputs);
-    (next, t.outputs)
-}
-
-/// Puts `m` in flight (unless it already is) and delivers it.
-fn deliver(model: &RaftModel, state: &ClusterState, m: &Message) -> (ClusterState, Vec<Output>) {
-    let mut s = state.clone();
-    if !s.in_flight(m) {
-        s.post(m.clone());
-    }
-    step(model, &s, Input::Receive { message: m.clone() })
-}
-
-fn sends(outputs: &[Output]) -> Vec<Message> {
-    outputs
-        .iter()
-        .filter_map(|o| match o {
-            Output::Send { message } => Some(message.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
 fn send(m: Message) -> Output {
     Output::Send { message: m }
-}
-
-fn msg(from: NodeId, to: NodeId, term: Term, payload: Payload) -> Message {
-    Message {
-        from,
-        to,
-        term,
-        payload,
-    }
 }
 
 fn vote_req(last_log_index: LogIndex, last_log_term: Term) -> Payload {
