@@ -139,19 +139,18 @@ func messageToEtcd(m *Message) (pb.Message, error) {
 func messageFromEtcdUnchecked(m pb.Message) (*Message, error) {
 	out := &Message{From: m.From, To: m.To, Term: m.Term}
 	switch m.Type {
-	case pb.MsgVote:
+	case pb.MsgVote, pb.MsgPreVote:
 		out.Type = typeRequestVote
+		if m.Type == pb.MsgPreVote {
+			out.Type = typeRequestPreVote
+		}
 		out.LastLogIndex = m.Index
 		out.LastLogTerm = m.LogTerm
-	case pb.MsgVoteResp:
+	case pb.MsgVoteResp, pb.MsgPreVoteResp:
 		out.Type = typeRequestVoteResponse
-		out.Reject = m.Reject
-	case pb.MsgPreVote:
-		out.Type = typeRequestPreVote
-		out.LastLogIndex = m.Index
-		out.LastLogTerm = m.LogTerm
-	case pb.MsgPreVoteResp:
-		out.Type = typeRequestPreVoteResp
+		if m.Type == pb.MsgPreVoteResp {
+			out.Type = typeRequestPreVoteResp
+		}
 		out.Reject = m.Reject
 	case pb.MsgApp:
 		out.Type = typeAppendEntries

@@ -84,32 +84,19 @@ pub fn message_to_raft(m: &Message) -> eraftpb::Message {
             last_log_term,
             commit,
             commit_term,
-        } => {
-            out.set_msg_type(MessageType::MsgRequestVote);
-            out.index = *last_log_index;
-            out.log_term = *last_log_term;
-            out.commit = *commit;
-            out.commit_term = *commit_term;
         }
-        Payload::RequestPreVote {
+        | Payload::RequestPreVote {
             last_log_index,
             last_log_term,
             commit,
             commit_term,
         } => {
-            out.set_msg_type(MessageType::MsgRequestPreVote);
+            out.set_msg_type(match m.payload {
+                Payload::RequestPreVote { .. } => MessageType::MsgRequestPreVote,
+                _ => MessageType::MsgRequestVote,
+            });
             out.index = *last_log_index;
             out.log_term = *last_log_term;
-            out.commit = *commit;
-            out.commit_term = *commit_term;
-        }
-        Payload::RequestPreVoteResponse {
-            reject,
-            commit,
-            commit_term,
-        } => {
-            out.set_msg_type(MessageType::MsgRequestPreVoteResponse);
-            out.reject = *reject;
             out.commit = *commit;
             out.commit_term = *commit_term;
         }
@@ -117,8 +104,16 @@ pub fn message_to_raft(m: &Message) -> eraftpb::Message {
             reject,
             commit,
             commit_term,
+        }
+        | Payload::RequestPreVoteResponse {
+            reject,
+            commit,
+            commit_term,
         } => {
-            out.set_msg_type(MessageType::MsgRequestVoteResponse);
+            out.set_msg_type(match m.payload {
+                Payload::RequestPreVoteResponse { .. } => MessageType::MsgRequestPreVoteResponse,
+                _ => MessageType::MsgRequestVoteResponse,
+            });
             out.reject = *reject;
             out.commit = *commit;
             out.commit_term = *commit_term;
