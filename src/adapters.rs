@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use impl_adapter::inject::Bug;
-use impl_adapter::process::{ProcessAdapter, ProcessConfig, DEFAULT_TIMEOUT};
-use impl_adapter::raft_rs::RaftRsAdapter;
-use impl_adapter::{etcd, Adapter, AdapterError};
+use raftcheck_adapter::inject::Bug;
+use raftcheck_adapter::process::{ProcessAdapter, ProcessConfig, DEFAULT_TIMEOUT};
+use raftcheck_adapter::raft_rs::RaftRsAdapter;
+use raftcheck_adapter::{etcd, Adapter, AdapterError};
 
 /// The named implementations `--impl` accepts (besides `cmd:...`).
 pub const NAMES: [&str; 2] = ["raft-rs", "etcd"];

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use spec::Bounds;
+use raftcheck_spec::Bounds;
 
 /// Model-based conformance checking for Raft implementations: drive a real implementation and
 /// a Stateright spec of Raft side by side through every interleaving up to a bound, and report

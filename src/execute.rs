@@ -2,8 +2,8 @@
 //! found a problem and of `replay`. Execution stops at the first step where spec and
 //! implementation part (or a safety property fails, or the next event no longer applies).
 
-use impl_adapter::{Adapter, ClusterSetup};
-use spec::{properties, Action, ClusterState, ClusterView, Input, Output, RaftModel};
+use raftcheck_adapter::{Adapter, ClusterSetup};
+use raftcheck_spec::{properties, Action, ClusterState, ClusterView, Input, Output, RaftModel};
 use stateright::Model;
 
 use crate::engine::{judge, lockstep, DivergenceKind, Findings};

@@ -1,7 +1,7 @@
 //! raftcheck: model-based conformance checking for Raft implementations.
 //!
 //! The engine ([`engine`]) enumerates input traces from the spec (the `spec` crate), drives spec
-//! and implementation (an `impl_adapter::Adapter`) side by side, and judges every step; the
+//! and implementation (an `raftcheck_adapter::Adapter`) side by side, and judges every step; the
 //! first divergence becomes a trace file ([`trace`]) that `replay` re-runs step by step.
 
 #![warn(missing_docs)]

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use spec::{Action, Bounds, ClusterView, NodeView};
+use raftcheck_spec::{Action, Bounds, ClusterView, NodeView};
 
 use crate::execute::{Ending, Execution};
 
@@ -119,7 +119,7 @@ pub fn execution_table(execution: &Execution) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spec::{Entry, Role};
+    use raftcheck_spec::{Entry, Role};
 
     #[test]
     fn durations_keep_two_digits_below_a_second() {

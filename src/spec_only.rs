@@ -10,8 +10,8 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
+use raftcheck_spec::{Action, ClusterState, RaftModel};
 use serde::Serialize;
-use spec::{Action, ClusterState, RaftModel};
 use stateright::{Checker, Expectation, Model, Property};
 
 use crate::cli::Strategy;

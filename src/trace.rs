@@ -30,8 +30,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use raftcheck_spec::{Bounds, Flavour, Input, Message, Output};
 use serde::{Deserialize, Serialize};
-use spec::{Bounds, Flavour, Input, Message, Output};
 
 use crate::engine::DivergenceKind;
 

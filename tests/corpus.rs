@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use impl_adapter::inject::Bug;
 use raftcheck::commands::replay::{replay, Verdict};
 use raftcheck::trace::{Expect, Trace};
+use raftcheck_adapter::inject::Bug;
 
 fn corpus() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");

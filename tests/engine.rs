@@ -1,11 +1,11 @@
 //! The engine against real raft-rs: merging is sound, divergences found are shortest, and a
 //! spec that does not match the implementation is caught.
 
-use impl_adapter::inject::Bug;
-use impl_adapter::raft_rs::RaftRsAdapter;
-use impl_adapter::{Adapter, AdapterError};
 use raftcheck::engine::{search, DivergenceKind, Outcome, ProblemKind, SearchOptions};
-use spec::{Bounds, Flavour, Mode, RaftModel};
+use raftcheck_adapter::inject::Bug;
+use raftcheck_adapter::raft_rs::RaftRsAdapter;
+use raftcheck_adapter::{Adapter, AdapterError};
+use raftcheck_spec::{Bounds, Flavour, Mode, RaftModel};
 
 fn run(bounds: Bounds, flavour: Flavour, bug: Option<Bug>, options: SearchOptions) -> Outcome {
     let model = RaftModel::new(bounds, flavour, Mode::Lockstep);
@@ -118,7 +118,7 @@ fn raft_rs_does_not_conform_to_the_etcd_flavour() {
 #[test]
 fn a_spec_bug_is_caught_in_lockstep() {
     let mut model = RaftModel::new(small(4), Flavour::raft_rs(), Mode::Lockstep);
-    model.mutation = Some(spec::Mutation::VoteTwice);
+    model.mutation = Some(raftcheck_spec::Mutation::VoteTwice);
     let make = || -> Result<Box<dyn Adapter>, AdapterError> { Ok(Box::new(RaftRsAdapter::new())) };
     let found = search(&model, &make, &merged(true)).unwrap();
     assert_eq!(found.problems.len(), 1);

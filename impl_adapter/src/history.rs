@@ -14,8 +14,8 @@
 
 use std::hash::{Hash, Hasher};
 
+use raftcheck_spec::Input;
 use siphasher::sip::SipHasher13;
-use spec::Input;
 
 /// What to do to one node to bring it to the state a path leads to.
 #[derive(Debug, PartialEq, Eq)]

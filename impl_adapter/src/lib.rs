@@ -5,7 +5,7 @@
 //! one at a time ([`Adapter::apply`] runs the implementation to quiescence and returns what it
 //! emitted), and observes the abstract state after every step ([`Adapter::observe`]). Each
 //! adapter documents its abstraction function field by field, and declares the spec
-//! [`spec::Flavour`] it conforms to.
+//! [`raftcheck_spec::Flavour`] it conforms to.
 //!
 //! Adapters know nothing of the engine; the engine knows adapters only through this trait.
 //!
@@ -23,7 +23,7 @@ pub mod inject;
 pub mod process;
 pub mod raft_rs;
 
-use spec::{ClusterView, Flavour, Input, Output};
+use raftcheck_spec::{ClusterView, Flavour, Input, Output};
 
 /// How an implementation failed to take a step in the spec's terms.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

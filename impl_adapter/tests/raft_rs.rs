@@ -4,10 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use impl_adapter::inject::Bug;
-use impl_adapter::raft_rs::{convert, RaftRsAdapter};
-use impl_adapter::{Adapter, AdapterError, ClusterSetup};
-use spec::{ClusterView, Entry, Flavour, Input, Message, NodeId, NodeView, Output, Payload, Role};
+use raftcheck_adapter::inject::Bug;
+use raftcheck_adapter::raft_rs::{convert, RaftRsAdapter};
+use raftcheck_adapter::{Adapter, AdapterError, ClusterSetup};
+use raftcheck_spec::{
+    ClusterView, Entry, Flavour, Input, Message, NodeId, NodeView, Output, Payload, Role,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Harness

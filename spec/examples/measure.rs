@@ -1,4 +1,4 @@
-use spec::*;
+use raftcheck_spec::*;
 use stateright::{Checker, Model};
 fn main() {
     let args: Vec<u64> = std::env::args()

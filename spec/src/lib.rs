@@ -15,7 +15,7 @@
 //! The crate is pure: no I/O, no knowledge of adapters, deterministic ordering everywhere.
 //!
 //! ```
-//! use spec::{Bounds, Flavour, Input, Mode, RaftModel, Role};
+//! use raftcheck_spec::{Bounds, Flavour, Input, Mode, RaftModel, Role};
 //!
 //! let model = RaftModel::new(Bounds::default(), Flavour::raft_rs(), Mode::Lockstep);
 //! let s0 = model.initial_state();

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{deliver, msg, sends as sent, step};
-use spec::{
+use raftcheck_spec::{
     Bounds, ClusterState, Entry, Flavour, Input, Message, Mode, Output, Payload, RaftModel, Role,
 };
 

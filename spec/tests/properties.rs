@@ -1,5 +1,5 @@
 //! Tests of the safety properties: each check on hand-built states that break and keep it, each
-//! deliberate spec bug (`spec::Mutation`) caught by a Stateright search of the spec, the
+//! deliberate spec bug (`raftcheck_spec::Mutation`) caught by a Stateright search of the spec, the
 //! `sometimes` properties reached within the default bounds, and a pinned state count that makes
 //! any change of behaviour visible.
 //!
@@ -9,11 +9,11 @@
 
 use std::collections::BTreeSet;
 
-use spec::properties::{
+use raftcheck_spec::properties::{
     self, COMMIT_MONOTONIC, COMMIT_WITHIN_LOG, ELECTION_SAFETY, LEADER_CHANGE, LEADER_COMPLETENESS,
     LOG_MATCHING, RESTART_AND_COMMIT, STATE_MACHINE_SAFETY, VALUE_COMMITTED,
 };
-use spec::{
+use raftcheck_spec::{
     Action, Bounds, ClusterState, Entry, Flavour, Input, Message, Mode, Mutation, NodeState,
     Payload, RaftModel, Role,
 };

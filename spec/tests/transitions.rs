@@ -9,7 +9,7 @@
 mod common;
 
 use common::{deliver, msg, sends, step};
-use spec::{
+use raftcheck_spec::{
     Bounds, ClusterState, Entry, Flavour, Input, LogIndex, Message, Mode, Mutation, NodeId,
     NodeState, Output, Payload, RaftModel, Role, Term,
 };
@@ -1283,7 +1283,7 @@ fn a_textbook_restart_forgets_the_commit_index() {
     assert_eq!(next.node(2).commit, 0);
     assert_eq!(next.node(2).log, vec![v(1, 1)]);
     assert!(!next.history.commit_regressed);
-    assert!(spec::properties::commit_monotonic(&next).is_ok());
+    assert!(raftcheck_spec::properties::commit_monotonic(&next).is_ok());
 }
 
 #[test]
@@ -1556,18 +1556,20 @@ fn the_send_menu_is_every_suffix_to_every_peer() {
     let sends: Vec<_> = actions
         .iter()
         .filter_map(|a| match a {
-            spec::Action::Send(message) => Some(message.clone()),
-            spec::Action::Input(_) => None,
+            raftcheck_spec::Action::Send(message) => Some(message.clone()),
+            raftcheck_spec::Action::Input(_) => None,
         })
         .collect();
     assert_eq!(sends, menu);
     let lockstep = model(Flavour::raft_rs());
     let mut actions = Vec::new();
     lockstep.actions(&s, &mut actions);
-    assert!(actions.iter().all(|a| matches!(a, spec::Action::Input(_))));
+    assert!(actions
+        .iter()
+        .all(|a| matches!(a, raftcheck_spec::Action::Input(_))));
     // A spec send only posts the message.
     let next = m
-        .next_state(&s, spec::Action::Send(menu[0].clone()))
+        .next_state(&s, raftcheck_spec::Action::Send(menu[0].clone()))
         .unwrap();
     assert_eq!(next.nodes, s.nodes);
     assert_eq!(next.network, vec![menu[0].clone()]);
@@ -1710,7 +1712,10 @@ fn apply_leaves_outputs_out_of_the_network_and_next_state_posts_them() {
     assert!(t.state.network.is_empty());
     assert_eq!(sends(&t.outputs).len(), 2);
     let next = m
-        .next_state(&s, spec::Action::Input(Input::Timeout { node: 1 }))
+        .next_state(
+            &s,
+            raftcheck_spec::Action::Input(Input::Timeout { node: 1 }),
+        )
         .unwrap();
     assert_eq!(next.network, sends(&t.outputs));
     assert_eq!(next.nodes, t.state.nodes);

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use raftcheck_spec::RaftModel;
 use serde_json::json;
-use spec::RaftModel;
 
 use super::check::{exhaustive, prepare, random};
 use super::replay::{ending_text, replay, Verdict};

@@ -1,6 +1,6 @@
 //! `raftcheck explore`: Stateright's web explorer on the spec.
 
-use spec::{Flavour, Mode, RaftModel};
+use raftcheck_spec::{Flavour, Mode, RaftModel};
 use stateright::Model;
 
 use crate::cli::ExploreArgs;

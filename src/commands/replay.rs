@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use impl_adapter::AdapterError;
+use raftcheck_adapter::AdapterError;
+use raftcheck_spec::{Action, Flavour, Mode, RaftModel};
 use serde::Serialize;
 use serde_json::json;
-use spec::{Action, Flavour, Mode, RaftModel};
 
 use crate::adapters::ImplChoice;
 use crate::cli::{Format, ReplayArgs};

@@ -1,7 +1,7 @@
 //! `raftcheck serve`: an in-process implementation behind the adapter protocol.
 
-use impl_adapter::process::server;
-use impl_adapter::raft_rs::RaftRsAdapter;
+use raftcheck_adapter::process::server;
+use raftcheck_adapter::raft_rs::RaftRsAdapter;
 
 use crate::cli::ServeArgs;
 use crate::{ExitStatus, UsageError};
@@ -14,7 +14,7 @@ pub fn run(args: &ServeArgs) -> Result<ExitStatus, UsageError> {
             args.implementation
         )));
     }
-    let make = |bug, pre_vote| -> Box<dyn impl_adapter::Adapter> {
+    let make = |bug, pre_vote| -> Box<dyn raftcheck_adapter::Adapter> {
         Box::new(RaftRsAdapter::with_bug(bug).with_pre_vote(pre_vote))
     };
     let stdin = std::io::stdin().lock();

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use raftcheck_spec::{Bounds, Flavour, Input, Output};
 use serde::Serialize;
-use spec::{Bounds, Flavour, Input, Output};
 
 /// The message kinds, in protocol order.
 pub const MESSAGE_KINDS: [&str; 9] = [
@@ -124,7 +124,7 @@ impl Coverage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spec::{Message, Payload};
+    use raftcheck_spec::{Message, Payload};
 
     #[test]
     fn labels_split_receives_by_message_kind() {

@@ -3,9 +3,9 @@
 //! input refused, unexpected output, missing output, state mismatch, adapter fault — and keep
 //! every detail found, so a report shows the whole picture of the step.
 
-use impl_adapter::AdapterError;
+use raftcheck_adapter::AdapterError;
+use raftcheck_spec::{ClusterView, FieldDiff, Output, RaftModel, Transition};
 use serde::{Deserialize, Serialize};
-use spec::{ClusterView, FieldDiff, Output, RaftModel, Transition};
 
 /// The kinds of divergence, in the order they are checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

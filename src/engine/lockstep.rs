@@ -1,7 +1,7 @@
 //! One lockstep step: drive an input into spec and implementation side by side and judge.
 
-use impl_adapter::Adapter;
-use spec::{ClusterState, ClusterView, Input, Output, RaftModel};
+use raftcheck_adapter::Adapter;
+use raftcheck_spec::{ClusterState, ClusterView, Input, Output, RaftModel};
 
 use super::judge::{judge_outputs, judge_state, record_apply_error, Findings};
 

@@ -9,7 +9,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use impl_adapter::Adapter;
+use raftcheck_adapter::Adapter;
 
 /// One adapter per worker thread.
 pub type Adapters = [Mutex<Box<dyn Adapter>>];
@@ -53,7 +53,7 @@ pub fn run_jobs<R: Send>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use impl_adapter::raft_rs::RaftRsAdapter;
+    use raftcheck_adapter::raft_rs::RaftRsAdapter;
 
     fn adapters(n: usize) -> Vec<Mutex<Box<dyn Adapter>>> {
         (0..n)

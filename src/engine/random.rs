@@ -11,9 +11,9 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use impl_adapter::{Adapter, AdapterError, ClusterSetup};
+use raftcheck_adapter::{Adapter, AdapterError, ClusterSetup};
+use raftcheck_spec::{properties, ClusterView, Input, RaftModel};
 use serde::Serialize;
-use spec::{properties, ClusterView, Input, RaftModel};
 
 use super::coverage::Coverage;
 use super::judge::Findings;

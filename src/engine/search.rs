@@ -17,10 +17,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use impl_adapter::{Adapter, AdapterError, ClusterSetup};
+use raftcheck_adapter::{Adapter, AdapterError, ClusterSetup};
+use raftcheck_spec::{properties, ClusterState, ClusterView, Input, RaftModel};
 use serde::Serialize;
 use siphasher::sip::SipHasher13;
-use spec::{properties, ClusterState, ClusterView, Input, RaftModel};
 use stateright::{Expectation, Property};
 
 use super::coverage::Coverage;

@@ -10,8 +10,8 @@
 //! kept. The result is never longer than the original and is 1-minimal: removing any single
 //! input loses the divergence.
 
-use impl_adapter::Adapter;
-use spec::{Action, ClusterState, Input, Message, RaftModel};
+use raftcheck_adapter::Adapter;
+use raftcheck_spec::{Action, ClusterState, Input, Message, RaftModel};
 
 use crate::execute::{self, Ending};
 

@@ -13,7 +13,7 @@ use std::time::Duration;
 use raftcheck::adapters::ImplChoice;
 use raftcheck::commands::check::prepare;
 use raftcheck::engine::{search, SearchOptions};
-use spec::Bounds;
+use raftcheck_spec::Bounds;
 
 fn main() {
     let depth: usize = std::env::var("RAFTCHECK_BENCH_DEPTH")

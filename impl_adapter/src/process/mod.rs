@@ -19,8 +19,8 @@ use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
+use raftcheck_spec::{ClusterView, Flavour, Input, Output};
 use siphasher::sip::SipHasher13;
-use spec::{ClusterView, Flavour, Input, Output};
 
 use crate::history::NodeHistories;
 use crate::inject::Bug;

@@ -1,7 +1,7 @@
 //! The JSON shapes of protocol version 1 (see `impl_adapter/PROTOCOL.md`).
 
+use raftcheck_spec::{Flavour, Input, NodeView, Output};
 use serde::{Deserialize, Serialize};
-use spec::{Flavour, Input, NodeView, Output};
 
 /// The protocol version this build speaks.
 pub const PROTOCOL_VERSION: u64 = 1;

@@ -22,7 +22,7 @@
 //! bytes; an entry's `index` is implied by its position after `prev_log_index`.
 
 use raft::eraftpb::{self, EntryType, MessageType};
-use spec::{Entry, Message, Payload, Role, Value};
+use raftcheck_spec::{Entry, Message, Payload, Role, Value};
 
 use crate::AdapterError;
 

@@ -52,7 +52,7 @@ mod node;
 
 use std::hash::Hasher;
 
-use spec::{ClusterView, Flavour, Input, NodeView, Output};
+use raftcheck_spec::{ClusterView, Flavour, Input, NodeView, Output};
 
 use crate::guard::catch_panic;
 use crate::history::NodeHistories;
@@ -231,7 +231,7 @@ fn drive(node: &mut RaftNode, input: &Input) -> Result<Vec<Output>, AdapterError
             }
             match (node.raw.step(m), &message.payload) {
                 (Ok(()), _) => {}
-                (Err(raft::Error::ProposalDropped), spec::Payload::Propose { value }) => {
+                (Err(raft::Error::ProposalDropped), raftcheck_spec::Payload::Propose { value }) => {
                     outputs.push(dropped(*value))
                 }
                 (Err(e), _) => return Err(refused(e)),
@@ -307,7 +307,7 @@ impl Adapter for RaftRsAdapter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spec::Message;
+    use raftcheck_spec::Message;
 
     fn sent(outputs: &[Output], kind: &str, to: u64) -> Message {
         outputs
@@ -348,6 +348,6 @@ mod tests {
             .recv_timeout(std::time::Duration::from_secs(20))
             .expect("the adapter finished (no deadlock)");
         // The proposal was never synced: the restart lost it, the committed entry survived.
-        assert_eq!(view.nodes[0].log, vec![spec::Entry::empty(1)]);
+        assert_eq!(view.nodes[0].log, vec![raftcheck_spec::Entry::empty(1)]);
     }
 }

@@ -3,7 +3,7 @@
 // Each test binary compiles this module and uses a different part of it.
 #![allow(dead_code)]
 
-use spec::{ClusterState, Input, Message, NodeId, Output, Payload, RaftModel, Term};
+use raftcheck_spec::{ClusterState, Input, Message, NodeId, Output, Payload, RaftModel, Term};
 
 /// Applies `input` after checking that the model offers it, and posts the messages it sent.
 pub fn step(model: &RaftModel, state: &ClusterState, input: Input) -> (ClusterState, Vec<Output>) {

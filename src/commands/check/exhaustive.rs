@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
+use raftcheck_spec::RaftModel;
 use serde_json::{json, Value};
-use spec::RaftModel;
 
 use super::record::{exit_for, record_problem, result_name, start_fault, Recorded};
 use super::summary::{coverage_json, plural, print_coverage, problem_headline, reached_lines};
@@ -11,7 +11,7 @@ use crate::adapters::ImplChoice;
 use crate::engine::{search, DivergenceKind, Problem, ProblemKind, SearchOptions, SearchStats};
 use crate::report::{bounds_line, execution_table};
 use crate::{ExitStatus, UsageError};
-use impl_adapter::AdapterError;
+use raftcheck_adapter::AdapterError;
 
 /// The result of an exhaustive lockstep check, problems recorded.
 #[derive(Clone, Debug)]

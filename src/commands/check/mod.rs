@@ -9,8 +9,8 @@ mod summary;
 
 use std::time::Duration;
 
-use impl_adapter::AdapterError;
-use spec::{Bounds, Flavour, Mode, RaftModel};
+use raftcheck_adapter::AdapterError;
+use raftcheck_spec::{Bounds, Flavour, Mode, RaftModel};
 
 use crate::adapters::ImplChoice;
 use crate::cli::{CheckArgs, Format};
@@ -20,7 +20,7 @@ use crate::{ExitStatus, UsageError};
 /// Runs `raftcheck check`.
 pub fn run(args: &CheckArgs) -> Result<ExitStatus, UsageError> {
     if args.inject.as_deref() == Some("list") {
-        for bug in impl_adapter::inject::Bug::ALL {
+        for bug in raftcheck_adapter::inject::Bug::ALL {
             println!("{}", bug.name());
         }
         return Ok(ExitStatus::Agree);

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
+use raftcheck_spec::RaftModel;
 use serde_json::{json, Value};
-use spec::RaftModel;
 
 use super::record::{exit_for, record_problem, result_name, Recorded};
 use super::summary::{coverage_json, plural, print_coverage, problem_headline};
@@ -13,7 +13,7 @@ use crate::engine::shrink::Shrunk;
 use crate::engine::{random_walks, shrink, Problem, WalkOptions};
 use crate::report::{bounds_line, execution_table};
 use crate::{ExitStatus, UsageError};
-use impl_adapter::AdapterError;
+use raftcheck_adapter::AdapterError;
 
 /// A divergent walk, shrunk and recorded.
 #[derive(Clone, Debug)]

@@ -3,9 +3,9 @@
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
+use raftcheck_spec::{Action, RaftModel};
 use serde::Serialize;
 use siphasher::sip::SipHasher13;
-use spec::{Action, RaftModel};
 
 use crate::adapters::ImplChoice;
 use crate::engine::{DivergenceKind, Problem, ProblemKind};
@@ -192,7 +192,7 @@ pub(crate) fn start_fault(error: &impl std::fmt::Display) -> Problem {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spec::Input;
+    use raftcheck_spec::Input;
 
     #[test]
     fn path_tags_are_stable_and_distinct() {
@@ -211,8 +211,8 @@ mod tests {
             mode: TraceMode::Lockstep,
             adapter: Some("raft-rs".into()),
             inject: None,
-            flavour: spec::Flavour::raft_rs(),
-            bounds: spec::Bounds::default(),
+            flavour: raftcheck_spec::Flavour::raft_rs(),
+            bounds: raftcheck_spec::Bounds::default(),
             events: vec![TraceEvent {
                 input: Some(Input::Timeout { node: 1 }),
                 send: None,

@@ -2,8 +2,8 @@
 
 use std::path::PathBuf;
 
+use raftcheck_spec::{Bounds, Flavour, Mode, RaftModel};
 use serde_json::json;
-use spec::{Bounds, Flavour, Mode, RaftModel};
 
 use super::record::{events_of, path_tag, save_or_show, slug};
 use super::summary::{plural, reached_lines};

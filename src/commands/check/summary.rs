@@ -1,7 +1,7 @@
 //! Report sections shared by the check modes: properties reached and coverage.
 
+use raftcheck_spec::RaftModel;
 use serde_json::{json, Value};
-use spec::RaftModel;
 
 use crate::engine::{Coverage, DivergenceKind, ProblemKind};
 
