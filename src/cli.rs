@@ -64,106 +64,80 @@ pub enum Strategy {
     Dfs,
 }
 
-/// The bounds, each overriding the default. The same fields make a `bounds` table in
-/// `raftcheck.toml`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Args, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct BoundArgs {
-    /// Number of nodes [default: 3].
-    #[arg(long, value_name = "N")]
-    pub nodes: Option<u64>,
-    /// Maximum number of inputs on one path [default: 12; 10 with --spec-only].
-    #[arg(long, value_name = "N")]
-    pub depth: Option<usize>,
-    /// No election goes past this term [default: 3].
-    #[arg(long, value_name = "N")]
-    pub max_term: Option<u64>,
-    /// Number of client values proposed [default: 1].
-    #[arg(long, value_name = "N")]
-    pub values: Option<u64>,
-    /// Restarts on one path [default: 1].
-    #[arg(long, value_name = "N")]
-    pub restarts: Option<u32>,
-    /// Leader heartbeats on one path [default: 1].
-    #[arg(long, value_name = "N")]
-    pub heartbeats: Option<u32>,
-    /// Messages the network may drop on one path [default: 0].
-    #[arg(long, value_name = "N")]
-    pub drops: Option<u32>,
-    /// Messages the network may duplicate on one path [default: 0].
-    #[arg(long, value_name = "N")]
-    pub duplicates: Option<u32>,
-    /// States with more messages in flight are not explored further [default: 4].
-    #[arg(long, value_name = "N")]
-    pub max_in_flight: Option<usize>,
+impl From<Strategy> for crate::engine::spec_only::Strategy {
+    fn from(s: Strategy) -> Self {
+        match s {
+            Strategy::Bfs => crate::engine::spec_only::Strategy::Bfs,
+            Strategy::Dfs => crate::engine::spec_only::Strategy::Dfs,
+        }
+    }
 }
 
-impl BoundArgs {
-    /// The bounds: defaults overridden by the flags given.
-    pub fn bounds(&self) -> Bounds {
-        self.over(Bounds::default())
-    }
-
-    /// The bounds of `check --spec-only`: as [`BoundArgs::bounds`] but depth 10, since the
-    /// spec's own menu of sends branches more than an implementation's choices.
-    pub fn spec_only_bounds(&self) -> Bounds {
-        self.over(Bounds {
-            depth: 10,
-            ..Bounds::default()
-        })
-    }
-
-    /// The bounds of a random walk of `steps` inputs: budgets large enough for long walks
-    /// (8 terms, 4 values, 3 restarts, 8 heartbeats), overridden by the flags given.
-    pub fn random_walk_bounds(&self, steps: usize) -> Bounds {
-        self.over(Bounds {
-            max_term: 8,
-            values: 4,
-            restarts: 3,
-            heartbeats: 8,
-            depth: steps.max(1),
-            ..Bounds::default()
-        })
-    }
-
-    /// These bounds with every field `more` sets taking precedence.
-    #[must_use]
-    pub fn overridden_by(&self, more: &BoundArgs) -> BoundArgs {
-        BoundArgs {
-            nodes: more.nodes.or(self.nodes),
-            depth: more.depth.or(self.depth),
-            max_term: more.max_term.or(self.max_term),
-            values: more.values.or(self.values),
-            restarts: more.restarts.or(self.restarts),
-            heartbeats: more.heartbeats.or(self.heartbeats),
-            drops: more.drops.or(self.drops),
-            duplicates: more.duplicates.or(self.duplicates),
-            max_in_flight: more.max_in_flight.or(self.max_in_flight),
+macro_rules! define_bound_args {
+    ($($name:ident : $ty:ty = $default:expr, $help:literal;)*) => {
+        /// The bounds, each overriding the default: one flag per row of
+        /// [`raftcheck_spec::bounds_table!`]. The same fields make a `bounds` table in
+        /// `raftcheck.toml`.
+        #[derive(Clone, Debug, Default, PartialEq, Eq, Args, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct BoundArgs {
+            $(
+                #[doc = $help]
+                #[arg(
+                    long,
+                    value_name = "N",
+                    help = concat!($help, " [default: ", stringify!($default), "]")
+                )]
+                pub $name: Option<$ty>,
+            )*
         }
-    }
 
-    fn over(&self, d: Bounds) -> Bounds {
-        Bounds {
-            nodes: self.nodes.unwrap_or(d.nodes),
-            depth: self.depth.unwrap_or(d.depth),
-            max_term: self.max_term.unwrap_or(d.max_term),
-            values: self.values.unwrap_or(d.values),
-            restarts: self.restarts.unwrap_or(d.restarts),
-            heartbeats: self.heartbeats.unwrap_or(d.heartbeats),
-            drops: self.drops.unwrap_or(d.drops),
-            duplicates: self.duplicates.unwrap_or(d.duplicates),
-            max_in_flight: self.max_in_flight.unwrap_or(d.max_in_flight),
+        impl BoundArgs {
+            /// `base` with every bound given here taking precedence.
+            #[must_use]
+            pub fn over(&self, mut base: Bounds) -> Bounds {
+                $(
+                    if let Some(value) = self.$name {
+                        base.$name = value;
+                    }
+                )*
+                base
+            }
+
+            /// These bounds with every bound `more` gives taking precedence.
+            #[must_use]
+            pub fn overridden_by(&self, more: &BoundArgs) -> BoundArgs {
+                BoundArgs {
+                    $($name: more.$name.or(self.$name),)*
+                }
+            }
         }
-    }
+    };
+}
+
+raftcheck_spec::bounds_table!(define_bound_args);
+
+/// The flag that sets a bound: `max_term` → `--max-term`.
+pub fn bound_flag(bound: &str) -> String {
+    format!("--{}", bound.replace('_', "-"))
 }
 
 /// `i/n`: this run is shard `i` (0-based) of `n`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(try_from = "String")]
 pub struct Shard {
     /// This shard.
     pub index: usize,
     /// Number of shards.
     pub count: usize,
+}
+
+impl TryFrom<String> for Shard {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
 }
 
 impl FromStr for Shard {
@@ -195,7 +169,8 @@ pub struct CheckArgs {
     /// check that flavour alone.
     #[arg(long)]
     pub pre_vote: bool,
-    /// Check the spec alone: its safety properties, no implementation.
+    /// Check the spec alone: its safety properties, no implementation (depth 10 by default:
+    /// the spec's own menu of sends branches more than an implementation's choices).
     #[arg(long)]
     pub spec_only: bool,
     /// Spec flavour for --spec-only (raft-rs, etcd, textbook). Lockstep uses the flavour the

@@ -41,7 +41,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::cli::BoundArgs;
+use std::time::Duration;
+
+use crate::cli::{BoundArgs, Shard};
+use crate::engine::spec_only::Strategy;
+use crate::plan::{Origin, Request};
 
 /// The file `raftcheck ci` reads when `--config` is not given, if it exists.
 pub const DEFAULT_FILE: &str = "raftcheck.toml";
@@ -70,16 +74,28 @@ pub struct CiConfig {
     pub checks: Vec<CheckConfig>,
 }
 
-/// One configured check.
+/// One configured check: the same options as `raftcheck check`'s flags.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CheckConfig {
     /// A name for reports (default: derived from the implementation and mode).
     #[serde(default)]
     pub name: Option<String>,
-    /// The implementation, as for `--impl`.
-    #[serde(rename = "impl")]
+    /// The implementation, as for `--impl` (not needed with `spec_only`).
+    #[serde(rename = "impl", default = "default_impl")]
     pub implementation: String,
+    /// Check the spec alone, as for `--spec-only`.
+    #[serde(default)]
+    pub spec_only: bool,
+    /// The spec flavour of a spec-only check, as for `--flavour`.
+    #[serde(default)]
+    pub flavour: Option<String>,
+    /// Collect distinct divergences, as for `--keep-going`.
+    #[serde(default)]
+    pub keep_going: bool,
+    /// Explore one part of the state space, as for `--shard I/N` (`shard = "0/4"`).
+    #[serde(default)]
+    pub shard: Option<Shard>,
     /// A bug to inject, as for `--inject` (useful to prove the gate catches bugs).
     #[serde(default)]
     pub inject: Option<String>,
@@ -109,6 +125,10 @@ pub struct RandomConfig {
     pub walks: usize,
 }
 
+fn default_impl() -> String {
+    "raft-rs".into()
+}
+
 fn default_traces() -> PathBuf {
     PathBuf::from("traces")
 }
@@ -132,7 +152,11 @@ fn default_walks() -> usize {
 fn default_checks() -> Vec<CheckConfig> {
     vec![CheckConfig {
         name: None,
-        implementation: "raft-rs".into(),
+        implementation: default_impl(),
+        spec_only: false,
+        flavour: None,
+        keep_going: false,
+        shard: None,
         inject: None,
         pre_vote: false,
         bounds: BoundArgs::default(),
@@ -154,26 +178,48 @@ impl Default for CiConfig {
 }
 
 impl CheckConfig {
-    /// The check's name in reports.
+    /// The check as a request, with the configuration's shared settings (`file`: where the
+    /// configuration came from, for error messages). `progress`: how often to print progress.
+    pub fn request(
+        &self,
+        config: &CiConfig,
+        file: Option<&Path>,
+        progress: Option<Duration>,
+    ) -> Request {
+        Request {
+            origin: Origin::Config(file.map_or_else(
+                || PathBuf::from("built-in configuration"),
+                Path::to_path_buf,
+            )),
+            name: self.name.clone(),
+            implementation: self.implementation.clone(),
+            inject: self.inject.clone(),
+            pre_vote: self.pre_vote,
+            spec_only: self.spec_only,
+            flavour: self.flavour.clone(),
+            strategy: Strategy::Bfs,
+            random: self.random.as_ref().map(|r| (r.seed, r.steps, r.walks)),
+            bounds: config.bounds.overridden_by(&self.bounds),
+            keep_going: self.keep_going,
+            no_merge: false,
+            shard: self.shard.map(|s| (s.index, s.count)),
+            threads: config.threads,
+            timeout: config.timeout,
+            out: config.out_dir().to_path_buf(),
+            progress,
+        }
+    }
+
+    /// The check's name in reports: its `name`, or one derived from the implementation and
+    /// mode by the plan.
     pub fn display_name(&self) -> String {
         if let Some(name) = &self.name {
             return name.clone();
         }
-        let mut name = self.implementation.clone();
-        if self.pre_vote {
-            name.push_str(" pre-vote");
+        match self.request(&CiConfig::default(), None, None).plan() {
+            Ok(plan) => plan.name,
+            Err(_) => self.implementation.clone(),
         }
-        if let Some(bug) = &self.inject {
-            name.push_str(&format!(" with {bug}"));
-        }
-        match &self.random {
-            Some(r) => name.push_str(&format!(
-                " random (seed {}, {} walks of {})",
-                r.seed, r.walks, r.steps
-            )),
-            None => name.push_str(" exhaustive"),
-        }
-        name
     }
 }
 
@@ -278,6 +324,56 @@ mod tests {
         assert_eq!(
             c.checks[2].display_name(),
             "raft-rs random (seed 7, 100 walks of 300)"
+        );
+    }
+
+    #[test]
+    fn checks_take_every_option_of_check() {
+        let c = parse(
+            r#"
+            [[check]]
+            spec_only = true
+            flavour = "etcd"
+            bounds = { depth = 6 }
+            [[check]]
+            impl = "raft-rs"
+            keep_going = true
+            shard = "1/3"
+        "#,
+        )
+        .unwrap();
+        let file = Path::new("raftcheck.toml");
+        let spec = c.checks[0].request(&c, Some(file), None).plan().unwrap();
+        assert_eq!(spec.name, "spec (etcd) spec-only");
+        assert_eq!(spec.bounds.depth, 6);
+        assert_eq!(
+            spec.threads, 1,
+            "the spec alone runs on one thread unless asked"
+        );
+        let sharded = c.checks[1].request(&c, Some(file), None).plan().unwrap();
+        assert_eq!(
+            sharded.exploration,
+            crate::plan::Exploration::Exhaustive {
+                merge: true,
+                keep_going: true,
+                shard: Some((1, 3))
+            }
+        );
+        let err = parse("[[check]]\nshard = \"3/3\"\n").unwrap_err();
+        assert!(err.contains("expected I/N"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_bound_names_the_file_and_the_key() {
+        let c = parse("[bounds]\nnodes = 0\n").unwrap();
+        let err = c.checks[0]
+            .request(&c, Some(Path::new("raftcheck.toml")), None)
+            .plan()
+            .unwrap_err()
+            .0;
+        assert!(
+            err.starts_with("raftcheck.toml: check \"raft-rs\": bounds: nodes must be"),
+            "{err}"
         );
     }
 

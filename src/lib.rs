@@ -11,10 +11,11 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod engine;
-pub mod execute;
 pub mod junit;
+pub mod plan;
+pub mod record;
 pub mod report;
-pub mod spec_only;
+pub mod run;
 pub mod trace;
 
 /// The process exit status of a command.

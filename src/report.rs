@@ -6,7 +6,8 @@ use std::fmt::Write;
 
 use raftcheck_spec::{Action, Bounds, ClusterView, NodeView};
 
-use crate::execute::{Ending, Execution};
+use crate::cli::bound_flag;
+use crate::engine::{Execution, NotApplicable, Outcome};
 
 /// One node's observable state on one line: `t1 candidate vote=n1 leader=none commit=0 log=[]`.
 pub fn node_line(v: &NodeView) -> String {
@@ -25,19 +26,11 @@ pub fn node_line(v: &NodeView) -> String {
 
 /// The bounds on one line, as flags.
 pub fn bounds_line(b: &Bounds) -> String {
-    format!(
-        "--nodes {} --depth {} --max-term {} --values {} --restarts {} --heartbeats {} \
-         --drops {} --duplicates {} --max-in-flight {}",
-        b.nodes,
-        b.depth,
-        b.max_term,
-        b.values,
-        b.restarts,
-        b.heartbeats,
-        b.drops,
-        b.duplicates,
-        b.max_in_flight
-    )
+    b.entries()
+        .into_iter()
+        .map(|(bound, value)| format!("{} {value}", bound_flag(bound)))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A wall time for people: tenths of a second, hundredths below one second.
@@ -52,9 +45,9 @@ pub fn duration(seconds: f64) -> String {
 const EVENT_WIDTH: usize = 64;
 
 fn verdict(execution: &Execution, step: usize) -> String {
-    match &execution.ending {
-        Ending::Divergence { step: s, kind } if *s == step => format!("DIFFER ({kind})"),
-        Ending::Violation { step: s, property } if *s == step => {
+    match &execution.end {
+        Ok(Outcome::Divergence { step: s, kind }) if *s == step => format!("DIFFER ({kind})"),
+        Ok(Outcome::Violation { step: s, property }) if *s == step => {
             format!("VIOLATION ({property})")
         }
         _ if execution.steps[step - 1].observed.is_some() => "agree".into(),
@@ -67,7 +60,7 @@ fn verdict(execution: &Execution, step: usize) -> String {
 pub fn execution_table(execution: &Execution) -> String {
     let mut out = String::new();
     let mut before = ClusterView::from(&execution.initial);
-    if let Ending::Divergence { step: 0, kind } = &execution.ending {
+    if let Ok(Outcome::Divergence { step: 0, kind }) = &execution.end {
         let _ = writeln!(out, "   0  (fresh cluster)  DIFFER ({kind})");
         for line in execution.initial_findings.lines() {
             let _ = writeln!(out, "        ✗ {line}");
@@ -85,7 +78,7 @@ pub fn execution_table(execution: &Execution) -> String {
         for output in &step.outputs {
             let _ = writeln!(out, "        → {output}");
         }
-        let after = ClusterView::from(&step.spec);
+        let after = ClusterView::from(&step.next);
         for (k, spec_node) in after.nodes.iter().enumerate() {
             let impl_node = step.observed.as_ref().and_then(|o| o.nodes.get(k));
             let changed = before.nodes.get(k) != Some(spec_node);
@@ -105,12 +98,12 @@ pub fn execution_table(execution: &Execution) -> String {
         for line in step.findings.lines() {
             let _ = writeln!(out, "        ✗ {line}");
         }
-        if let Some((property, detail)) = &step.violation {
-            let _ = writeln!(out, "        ✗ {property}: {detail}");
+        if let Some(v) = &step.violation {
+            let _ = writeln!(out, "        ✗ {}: {}", v.property, v.detail);
         }
         before = after;
     }
-    if let Ending::NotApplicable { step, reason } = &execution.ending {
+    if let Err(NotApplicable { step, reason }) = &execution.end {
         let _ = writeln!(out, "{step:>4}  (cannot be taken: {reason})");
     }
     out

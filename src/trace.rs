@@ -27,13 +27,12 @@
 //! gets an error naming the position (JSON line and column, or the event number) and what was
 //! expected.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use raftcheck_spec::{Bounds, Flavour, Input, Message, Output};
 use serde::{Deserialize, Serialize};
 
-use crate::engine::DivergenceKind;
+use crate::engine::outcome::Outcome;
 
 /// The value of the `format` field.
 pub const FORMAT: &str = "raftcheck-trace";
@@ -65,40 +64,6 @@ pub struct TraceEvent {
     pub outputs: Vec<Output>,
 }
 
-/// The outcome a trace records.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "result", rename_all = "kebab-case", deny_unknown_fields)]
-pub enum Expect {
-    /// Spec and implementation agree on every step.
-    Agree,
-    /// They part at `step` (1-based; 0 is the initial state), with the first mismatch `kind`.
-    Divergence {
-        /// The step.
-        step: usize,
-        /// The first kind of mismatch there.
-        kind: DivergenceKind,
-    },
-    /// The spec state after `step` violates `property`.
-    Violation {
-        /// The step.
-        step: usize,
-        /// The property's name.
-        property: String,
-    },
-}
-
-impl fmt::Display for Expect {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Expect::Agree => f.write_str("agreement"),
-            Expect::Divergence { step, kind } => write!(f, "{kind} at step {step}"),
-            Expect::Violation { step, property } => {
-                write!(f, "violation of {property} at step {step}")
-            }
-        }
-    }
-}
-
 /// A trace file's contents.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -122,7 +87,7 @@ pub struct Trace {
     /// The events, in order.
     pub events: Vec<TraceEvent>,
     /// The recorded outcome.
-    pub expect: Expect,
+    pub expect: Outcome,
     /// What was wrong, one line per finding (for people; replay recomputes it).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<String>,
@@ -245,7 +210,7 @@ impl Trace {
     fn validate(&self) -> Result<(), String> {
         self.bounds
             .validate()
-            .map_err(|e| format!("\"bounds\": {e}"))?;
+            .map_err(|e| format!("\"bounds\": \"{}\" {}", e.bound, e.problem))?;
         match (self.mode, &self.adapter) {
             (TraceMode::Lockstep, None) => {
                 return Err("a lockstep trace needs \"adapter\"".into());
@@ -301,8 +266,8 @@ impl Trace {
         }
         let steps = self.events.len();
         match &self.expect {
-            Expect::Agree => {}
-            Expect::Divergence { step, .. } | Expect::Violation { step, .. } => {
+            Outcome::Agree => {}
+            Outcome::Divergence { step, .. } | Outcome::Violation { step, .. } => {
                 if *step > steps {
                     return Err(format!(
                         "\"expect\": step {step} is past the last event ({steps} events)"
@@ -322,6 +287,7 @@ impl Trace {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::outcome::DivergenceKind;
 
     fn sample() -> Trace {
         Trace {
@@ -337,7 +303,7 @@ mod tests {
                 send: None,
                 outputs: vec![],
             }],
-            expect: Expect::Divergence {
+            expect: Outcome::Divergence {
                 step: 1,
                 kind: DivergenceKind::StateMismatch,
             },
@@ -404,7 +370,7 @@ mod tests {
         assert!(err.contains("event 1") && err.contains("n7"), "{err}");
 
         let mut t = sample();
-        t.expect = Expect::Divergence {
+        t.expect = Outcome::Divergence {
             step: 5,
             kind: DivergenceKind::StateMismatch,
         };

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use raftcheck::commands::replay::{replay, Verdict};
-use raftcheck::trace::{Expect, Trace};
+use raftcheck::engine::Outcome;
+use raftcheck::trace::Trace;
 use raftcheck_adapter::inject::Bug;
 
 fn corpus() -> Vec<PathBuf> {
@@ -42,7 +43,7 @@ fn every_trace_replays_to_its_recorded_outcome() {
             Verdict::Holds,
             "{}: recorded {expected}, now {:?}",
             file.display(),
-            r.execution.ending
+            r.execution.end
         );
     }
 }
@@ -55,7 +56,7 @@ fn every_injectable_bug_has_a_diverging_trace_for_each_implementation() {
             let found = traces.iter().any(|t| {
                 t.adapter.as_deref() == Some(adapter)
                     && t.inject.as_deref() == Some(bug.name())
-                    && matches!(t.expect, Expect::Divergence { .. })
+                    && matches!(t.expect, Outcome::Divergence { .. })
             });
             assert!(found, "no {adapter} trace for {bug} in traces/");
         }

@@ -1,13 +1,13 @@
 //! The engine against real raft-rs: merging is sound, divergences found are shortest, and a
 //! spec that does not match the implementation is caught.
 
-use raftcheck::engine::{search, DivergenceKind, Outcome, ProblemKind, SearchOptions};
+use raftcheck::engine::{search, DivergenceKind, Outcome, SearchOptions, SearchResult};
 use raftcheck_adapter::inject::Bug;
 use raftcheck_adapter::raft_rs::RaftRsAdapter;
 use raftcheck_adapter::{Adapter, AdapterError};
 use raftcheck_spec::{Bounds, Flavour, Mode, RaftModel};
 
-fn run(bounds: Bounds, flavour: Flavour, bug: Option<Bug>, options: SearchOptions) -> Outcome {
+fn run(bounds: Bounds, flavour: Flavour, bug: Option<Bug>, options: SearchOptions) -> SearchResult {
     let model = RaftModel::new(bounds, flavour, Mode::Lockstep);
     let make = move || -> Result<Box<dyn Adapter>, AdapterError> {
         Ok(Box::new(RaftRsAdapter::with_bug(bug)))
@@ -106,11 +106,15 @@ fn raft_rs_does_not_conform_to_the_etcd_flavour() {
     // does not, so the first commit a follower reports is a mismatch.
     let found = run(small(12), Flavour::etcd(), None, merged(true));
     let problem = &found.problems[0];
-    assert_eq!(
-        problem.kind,
-        ProblemKind::Divergence {
-            kind: DivergenceKind::UnexpectedOutput
-        }
+    assert!(
+        matches!(
+            problem.outcome,
+            Outcome::Divergence {
+                kind: DivergenceKind::UnexpectedOutput,
+                ..
+            }
+        ),
+        "{problem:?}"
     );
     assert!(problem.lines[0].contains("commit"), "{problem:?}");
 }
@@ -125,23 +129,49 @@ fn a_spec_bug_is_caught_in_lockstep() {
 }
 
 #[test]
-fn shards_partition_the_frontier() {
-    let full = run(small(8), Flavour::raft_rs(), None, merged(true));
-    let mut shard_states = 0;
-    for i in 0..2 {
-        let part = run(
-            small(8),
+fn shards_are_disjoint_and_together_explore_the_whole_run() {
+    // Without merging the search explores a tree, so counts add up exactly: every shard repeats
+    // the levels up to the split (the prefix) and explores its own subtrees beneath it.
+    let tree = |depth, shard| {
+        run(
+            small(depth),
             Flavour::raft_rs(),
             None,
             SearchOptions {
-                shard: Some((i, 2)),
-                ..merged(true)
+                shard,
+                ..merged(false)
             },
+        )
+    };
+    let full = tree(7, None);
+    for n in [2, 3] {
+        let parts: Vec<_> = (0..n).map(|i| tree(7, Some((i, n)))).collect();
+        let split = parts[0].stats.split.expect("the frontier was split");
+        let prefix = tree(split.depth, None);
+        for part in &parts {
+            assert!(part.problems.is_empty() && !part.stats.complete);
+            assert_eq!(
+                part.stats.split.map(|s| (s.depth, s.of)),
+                Some((split.depth, split.of))
+            );
+        }
+        let kept: u64 = parts.iter().map(|p| p.stats.split.unwrap().kept).sum();
+        assert_eq!(
+            kept, split.of,
+            "{n} shards keep each frontier state exactly once"
         );
-        assert!(part.problems.is_empty());
-        assert!(!part.stats.complete);
-        assert!(part.stats.states < full.stats.states);
-        shard_states += part.stats.spec_states;
+        let states: u64 = parts.iter().map(|p| p.stats.states).sum();
+        let steps: u64 = parts.iter().map(|p| p.stats.steps).sum();
+        let repeats = n as u64 - 1;
+        assert_eq!(
+            states - repeats * prefix.stats.states,
+            full.stats.states,
+            "{n} shards"
+        );
+        assert_eq!(
+            steps - repeats * prefix.stats.steps,
+            full.stats.steps,
+            "{n} shards"
+        );
     }
-    assert!(shard_states >= full.stats.spec_states);
 }

@@ -7,55 +7,72 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::types::Term;
-
-/// The exploration bounds. [`Bounds::default`] is what `raftcheck check` uses without flags.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Bounds {
-    /// Number of nodes in the cluster.
-    pub nodes: u64,
-    /// No node starts an election that would take it past this term.
-    pub max_term: Term,
-    /// Number of client values that may be proposed (values `1..=values`).
-    pub values: u64,
-    /// Number of `Restart` inputs on one path.
-    pub restarts: u32,
-    /// Number of `Heartbeat` inputs on one path.
-    pub heartbeats: u32,
-    /// Number of `Drop` inputs on one path (0 = the network never loses a message).
-    pub drops: u32,
-    /// Number of `Duplicate` inputs on one path (0 = the network never duplicates).
-    pub duplicates: u32,
-    /// States whose network holds more messages than this are checked but not explored further.
-    pub max_in_flight: usize,
-    /// Maximum number of inputs on one path.
-    pub depth: usize,
-}
-
-impl Default for Bounds {
-    fn default() -> Self {
-        Bounds {
-            nodes: 3,
-            max_term: 3,
-            values: 1,
-            restarts: 1,
-            heartbeats: 1,
-            drops: 0,
-            duplicates: 0,
-            max_in_flight: 4,
-            depth: 12,
+/// The table of bounds, declared once: `bounds_table!(callback)` calls `callback!` with one
+/// `name: type = default, "help";` row per bound. The spec builds [`Bounds`] from it, and the
+/// command line and `raftcheck.toml` build their flags and keys from the same table, so adding a
+/// bound is one edit here. The order is the order of the fields in trace files.
+#[macro_export]
+macro_rules! bounds_table {
+    ($callback:ident) => {
+        $callback! {
+            nodes: u64 = 3, "Number of nodes in the cluster";
+            max_term: u64 = 3, "No node starts an election that would take it past this term";
+            values: u64 = 1, "Number of client values that may be proposed (values 1..=values)";
+            restarts: u32 = 1, "Number of Restart inputs on one path";
+            heartbeats: u32 = 1, "Number of leader Heartbeat inputs on one path";
+            drops: u32 = 0, "Number of messages the network may drop on one path";
+            duplicates: u32 = 0, "Number of messages the network may duplicate on one path";
+            max_in_flight: usize = 4,
+                "States with more messages in flight than this are checked but not explored further";
+            depth: usize = 12, "Maximum number of inputs on one path";
         }
-    }
+    };
 }
 
-/// A bound that cannot be explored, with the reason.
+macro_rules! define_bounds {
+    ($($name:ident : $ty:ty = $default:expr, $help:literal;)*) => {
+        /// The exploration bounds. [`Bounds::default`] is what `raftcheck check` uses without
+        /// flags. Declared by [`bounds_table!`].
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct Bounds {
+            $(
+                #[doc = concat!($help, ".")]
+                pub $name: $ty,
+            )*
+        }
+
+        impl Default for Bounds {
+            fn default() -> Self {
+                Bounds { $($name: $default,)* }
+            }
+        }
+
+        impl Bounds {
+            /// Every bound as (name, value), in table order.
+            pub fn entries(&self) -> Vec<(&'static str, u64)> {
+                vec![$((stringify!($name), self.$name as u64),)*]
+            }
+        }
+    };
+}
+
+bounds_table!(define_bounds);
+
+/// A bound that cannot be explored: which one, and why. It names the bound as the spec does
+/// (`max_term`); whoever read the bounds says where they came from (a flag, a key of
+/// `raftcheck.toml`, a trace file's field).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BoundsError(pub String);
+pub struct BoundsError {
+    /// The bound's name, as in [`Bounds`].
+    pub bound: &'static str,
+    /// What is wrong with its value.
+    pub problem: String,
+}
 
 impl std::fmt::Display for BoundsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        write!(f, "{} {}", self.bound, self.problem)
     }
 }
 
@@ -67,25 +84,31 @@ impl Bounds {
 
     /// Checks that the bounds describe a cluster that can be explored.
     pub fn validate(&self) -> Result<(), BoundsError> {
+        let bad = |bound, problem: String| Err(BoundsError { bound, problem });
         if self.nodes == 0 || self.nodes > Self::MAX_NODES {
-            return Err(BoundsError(format!(
-                "--nodes must be between 1 and {}, got {}",
-                Self::MAX_NODES,
-                self.nodes
-            )));
+            return bad(
+                "nodes",
+                format!(
+                    "must be between 1 and {}, got {}",
+                    Self::MAX_NODES,
+                    self.nodes
+                ),
+            );
         }
         if self.max_term == 0 {
-            return Err(BoundsError(
-                "--max-term must be at least 1, or no election can happen".into(),
-            ));
+            return bad(
+                "max_term",
+                "must be at least 1, or no election can happen".into(),
+            );
         }
         if self.max_in_flight == 0 {
-            return Err(BoundsError(
-                "--max-in-flight must be at least 1, or no message can be sent".into(),
-            ));
+            return bad(
+                "max_in_flight",
+                "must be at least 1, or no message can be sent".into(),
+            );
         }
         if self.depth == 0 {
-            return Err(BoundsError("--depth must be at least 1".into()));
+            return bad("depth", "must be at least 1".into());
         }
         Ok(())
     }

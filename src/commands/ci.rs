@@ -4,17 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use raftcheck_spec::RaftModel;
 use serde_json::json;
 
-use super::check::{exhaustive, prepare, random};
-use super::replay::{ending_text, replay, Verdict};
-use crate::adapters::ImplChoice;
+use super::replay::{replay, Verdict};
 use crate::cli::{CiArgs, Format};
 use crate::config::{CheckConfig, CiConfig};
-use crate::engine::{SearchOptions, WalkOptions};
-use crate::execute::Ending;
 use crate::junit::{github_annotations, junit_xml, GateItem, ItemKind, ItemStatus};
+use crate::run::{model_of, run as run_plan, Report};
 use crate::trace::Trace;
 use crate::{ExitStatus, UsageError};
 
@@ -58,10 +54,10 @@ fn replay_item(file: &Path, timeout: Duration) -> GateItem {
         Ok(r) => r,
         Err(e) => return item(ItemStatus::Invalid, e.0, Vec::new(), json!(null)),
     };
-    let observed = ending_text(&r.execution.ending);
+    let observed = r.execution.end_text();
     let report = json!({
         "expected": r.trace.expect,
-        "observed": r.execution.ending.as_expect(),
+        "observed": r.execution.outcome(),
         "verdict": r.verdict,
     });
     match r.verdict {
@@ -82,7 +78,7 @@ fn replay_item(file: &Path, timeout: Duration) -> GateItem {
             report,
         ),
         Verdict::Changed => item(
-            if r.execution.ending.is_fault() {
+            if r.execution.is_fault() {
                 ItemStatus::Fault
             } else {
                 ItemStatus::Failed
@@ -94,7 +90,12 @@ fn replay_item(file: &Path, timeout: Duration) -> GateItem {
     }
 }
 
-fn check_item(check: &CheckConfig, config: &CiConfig, threads: usize, quiet: bool) -> GateItem {
+fn check_item(
+    check: &CheckConfig,
+    config: &CiConfig,
+    file: Option<&Path>,
+    quiet: bool,
+) -> GateItem {
     let started = Instant::now();
     let name = check.display_name();
     let invalid = |message: String| GateItem {
@@ -110,105 +111,53 @@ fn check_item(check: &CheckConfig, config: &CiConfig, threads: usize, quiet: boo
     if !quiet {
         eprintln!("running check: {name}");
     }
-    let bound_args = config.bounds.overridden_by(&check.bounds);
-    let bounds = match &check.random {
-        Some(r) => bound_args.random_walk_bounds(r.steps),
-        None => bound_args.bounds(),
-    };
-    if let Err(e) = bounds.validate() {
-        return invalid(e.to_string());
-    }
-    let choice = match ImplChoice::new(&check.implementation, check.inject.as_deref()) {
-        Ok(c) => c
-            .with_timeout(Duration::from_secs_f64(config.timeout))
-            .with_pre_vote(check.pre_vote),
-        Err(e) => return invalid(e),
-    };
-    let (model, failure) = match prepare(&choice, bounds) {
-        Ok(p) => p,
-        Err(e) => return invalid(e.0),
-    };
-    let out = config.out_dir();
-    let result = match (&check.random, &failure) {
-        (Some(r), None) => {
-            let options = WalkOptions {
-                seed: r.seed,
-                steps: r.steps,
-                walks: r.walks,
-                threads,
-            };
-            random::run(&choice, &model, &options, out).map(|run| {
-                let report = random::json(&choice, &model, &options, &run);
-                let recorded = run.found.map(|f| f.recorded);
-                (
-                    run.stats.steps,
-                    report,
-                    recorded.into_iter().collect::<Vec<_>>(),
-                )
-            })
-        }
-        _ => {
-            let options = SearchOptions {
-                threads,
-                progress_every: (!quiet).then_some(Duration::from_secs(10)),
-                ..SearchOptions::default()
-            };
-            exhaustive::run(&choice, &model, failure.as_ref(), &options, out).map(|run| {
-                let report = exhaustive::json(&choice, &model, &run);
-                (run.stats.states, report, run.recorded)
-            })
-        }
-    };
-    match result {
+    let progress = (!quiet).then_some(Duration::from_secs(10));
+    let report = check
+        .request(config, file, progress)
+        .plan()
+        .and_then(|plan| {
+            let (model, failure) = model_of(&plan)?;
+            run_plan(&plan, &model, failure)
+        });
+    match report {
         Err(e) => invalid(e.0),
-        Ok((count, report, recorded)) => {
-            finish_check(name, &model, count, report, recorded, started)
-        }
+        Ok(report) => finish_check(name, &report, started),
     }
 }
 
-fn finish_check(
-    name: String,
-    model: &RaftModel,
-    count: u64,
-    report: serde_json::Value,
-    recorded: Vec<super::check::record::Recorded>,
-    started: Instant,
-) -> GateItem {
+fn finish_check(name: String, report: &Report, started: Instant) -> GateItem {
     let seconds = started.elapsed().as_secs_f64();
-    let (status, summary, details, file) = match recorded.first() {
+    let (status, summary, details, file) = match report.problems.first() {
         None => (
             ItemStatus::Ok,
             format!(
-                "agree: {count} {} in {} ({})",
-                if report["mode"] == "random" {
+                "agree: {} {} in {} ({})",
+                if report.mode == "random" {
+                    report.steps()
+                } else {
+                    report.states()
+                },
+                if report.mode == "random" {
                     "steps"
                 } else {
                     "states"
                 },
                 crate::report::duration(seconds),
-                crate::report::bounds_line(&model.bounds)
+                crate::report::bounds_line(&report.bounds)
             ),
             Vec::new(),
             None,
         ),
-        Some(r) => {
-            let fault = r.execution.ending.is_fault();
-            let where_ = match &r.execution.ending {
-                Ending::Divergence { step, kind } => format!("{kind} at step {step}"),
-                other => ending_text(other),
-            };
-            (
-                if fault {
-                    ItemStatus::Fault
-                } else {
-                    ItemStatus::Failed
-                },
-                format!("{where_}: {}", r.file.display()),
-                r.execution.final_findings(),
-                Some(r.file.display().to_string()),
-            )
-        }
+        Some(found) => (
+            if found.outcome.is_fault() {
+                ItemStatus::Fault
+            } else {
+                ItemStatus::Failed
+            },
+            format!("{}: {}", found.outcome, found.trace.display()),
+            found.findings.clone(),
+            Some(found.trace.display().to_string()),
+        ),
     };
     GateItem {
         kind: ItemKind::Check,
@@ -218,7 +167,7 @@ fn finish_check(
         details,
         file,
         seconds,
-        report,
+        report: serde_json::to_value(report).expect("a report serialises"),
     }
 }
 
@@ -265,9 +214,8 @@ pub fn run(args: &CiArgs) -> Result<ExitStatus, UsageError> {
     let started = Instant::now();
     let (config, file) = CiConfig::load(args.config.as_deref()).map_err(UsageError)?;
     if !config.checks.is_empty() {
-        super::check::record::prepare_out_dir(config.out_dir())?;
+        crate::record::prepare_out_dir(config.out_dir())?;
     }
-    let threads = config.threads.unwrap_or_else(super::check::default_threads);
     let traces = corpus(&config.traces)?;
     let human = args.format == Format::Human;
     if human {
@@ -278,7 +226,7 @@ pub fn run(args: &CiArgs) -> Result<ExitStatus, UsageError> {
             config.traces.display(),
             config.checks.len(),
             if config.checks.len() == 1 { "" } else { "s" },
-            file.map_or_else(
+            file.as_ref().map_or_else(
                 || "built-in configuration".to_string(),
                 |f| format!("configuration {}", f.display())
             )
@@ -287,7 +235,12 @@ pub fn run(args: &CiArgs) -> Result<ExitStatus, UsageError> {
     let timeout = Duration::from_secs_f64(config.timeout);
     let mut items: Vec<GateItem> = traces.iter().map(|t| replay_item(t, timeout)).collect();
     for check in &config.checks {
-        items.push(check_item(check, &config, threads, args.quiet || !human));
+        items.push(check_item(
+            check,
+            &config,
+            file.as_deref(),
+            args.quiet || !human,
+        ));
     }
     let status = gate_status(&items, args.fail_on_fixed);
     let count = |s: ItemStatus| items.iter().filter(|i| i.status == s).count();

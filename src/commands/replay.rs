@@ -10,9 +10,9 @@ use serde_json::json;
 
 use crate::adapters::ImplChoice;
 use crate::cli::{Format, ReplayArgs};
-use crate::execute::{self, Ending, Execution};
+use crate::engine::{execute, execute_inputs, Execution, NotApplicable, Outcome};
 use crate::report::execution_table;
-use crate::trace::{Expect, Trace, TraceMode};
+use crate::trace::{Trace, TraceMode};
 use crate::{ExitStatus, UsageError};
 
 /// How a replay compares with the recorded outcome.
@@ -57,17 +57,14 @@ pub fn replay(trace: Trace, timeout: Duration) -> Result<Replay, UsageError> {
                     let model =
                         RaftModel::new(trace.bounds.clone(), flavour.clone(), Mode::Lockstep);
                     let inputs: Vec<_> = trace.inputs().cloned().collect();
-                    (
-                        execute::lockstep(&model, adapter.as_mut(), &inputs),
-                        flavour,
-                    )
+                    (execute_inputs(&model, adapter.as_mut(), &inputs), flavour)
                 }
                 Err(AdapterError::Setup(m)) => return Err(UsageError(m)),
                 Err(e) => {
                     let model =
                         RaftModel::new(trace.bounds.clone(), trace.flavour.clone(), Mode::Lockstep);
                     (
-                        execute::fault_at_start(&model, e.detail()),
+                        Execution::failed_start(&model, e.detail()),
                         trace.flavour.clone(),
                     )
                 }
@@ -84,7 +81,10 @@ pub fn replay(trace: Trace, timeout: Duration) -> Result<Replay, UsageError> {
                     (None, None) => unreachable!("validated on load"),
                 })
                 .collect();
-            (execute::spec_only(&model, &actions), trace.flavour.clone())
+            (
+                execute(&model, None, &actions, |_, a| a.clone()),
+                trace.flavour.clone(),
+            )
         }
     };
     let flavour_note = (flavour != trace.flavour).then(|| {
@@ -94,7 +94,7 @@ pub fn replay(trace: Trace, timeout: Duration) -> Result<Replay, UsageError> {
             trace.flavour, flavour
         )
     });
-    let verdict = verdict(&trace.expect, &execution.ending);
+    let verdict = verdict(&trace.expect, &execution.end);
     Ok(Replay {
         trace,
         execution,
@@ -105,37 +105,25 @@ pub fn replay(trace: Trace, timeout: Duration) -> Result<Replay, UsageError> {
 }
 
 /// Compares what happened with what was recorded.
-pub fn verdict(expected: &Expect, ending: &Ending) -> Verdict {
-    if ending.as_expect().as_ref() == Some(expected) {
-        Verdict::Holds
-    } else if *expected != Expect::Agree && *ending == Ending::Agree {
-        Verdict::Fixed
-    } else {
-        Verdict::Changed
-    }
-}
-
-/// What happened, in the words of [`Expect`]'s display.
-pub fn ending_text(ending: &Ending) -> String {
-    match ending {
-        Ending::NotApplicable { step, reason } => {
-            format!("the trace stops applying at step {step} ({reason})")
-        }
-        other => other.as_expect().map(|e| e.to_string()).unwrap_or_default(),
+pub fn verdict(expected: &Outcome, end: &Result<Outcome, NotApplicable>) -> Verdict {
+    match end {
+        Ok(outcome) if outcome == expected => Verdict::Holds,
+        Ok(Outcome::Agree) => Verdict::Fixed,
+        _ => Verdict::Changed,
     }
 }
 
 /// `replay --update`: rewrites the trace with the execution just seen.
 fn update(file: &std::path::Path, r: &Replay) -> Result<ExitStatus, UsageError> {
-    let Some(expect) = r.execution.ending.as_expect() else {
+    let Some(expect) = r.execution.outcome().cloned() else {
         return Err(UsageError(format!(
             "{}: not updated: {}",
             file.display(),
-            ending_text(&r.execution.ending)
+            r.execution.end_text()
         )));
     };
     let updated = Trace {
-        events: crate::commands::check::record::events_of(&r.execution),
+        events: crate::record::events_of(&r.execution),
         expect,
         findings: r.execution.final_findings(),
         flavour: r.flavour.clone(),
@@ -168,7 +156,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitStatus, UsageError> {
     }
     let status = match r.verdict {
         Verdict::Holds => ExitStatus::Agree,
-        Verdict::Changed if r.execution.ending.is_fault() => ExitStatus::Fault,
+        Verdict::Changed if r.execution.is_fault() => ExitStatus::Fault,
         Verdict::Fixed | Verdict::Changed => ExitStatus::Problem,
     };
     let file = args.file.display().to_string();
@@ -181,15 +169,10 @@ pub fn run(args: &ReplayArgs) -> Result<ExitStatus, UsageError> {
                 "adapter": r.trace.adapter,
                 "inject": r.trace.inject,
                 "expected": r.trace.expect,
-                "observed": r.execution.ending.as_expect(),
-                "observed_text": ending_text(&r.execution.ending),
+                "observed": r.execution.outcome(),
+                "observed_text": r.execution.end_text(),
                 "verdict": r.verdict,
-                "result": match r.execution.ending {
-                    Ending::Agree => "agree",
-                    Ending::Violation { .. } => "violation",
-                    _ if r.execution.ending.is_fault() => "fault",
-                    _ => "divergence",
-                },
+                "result": r.execution.outcome().map_or("divergence", Outcome::result),
                 "steps": r.execution.steps.len(),
                 "findings": r.execution.final_findings(),
             });
@@ -223,7 +206,7 @@ pub fn run(args: &ReplayArgs) -> Result<ExitStatus, UsageError> {
                 Verdict::Changed => println!(
                     "outcome changed: recorded {}, now {}",
                     r.trace.expect,
-                    ending_text(&r.execution.ending)
+                    r.execution.end_text()
                 ),
             }
         }
@@ -238,22 +221,22 @@ mod tests {
 
     #[test]
     fn verdicts() {
-        let div = Expect::Divergence {
+        let at = |step| Outcome::Divergence {
+            step,
+            kind: DivergenceKind::StateMismatch,
+        };
+        let stuck = Err(NotApplicable {
             step: 2,
-            kind: DivergenceKind::StateMismatch,
-        };
-        let same = Ending::Divergence {
-            step: 2,
-            kind: DivergenceKind::StateMismatch,
-        };
-        let other = Ending::Divergence {
-            step: 3,
-            kind: DivergenceKind::StateMismatch,
-        };
-        assert_eq!(verdict(&div, &same), Verdict::Holds);
-        assert_eq!(verdict(&div, &Ending::Agree), Verdict::Fixed);
-        assert_eq!(verdict(&div, &other), Verdict::Changed);
-        assert_eq!(verdict(&Expect::Agree, &Ending::Agree), Verdict::Holds);
-        assert_eq!(verdict(&Expect::Agree, &same), Verdict::Changed);
+            reason: "gone".into(),
+        });
+        assert_eq!(verdict(&at(2), &Ok(at(2))), Verdict::Holds);
+        assert_eq!(verdict(&at(2), &Ok(Outcome::Agree)), Verdict::Fixed);
+        assert_eq!(verdict(&at(2), &Ok(at(3))), Verdict::Changed);
+        assert_eq!(verdict(&at(2), &stuck), Verdict::Changed);
+        assert_eq!(
+            verdict(&Outcome::Agree, &Ok(Outcome::Agree)),
+            Verdict::Holds
+        );
+        assert_eq!(verdict(&Outcome::Agree, &Ok(at(2))), Verdict::Changed);
     }
 }

@@ -4,43 +4,11 @@
 //! every detail found, so a report shows the whole picture of the step.
 
 use raftcheck_adapter::AdapterError;
-use raftcheck_spec::{ClusterView, FieldDiff, Output, RaftModel, Transition};
+use raftcheck_spec::{ClusterState, ClusterView, FieldDiff, Input, Message, Output, RaftModel};
 use serde::{Deserialize, Serialize};
 
-/// The kinds of divergence, in the order they are checked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum DivergenceKind {
-    /// The spec allows the input but the implementation rejected it or returned an error.
-    InputRefused,
-    /// The implementation emitted something the spec does not allow in that state.
-    UnexpectedOutput,
-    /// The spec requires an output the implementation did not emit.
-    MissingOutput,
-    /// The implementation's abstract state differs from the spec's.
-    StateMismatch,
-    /// The implementation crashed, hung or broke the adapter protocol.
-    AdapterFault,
-}
-
-impl DivergenceKind {
-    /// The kebab-case name used in reports and trace files.
-    pub fn name(self) -> &'static str {
-        match self {
-            DivergenceKind::InputRefused => "input-refused",
-            DivergenceKind::UnexpectedOutput => "unexpected-output",
-            DivergenceKind::MissingOutput => "missing-output",
-            DivergenceKind::StateMismatch => "state-mismatch",
-            DivergenceKind::AdapterFault => "adapter-fault",
-        }
-    }
-}
-
-impl std::fmt::Display for DivergenceKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
+use super::outcome::DivergenceKind;
+use super::reply;
 
 /// Everything wrong with one step.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +19,10 @@ pub struct Findings {
     /// Outputs the spec does not allow, each with the reason.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unexpected: Vec<String>,
+    /// Messages the spec requires that came out different (a reply with other fields, or sent
+    /// to another node): one finding each, explained.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wrong: Vec<String>,
     /// Outputs the spec requires that did not come.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
@@ -60,14 +32,17 @@ pub struct Findings {
     /// The adapter fault, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fault: Option<String>,
+    /// The implementation's panic, if it panicked: `at FILE:LINE: MESSAGE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub panic: Option<String>,
 }
 
 impl Findings {
-    /// The first kind of divergence present, if any.
+    /// The first kind of divergence present, if any. A wrong message is an unexpected output.
     pub fn kind(&self) -> Option<DivergenceKind> {
         if self.refused.is_some() {
             Some(DivergenceKind::InputRefused)
-        } else if !self.unexpected.is_empty() {
+        } else if !self.unexpected.is_empty() || !self.wrong.is_empty() {
             Some(DivergenceKind::UnexpectedOutput)
         } else if !self.missing.is_empty() {
             Some(DivergenceKind::MissingOutput)
@@ -75,9 +50,16 @@ impl Findings {
             Some(DivergenceKind::StateMismatch)
         } else if self.fault.is_some() {
             Some(DivergenceKind::AdapterFault)
+        } else if self.panic.is_some() {
+            Some(DivergenceKind::ImplementationPanicked)
         } else {
             None
         }
+    }
+
+    /// True when the implementation could not take the step at all (no point observing it).
+    pub fn failed(&self) -> bool {
+        self.fault.is_some() || self.panic.is_some()
     }
 
     /// Every finding as one human line each, in the order of the kinds.
@@ -91,53 +73,97 @@ impl Findings {
                 .iter()
                 .map(|u| format!("unexpected output: {u}")),
         );
+        lines.extend(self.wrong.iter().cloned());
         lines.extend(self.missing.iter().map(|m| format!("missing output: {m}")));
         lines.extend(self.diff.iter().map(|d| format!("state mismatch: {d}")));
         if let Some(f) = &self.fault {
             lines.push(format!("adapter fault: {f}"));
         }
+        if let Some(p) = &self.panic {
+            lines.push(format!("implementation panicked {p}"));
+        }
         lines
+    }
+
+    /// Records an adapter error from `apply` or `observe`.
+    pub fn record_error(&mut self, error: AdapterError) {
+        match error {
+            AdapterError::Refused { reason, .. } => self.refused = Some(reason),
+            AdapterError::Unmodelled(what) => self.unexpected.push(what),
+            AdapterError::Fault(what) | AdapterError::Setup(what) => self.fault = Some(what),
+        }
     }
 }
 
-/// Compares the implementation's outputs with the spec's transition. Required outputs are
-/// matched first (as a multiset); any other output must be a send the spec allows the sender to
-/// make of its own accord in the state after the step.
+/// Compares the implementation's outputs with the spec's transition from `before` under
+/// `input`. Required outputs are matched first (as a multiset); a required message that came out
+/// with other fields or to another node is one wrong message, explained; any other output must be
+/// a send the spec allows the sender to make of its own accord in the state after the step
+/// (`after`).
 pub fn judge_outputs(
     model: &RaftModel,
-    transition: &Transition,
+    before: &ClusterState,
+    input: &Input,
+    required: &[Output],
+    after: &ClusterState,
     actual: &[Output],
     findings: &mut Findings,
 ) {
-    let mut required: Vec<Option<&Output>> = transition.outputs.iter().map(Some).collect();
+    let mut required: Vec<Option<&Output>> = required.iter().map(Some).collect();
+    let mut unexpected: Vec<(&Output, String)> = Vec::new();
     for output in actual {
         if let Some(slot) = required.iter_mut().find(|r| **r == Some(output)) {
             *slot = None;
             continue;
         }
         let verdict = match output {
-            Output::Send { message } => model.may_send(&transition.state, message),
+            Output::Send { message } => model.may_send(after, message),
             Output::BecomeLeader { .. } => Err("the spec does not elect this node here".into()),
             Output::ProposalDropped { .. } => {
                 Err("the spec accepts or forwards this proposal".into())
             }
         };
         if let Err(why) = verdict {
-            findings.unexpected.push(format!("{output} ({why})"));
+            unexpected.push((output, why));
         }
     }
+    // Pair each required message still missing with an unexpected one from the same sender of
+    // the same kind: that is one wrong message, not an unexpected and a missing one.
+    for slot in &mut required {
+        let Some(Output::Send { message: want }) = *slot else {
+            continue;
+        };
+        let slot_of = |exact: bool| {
+            unexpected.iter().position(|(o, _)| {
+                matches!(o, Output::Send { message: got }
+                    if same_message_slot(want, got) && (!exact || got.to == want.to))
+            })
+        };
+        let pair = slot_of(true).or_else(|| slot_of(false));
+        if let Some(at) = pair {
+            let (got, _) = unexpected.remove(at);
+            let Output::Send { message: got } = got else {
+                unreachable!("paired with a send")
+            };
+            findings
+                .wrong
+                .push(reply::explain(before, input, want, got));
+            *slot = None;
+        }
+    }
+    findings.unexpected.extend(
+        unexpected
+            .into_iter()
+            .map(|(o, why)| format!("{o} ({why})")),
+    );
     findings
         .missing
         .extend(required.into_iter().flatten().map(|o| o.to_string()));
 }
 
-/// Records an adapter error from `apply` in the findings.
-pub fn record_apply_error(error: AdapterError, findings: &mut Findings) {
-    match error {
-        AdapterError::Refused { reason, .. } => findings.refused = Some(reason),
-        AdapterError::Unmodelled(what) => findings.unexpected.push(what),
-        AdapterError::Fault(what) | AdapterError::Setup(what) => findings.fault = Some(what),
-    }
+/// True when `got` stands where `want` should: the same sender and the same kind of message.
+fn same_message_slot(want: &Message, got: &Message) -> bool {
+    want.from == got.from && want.payload.kind() == got.payload.kind()
 }
 
 /// Compares the abstract states.

@@ -1,17 +1,23 @@
 //! The lockstep engine: enumerate input traces from the spec, drive spec and implementation side
 //! by side, judge every step, and find the shortest divergence.
+//!
+//! Every run takes its steps through [`executor`]; every run ends in an [`Outcome`].
 
 pub mod coverage;
+pub mod executor;
 pub mod judge;
-pub mod lockstep;
+pub mod outcome;
 pub mod pool;
 pub mod random;
+mod reply;
 pub mod search;
 pub mod shrink;
+pub mod spec_only;
 
 pub use coverage::Coverage;
-pub use judge::{DivergenceKind, Findings};
-pub use lockstep::{step, StepOutcome};
+pub use executor::{execute, execute_inputs, Execution, Step};
+pub use judge::Findings;
+pub use outcome::{DivergenceKind, NotApplicable, Outcome, Problem};
 pub use random::{random_walks, WalkOptions, WalkOutcome};
-pub use search::{search, Outcome, Problem, ProblemKind, SearchOptions, SearchStats};
+pub use search::{search, SearchOptions, SearchResult, SearchStats};
 pub use shrink::shrink;

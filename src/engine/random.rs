@@ -11,15 +11,15 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use raftcheck_adapter::{Adapter, AdapterError, ClusterSetup};
-use raftcheck_spec::{properties, ClusterView, Input, RaftModel};
+use raftcheck_adapter::{Adapter, AdapterError};
+use raftcheck_spec::{Action, Input, RaftModel};
 use serde::Serialize;
 
 use super::coverage::Coverage;
-use super::judge::Findings;
-use super::lockstep;
+use super::executor;
+use super::outcome::{Outcome, Problem};
 use super::pool::run_jobs;
-use super::search::{spec_fingerprint, AdapterFactory, Problem, ProblemKind};
+use super::search::{spec_fingerprint, AdapterFactory};
 
 /// SplitMix64: a tiny generator whose output for a seed never changes between builds.
 #[derive(Clone, Debug)]
@@ -111,7 +111,6 @@ struct WalkResult {
 fn walk(
     model: &RaftModel,
     adapter: &mut dyn Adapter,
-    setup: &ClusterSetup,
     rng: &mut SplitMix64,
     steps: usize,
 ) -> WalkResult {
@@ -122,20 +121,16 @@ fn walk(
         spec_states: HashSet::new(),
         problem: None,
     };
-    let mut state = model.initial_state();
-    let mut findings = Findings::default();
-    match adapter.reset(setup).and_then(|_| adapter.observe()) {
-        Ok(view) => findings.diff = ClusterView::from(&state).diff(&view),
-        Err(e) => super::judge::record_apply_error(e, &mut findings),
-    }
+    let findings = executor::start(model, adapter);
     if let Some(kind) = findings.kind() {
         result.problem = Some(Problem {
             path: Vec::new(),
-            kind: ProblemKind::Divergence { kind },
+            outcome: Outcome::Divergence { step: 0, kind },
             lines: findings.lines(),
         });
         return result;
     }
+    let mut state = model.initial_state();
     let mut path: Vec<Input> = Vec::new();
     for _ in 0..steps {
         let inputs = model.inputs(&state);
@@ -143,31 +138,26 @@ fn walk(
             break;
         }
         let input = inputs[rng.below(inputs.len())].clone();
-        let outcome = lockstep::step(model, adapter, &state, &input);
+        let step = executor::step(
+            model,
+            Some(&mut *adapter),
+            &state,
+            &Action::Input(input.clone()),
+        );
         result.steps += 1;
-        result.coverage.record(&input, &outcome.outputs);
+        result.coverage.record(&input, &step.outputs);
         path.push(input);
         result.length = path.len();
-        if let Some(kind) = outcome.findings.kind() {
+        if let Some(outcome) = step.outcome(path.len()) {
             result.problem = Some(Problem {
                 path,
-                kind: ProblemKind::Divergence { kind },
-                lines: outcome.findings.lines(),
+                outcome,
+                lines: step.lines(),
             });
             return result;
         }
-        if let Some(v) = properties::violations(&outcome.next).into_iter().next() {
-            result.problem = Some(Problem {
-                path,
-                kind: ProblemKind::Violation {
-                    property: v.property.to_string(),
-                },
-                lines: vec![format!("{}: {}", v.property, v.detail)],
-            });
-            return result;
-        }
-        result.spec_states.insert(spec_fingerprint(&outcome.next));
-        state = outcome.next;
+        result.spec_states.insert(spec_fingerprint(&step.next));
+        state = step.next;
     }
     result
 }
@@ -179,9 +169,6 @@ pub fn random_walks(
     options: &WalkOptions,
 ) -> Result<WalkOutcome, AdapterError> {
     let started = Instant::now();
-    let setup = ClusterSetup {
-        nodes: model.bounds.nodes,
-    };
     let threads = options.threads.max(1);
     let mut adapters = Vec::with_capacity(threads);
     for _ in 0..threads {
@@ -189,7 +176,7 @@ pub fn random_walks(
     }
     let results = run_jobs(&adapters, options.walks, |adapter, i| {
         let mut rng = walk_rng(options.seed, i);
-        let r = walk(model, adapter, &setup, &mut rng, options.steps);
+        let r = walk(model, adapter, &mut rng, options.steps);
         let stop = r.problem.is_some();
         (r, stop)
     });

@@ -18,14 +18,14 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use raftcheck_adapter::{Adapter, AdapterError, ClusterSetup};
-use raftcheck_spec::{properties, ClusterState, ClusterView, Input, RaftModel};
+use raftcheck_spec::{properties, Action, ClusterState, Input, RaftModel};
 use serde::Serialize;
 use siphasher::sip::SipHasher13;
 use stateright::{Expectation, Property};
 
 use super::coverage::Coverage;
-use super::judge::{DivergenceKind, Findings};
-use super::lockstep;
+use super::executor;
+use super::outcome::{Outcome, Problem};
 use super::pool::{run_jobs, Adapters};
 
 /// Builds one adapter per worker thread.
@@ -59,73 +59,6 @@ impl Default for SearchOptions {
     }
 }
 
-/// What went wrong on a path.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "result", rename_all = "kebab-case")]
-pub enum ProblemKind {
-    /// The implementation diverged from the spec.
-    Divergence {
-        /// The first kind of mismatch.
-        kind: DivergenceKind,
-    },
-    /// The spec state reached violates a safety property (a spec bug).
-    Violation {
-        /// The property's name.
-        property: String,
-    },
-}
-
-/// A path to a problem and what the problem is.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    /// The inputs from the initial state; the problem shows at the last one (or, for an empty
-    /// path, in the initial state itself).
-    pub path: Vec<Input>,
-    /// What kind of problem.
-    pub kind: ProblemKind,
-    /// What is wrong, one line per finding.
-    pub lines: Vec<String>,
-}
-
-impl Problem {
-    /// The kind as a short name: the divergence kind or `violation`.
-    pub fn kind_name(&self) -> &'static str {
-        match &self.kind {
-            ProblemKind::Divergence { kind } => kind.name(),
-            ProblemKind::Violation { .. } => "violation",
-        }
-    }
-
-    /// What makes two problems "the same" for `--keep-going`: the kind and the first finding
-    /// with numbers blanked out.
-    fn signature(&self) -> String {
-        let first = self.lines.first().map(String::as_str).unwrap_or("");
-        let blanked: String = first
-            .chars()
-            .map(|c| if c.is_ascii_digit() { '#' } else { c })
-            .collect();
-        format!("{}|{blanked}", self.kind_name())
-    }
-
-    fn from_findings(path: Vec<Input>, findings: &Findings) -> Option<Self> {
-        findings.kind().map(|kind| Problem {
-            path,
-            kind: ProblemKind::Divergence { kind },
-            lines: findings.lines(),
-        })
-    }
-
-    fn fault(path: Vec<Input>, error: AdapterError) -> Self {
-        Problem {
-            path,
-            kind: ProblemKind::Divergence {
-                kind: DivergenceKind::AdapterFault,
-            },
-            lines: vec![format!("adapter fault: {}", error.detail())],
-        }
-    }
-}
-
 /// Counts from a search.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct SearchStats {
@@ -149,6 +82,19 @@ pub struct SearchStats {
     pub reached: Vec<(String, Option<usize>)>,
     /// Which inputs were driven and which outputs observed, over every judged step.
     pub coverage: Coverage,
+    /// With a shard: where the frontier was split, and how much of it this shard kept.
+    pub split: Option<Split>,
+}
+
+/// Where a sharded search split the frontier.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Split {
+    /// The depth of the frontier split (states reached by this many inputs).
+    pub depth: usize,
+    /// The frontier states this shard kept and explored further.
+    pub kept: u64,
+    /// The whole frontier at that depth: the same in every shard of the run.
+    pub of: u64,
 }
 
 impl SearchStats {
@@ -164,7 +110,7 @@ impl SearchStats {
 
 /// The result of a search.
 #[derive(Clone, Debug)]
-pub struct Outcome {
+pub struct SearchResult {
     /// The counts.
     pub stats: SearchStats,
     /// The problems found, shortest first (one unless `keep_going`).
@@ -227,11 +173,9 @@ pub fn search(
     model: &RaftModel,
     make_adapter: &AdapterFactory,
     options: &SearchOptions,
-) -> Result<Outcome, AdapterError> {
+) -> Result<SearchResult, AdapterError> {
     let started = Instant::now();
-    let setup = ClusterSetup {
-        nodes: model.bounds.nodes,
-    };
+    let setup = executor::setup(model);
     let threads = options.threads.max(1);
     let mut adapters: Vec<Mutex<Box<dyn Adapter>>> = Vec::with_capacity(threads);
     for _ in 0..threads {
@@ -251,17 +195,15 @@ pub fn search(
     let initial = model.initial_state();
     {
         let mut adapter = adapters[0].lock().expect("adapter lock");
-        let view = adapter
-            .replay_to(&setup, &[])
-            .and_then(|_| adapter.observe());
-        let mut findings = Findings::default();
-        match view {
-            Ok(view) => findings.diff = ClusterView::from(&initial).diff(&view),
-            Err(e) => super::judge::record_apply_error(e, &mut findings),
-        }
-        if let Some(problem) = Problem::from_findings(Vec::new(), &findings) {
+        let findings = executor::start(model, adapter.as_mut());
+        if let Some(kind) = findings.kind() {
             stats.seconds = started.elapsed().as_secs_f64();
-            return Ok(Outcome {
+            let problem = Problem {
+                path: Vec::new(),
+                outcome: Outcome::Divergence { step: 0, kind },
+                lines: findings.lines(),
+            };
+            return Ok(SearchResult {
                 stats,
                 problems: vec![problem],
             });
@@ -308,12 +250,18 @@ pub fn search(
             if !sharded {
                 let (i, n) = options.shard.expect("shard set");
                 if frontier.len() >= 8 * n {
+                    let of = frontier.len() as u64;
                     frontier = frontier
                         .into_iter()
                         .enumerate()
-                        .filter(|(k, _)| k % n == i)
+                        .filter(|(k, _)| in_shard(*k, i, n))
                         .map(|(_, e)| e)
                         .collect();
+                    stats.split = Some(Split {
+                        depth,
+                        kept: frontier.len() as u64,
+                        of,
+                    });
                     sharded = true;
                 }
             }
@@ -378,7 +326,13 @@ pub fn search(
     stats.events = counters.events.load(Ordering::Relaxed);
     stats.seconds = started.elapsed().as_secs_f64();
     stats.complete = !stopped && options.shard.is_none();
-    Ok(Outcome { stats, problems })
+    Ok(SearchResult { stats, problems })
+}
+
+/// True when the `k`-th state of the frontier being split belongs to shard `i` of `n`: every
+/// state belongs to exactly one shard.
+pub fn in_shard(k: usize, i: usize, n: usize) -> bool {
+    k % n == i
 }
 
 fn product_key(spec_fp: u64, impl_fp: Option<u64>) -> u128 {
@@ -424,12 +378,15 @@ fn expand_chunk(
             match adapter.replay_to(setup, &path) {
                 Ok(n) => counters.events.fetch_add(n, Ordering::Relaxed),
                 Err(e) => {
-                    result.problems.push(Problem::fault(path.clone(), e));
+                    result
+                        .problems
+                        .push(Problem::fault(path.clone(), e.detail()));
                     return result;
                 }
             };
-            let outcome = lockstep::step(model, adapter, &entry.state, &input);
-            result.coverage.record(&input, &outcome.outputs);
+            let action = Action::Input(input.clone());
+            let step = executor::step(model, Some(&mut *adapter), &entry.state, &action);
+            result.coverage.record(&input, &step.outputs);
             counters.steps.fetch_add(1, Ordering::Relaxed);
             counters.events.fetch_add(1, Ordering::Relaxed);
             let child_path = || {
@@ -437,20 +394,11 @@ fn expand_chunk(
                 p.push(input.clone());
                 p
             };
-            if let Some(problem) = Problem::from_findings(child_path(), &outcome.findings) {
-                result.problems.push(problem);
-                if !options.keep_going {
-                    return result;
-                }
-                continue;
-            }
-            if let Some(v) = properties::violations(&outcome.next).into_iter().next() {
+            if let Some(outcome) = step.outcome(path.len() + 1) {
                 result.problems.push(Problem {
                     path: child_path(),
-                    kind: ProblemKind::Violation {
-                        property: v.property.to_string(),
-                    },
-                    lines: vec![format!("{}: {}", v.property, v.detail)],
+                    outcome,
+                    lines: step.lines(),
                 });
                 if !options.keep_going {
                     return result;
@@ -461,7 +409,9 @@ fn expand_chunk(
                 match adapter.fingerprint() {
                     Ok(fp) => fp,
                     Err(e) => {
-                        result.problems.push(Problem::fault(child_path(), e));
+                        result
+                            .problems
+                            .push(Problem::fault(child_path(), e.detail()));
                         return result;
                     }
                 }
@@ -470,9 +420,9 @@ fn expand_chunk(
             };
             result.children.push(Child {
                 parent: entry.node,
-                spec_fp: spec_fingerprint(&outcome.next),
+                spec_fp: spec_fingerprint(&step.next),
                 input,
-                state: outcome.next,
+                state: step.next,
                 impl_fp,
             });
         }
@@ -498,5 +448,20 @@ fn progress_loop(counters: &Counters, done: &AtomicBool, every: Duration, starte
             counters.steps.load(Ordering::Relaxed),
             events as f64 / secs.max(1e-9)
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_shard;
+
+    #[test]
+    fn shards_are_disjoint_and_cover_the_frontier() {
+        for n in 1..6 {
+            for k in 0..100 {
+                let owners = (0..n).filter(|&i| in_shard(k, i, n)).count();
+                assert_eq!(owners, 1, "state {k} of {n} shards");
+            }
+        }
     }
 }

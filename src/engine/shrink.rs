@@ -13,9 +13,8 @@
 use raftcheck_adapter::Adapter;
 use raftcheck_spec::{Action, ClusterState, Input, Message, RaftModel};
 
-use crate::execute::{self, Ending};
-
-use super::search::ProblemKind;
+use super::executor;
+use super::outcome::Outcome;
 
 /// What shrinking did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,32 +25,26 @@ pub struct Shrunk {
     pub attempts: usize,
 }
 
-/// The concrete path up to where `path` (resolved step by step) ends in a problem of kind
-/// `kind`, if it does.
+/// The concrete path up to where `path` (resolved step by step) ends in the same kind of
+/// problem as `target`, if it does.
 fn reproduces(
     model: &RaftModel,
     adapter: &mut dyn Adapter,
     path: &[Input],
-    kind: &ProblemKind,
+    target: &Outcome,
 ) -> Option<Vec<Input>> {
-    let execution = execute::lockstep_resolving(model, adapter, path, resolve);
-    let same = match (&execution.ending, kind) {
-        (Ending::Divergence { kind: k, .. }, ProblemKind::Divergence { kind }) => k == kind,
-        (Ending::Violation { property, .. }, ProblemKind::Violation { property: p }) => {
-            property == p
-        }
-        _ => false,
-    };
-    same.then(|| {
-        execution
-            .steps
-            .iter()
-            .filter_map(|s| match &s.action {
-                Action::Input(input) => Some(input.clone()),
-                Action::Send(_) => None,
-            })
-            .collect()
-    })
+    let actions: Vec<Action> = path.iter().cloned().map(Action::Input).collect();
+    let execution = executor::execute(
+        model,
+        Some(adapter),
+        &actions,
+        |state, action| match action {
+            Action::Input(input) => Action::Input(resolve(state, input)),
+            send => send.clone(),
+        },
+    );
+    let same = execution.outcome().is_some_and(|o| o.same_kind(target));
+    same.then(|| execution.inputs())
 }
 
 /// Adapts an input of a candidate to the state it is applied in: a client request takes the
@@ -87,16 +80,16 @@ fn resolve(state: &ClusterState, input: &Input) -> Input {
     }
 }
 
-/// Shrinks `path`, which ends in a problem of kind `kind`.
+/// Shrinks `path`, which ends in `target` (a divergence or a violation).
 pub fn shrink(
     model: &RaftModel,
     adapter: &mut dyn Adapter,
     path: &[Input],
-    kind: &ProblemKind,
+    target: &Outcome,
 ) -> Shrunk {
     let mut attempts = 1;
     let mut best = path.to_vec();
-    match reproduces(model, adapter, &best, kind) {
+    match reproduces(model, adapter, &best, target) {
         Some(concrete) => best = concrete,
         None => {
             return Shrunk {
@@ -113,7 +106,7 @@ pub fn shrink(
             let end = (at + chunk).min(best.len());
             let candidate: Vec<Input> = best[..at].iter().chain(&best[end..]).cloned().collect();
             attempts += 1;
-            match reproduces(model, adapter, &candidate, kind) {
+            match reproduces(model, adapter, &candidate, target) {
                 Some(concrete) if concrete.len() < best.len() => {
                     best = concrete;
                     removed_any = true;

@@ -8,25 +8,24 @@
 //! RAFTCHECK_BENCH_DEPTH=12 cargo bench --bench throughput
 //! ```
 
-use std::time::Duration;
-
-use raftcheck::adapters::ImplChoice;
-use raftcheck::commands::check::prepare;
-use raftcheck::engine::{search, SearchOptions};
-use raftcheck_spec::Bounds;
+use clap::Parser;
+use raftcheck::cli::{Cli, Command};
+use raftcheck::plan::{default_threads, Request};
+use raftcheck::run::{model_of, run, Stats};
 
 fn main() {
     let depth: usize = std::env::var("RAFTCHECK_BENCH_DEPTH")
         .ok()
         .and_then(|d| d.parse().ok())
         .unwrap_or(10);
-    let threads = raftcheck::commands::check::default_threads();
+    let threads = default_threads();
     let served = format!("cmd:{} serve", env!("CARGO_BIN_EXE_raftcheck"));
     let subjects = [
         ("raft-rs in-process", "raft-rs".to_string()),
         ("raft-rs over the protocol", served),
         ("etcd over the protocol", "etcd".to_string()),
     ];
+    let out = std::env::temp_dir().join(format!("raftcheck-bench-{}", std::process::id()));
     println!("lockstep throughput, default bounds at depth {depth}, {threads} threads");
     println!(
         "{:<28} {:>10} {:>12} {:>9} {:>12} {:>8}",
@@ -34,14 +33,25 @@ fn main() {
     );
     let mut baseline = None;
     for (label, name) in subjects {
-        let choice = ImplChoice::new(&name, None)
-            .expect("a known implementation")
-            .with_timeout(Duration::from_secs(30));
-        let bounds = Bounds {
-            depth,
-            ..Bounds::default()
+        let line = [
+            "raftcheck",
+            "check",
+            "--quiet",
+            "--impl",
+            &name,
+            "--depth",
+            &depth.to_string(),
+            "--timeout",
+            "30",
+            "--out",
+            &out.display().to_string(),
+        ]
+        .map(str::to_string);
+        let Command::Check(args) = Cli::parse_from(line).command else {
+            unreachable!("a check command line")
         };
-        let model = match prepare(&choice, bounds) {
+        let plan = Request::from_args(&args).plan().expect("a valid plan");
+        let model = match model_of(&plan) {
             Ok((model, None)) => model,
             Ok((_, Some(e))) => {
                 println!("{label:<28} skipped: {e}");
@@ -52,20 +62,18 @@ fn main() {
                 continue;
             }
         };
-        let factory = || choice.build();
-        let options = SearchOptions {
-            threads,
-            ..SearchOptions::default()
+        let report = run(&plan, &model, None).expect("the check runs");
+        assert!(report.problems.is_empty(), "{label} diverged");
+        let Stats::Exhaustive(stats) = &report.stats else {
+            unreachable!("an exhaustive check")
         };
-        let outcome = search(&model, &factory, &options).expect("the search runs");
-        assert!(outcome.problems.is_empty(), "{label} diverged");
-        let rate = outcome.stats.events_per_second();
+        let rate = stats.events_per_second;
         let base = *baseline.get_or_insert(rate);
         println!(
             "{label:<28} {:>10} {:>12} {:>9.1} {:>12.0} {:>7.1}x",
-            outcome.stats.states,
-            outcome.stats.events,
-            outcome.stats.seconds,
+            stats.states,
+            stats.events,
+            stats.seconds,
             rate,
             base / rate
         );

@@ -1,4 +1,5 @@
-//! Recording problems as trace files.
+//! Recording problems as trace files: the path is executed once more from a fresh cluster (the
+//! same executor every run uses) and written with its outcome, before the process goes on.
 
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -8,10 +9,9 @@ use serde::Serialize;
 use siphasher::sip::SipHasher13;
 
 use crate::adapters::ImplChoice;
-use crate::engine::{DivergenceKind, Problem, ProblemKind};
-use crate::execute::{self, Execution};
-use crate::trace::{Expect, Trace, TraceEvent, TraceMode, FORMAT, VERSION};
-use crate::{ExitStatus, UsageError};
+use crate::engine::{execute_inputs, Execution, Problem};
+use crate::trace::{Trace, TraceEvent, TraceMode, FORMAT, VERSION};
+use crate::UsageError;
 
 /// Makes sure traces could be written into `out` before a run starts, so a problem found after
 /// a long search is never lost to a mistyped or read-only directory. Creates nothing: `out`, or
@@ -102,18 +102,6 @@ pub struct Recorded {
     pub reproduced: bool,
 }
 
-/// The outcome a trace of `problem` should record.
-pub(crate) fn expected_of(problem: &Problem) -> Expect {
-    let step = problem.path.len();
-    match &problem.kind {
-        ProblemKind::Divergence { kind } => Expect::Divergence { step, kind: *kind },
-        ProblemKind::Violation { property } => Expect::Violation {
-            step,
-            property: property.clone(),
-        },
-    }
-}
-
 /// Executes `problem`'s path again on a fresh adapter and writes the trace into `out`.
 pub fn record_problem(
     model: &RaftModel,
@@ -122,13 +110,13 @@ pub fn record_problem(
     out: &Path,
 ) -> Result<Recorded, String> {
     let execution = match choice.build() {
-        Ok(mut adapter) => execute::lockstep(model, adapter.as_mut(), &problem.path),
-        Err(e) => execute::fault_at_start(model, e.detail()),
+        Ok(mut adapter) => execute_inputs(model, adapter.as_mut(), &problem.path),
+        Err(e) => Execution::failed_start(model, e.detail()),
     };
-    let reproduced = execution.ending.as_expect() == Some(expected_of(problem));
+    let reproduced = execution.outcome() == Some(&problem.outcome);
     let expect = execution
-        .ending
-        .as_expect()
+        .outcome()
+        .cloned()
         .ok_or_else(|| "re-running the path did not reach its end".to_string())?;
     let trace = Trace {
         format: FORMAT.into(),
@@ -145,7 +133,7 @@ pub fn record_problem(
     let file = out.join(format!(
         "{}-{}-{}.json",
         choice.label(),
-        problem.kind_name(),
+        problem.outcome.kind_name(),
         path_tag(&problem.path)
     ));
     save_or_show(&trace, &file)?;
@@ -157,41 +145,10 @@ pub fn record_problem(
     })
 }
 
-/// The machine-readable result name of a run with these problems (the first counts).
-pub fn result_name(problems: &[Problem]) -> &'static str {
-    match problems.first().map(|p| &p.kind) {
-        None => "agree",
-        Some(ProblemKind::Violation { .. }) => "violation",
-        Some(ProblemKind::Divergence {
-            kind: DivergenceKind::AdapterFault,
-        }) => "fault",
-        Some(ProblemKind::Divergence { .. }) => "divergence",
-    }
-}
-
-/// The exit status of a run with these problems.
-pub fn exit_for(problems: &[Problem]) -> ExitStatus {
-    match result_name(problems) {
-        "agree" => ExitStatus::Agree,
-        "fault" => ExitStatus::Fault,
-        _ => ExitStatus::Problem,
-    }
-}
-
-/// A problem for an adapter that failed before the first step.
-pub(crate) fn start_fault(error: &impl std::fmt::Display) -> Problem {
-    Problem {
-        path: Vec::new(),
-        kind: ProblemKind::Divergence {
-            kind: DivergenceKind::AdapterFault,
-        },
-        lines: vec![format!("adapter fault: {error}")],
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Outcome;
     use raftcheck_spec::Input;
 
     #[test]
@@ -218,7 +175,7 @@ mod tests {
                 send: None,
                 outputs: vec![],
             }],
-            expect: Expect::Agree,
+            expect: Outcome::Agree,
             findings: vec![],
         };
         let blocker =

@@ -14,8 +14,24 @@ use raftcheck_spec::{Action, ClusterState, RaftModel};
 use serde::Serialize;
 use stateright::{Checker, Expectation, Model, Property};
 
-use crate::cli::Strategy;
-use crate::engine::search::spec_fingerprint;
+use super::search::spec_fingerprint;
+
+/// How Stateright walks the spec's state space.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    /// Breadth first: the first violation found is a shortest one.
+    Bfs,
+    /// Depth first: less memory.
+    Dfs,
+}
+
+/// Stateright's `target_max_depth` for a bound of `depth` inputs: Stateright counts the initial
+/// state as depth 1 and does not expand states at its target depth. The checker and the explorer
+/// both use this, so they agree on what a depth bound means.
+pub fn stateright_depth(depth: usize) -> usize {
+    depth + 2
+}
 
 /// A property's result in a spec-only run.
 #[derive(Clone, Debug, Serialize)]
@@ -65,7 +81,7 @@ pub fn check(model: RaftModel, strategy: Strategy, threads: usize) -> SpecOnlyOu
     let builder = model
         .checker()
         .threads(threads.max(1))
-        .target_max_depth(depth + 2);
+        .target_max_depth(stateright_depth(depth));
     let mut outcome = match strategy {
         Strategy::Bfs => summarise(builder.spawn_bfs().join(), &properties, depth, started),
         Strategy::Dfs => summarise(builder.spawn_dfs().join(), &properties, depth, started),
