@@ -4,8 +4,9 @@
 //!
 //! Every adapter that supports fault injection implements the same catalogue, so a bug class can
 //! be checked against each implementation family: in raft-rs's adapter as wrappers around its
-//! storage and transport seams (`raft_rs/bugs.rs`), in etcd's likewise (`etcd/bugs.go`). `raftcheck check --inject NAME` turns one on;
-//! `raftcheck check --inject list` prints the names.
+//! storage and transport seams (`raft_rs/bugs.rs`), in etcd's likewise (`etcd/bugs.go`).
+//! `raftcheck check --inject NAME` turns one on; `raftcheck check --inject list` prints the
+//! names.
 
 use std::fmt;
 use std::str::FromStr;
