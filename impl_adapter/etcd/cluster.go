@@ -1,35 +1,14 @@
 package main
 
-// The cluster: one etcd RawNode per node over its own storage, the Ready loop that persists
-// each node's state and collects its messages, restarts, and the integration bugs that can be
-// injected into that loop (etcd's raft package itself is never modified).
+// The cluster: one etcd RawNode per node, the Ready loop that persists each node's state through
+// its storage (storage.go) and hands its messages to its transport (transport.go), and restarts.
+// An injected bug is a wrapper around one of those seams (bugs.go); this loop and etcd's raft
+// package are the same with and without one.
 
 import (
 	"go.etcd.io/etcd/raft"
 	pb "go.etcd.io/etcd/raft/raftpb"
 )
-
-// The injectable bugs, with the names and meaning of impl_adapter/src/inject.rs, in its order.
-const (
-	bugVoteNotPersisted     = "vote-not-persisted"
-	bugTermNotPersisted     = "term-not-persisted"
-	bugUnsyncedTailLost     = "unsynced-tail-lost"
-	bugAckBeforePersist     = "ack-before-persist"
-	bugStaleTermAsCurrent   = "stale-term-as-current"
-	bugReplyToWrongPeer     = "reply-to-wrong-peer"
-	bugConflictNotTruncated = "conflict-not-truncated"
-)
-
-// allBugs is the catalogue, in the order `raftcheck check --inject list` prints it.
-var allBugs = []string{
-	bugVoteNotPersisted,
-	bugTermNotPersisted,
-	bugUnsyncedTailLost,
-	bugAckBeforePersist,
-	bugStaleTermAsCurrent,
-	bugReplyToWrongPeer,
-	bugConflictNotTruncated,
-}
 
 // maxReadyRounds bounds the Ready loop of one step: a node that is still not quiescent after
 // this many rounds is an adapter fault rather than a hang.
@@ -59,22 +38,25 @@ func nodeConfig(id uint64, st raft.Storage, preVote bool) *raft.Config {
 // node's state and is covered by the fingerprint.
 type node struct {
 	id      uint64
-	peers   []uint64
-	bug     string
 	preVote bool
 	rn      *raft.RawNode
-	// storage is what raft reads: every write of the Ready loop lands here at once.
-	storage *confStorage
-	// durable is non-nil while some writes are not durable (injected persistence bugs only):
-	// what the storage held durably before them. A restart goes back to it. Under
-	// ack-before-persist a non-nil copy is the write still in flight, which completes at the
-	// node's next input.
-	durable *durableCopy
+	// storage is where the Ready loop writes and what a restart rebuilds from; raft reads its
+	// raftStorage, where every write lands at once.
+	storage nodeStorage
+	// transport is how messages come in and go out.
+	transport transport
 }
 
+// newNode is a brand-new node (fresh storage, nothing persisted): the honest storage and
+// transport, with bug ("" for none) wrapped around them.
 func newNode(id uint64, peers []uint64, bug string, preVote bool) (*node, error) {
-	n := &node{id: id, peers: peers, bug: bug, preVote: preVote, storage: newConfStorage(peers)}
-	rn, err := raft.NewRawNode(nodeConfig(id, n.storage, preVote))
+	n := &node{
+		id:        id,
+		preVote:   preVote,
+		storage:   withStorageBug(bug, newSyncedStorage(peers)),
+		transport: withTransportBug(bug, id, peers),
+	}
+	rn, err := raft.NewRawNode(nodeConfig(id, n.storage.raftStorage(), preVote))
 	if err != nil {
 		return nil, fault("etcd refused the configuration of n%d: %v", id, err)
 	}
@@ -87,18 +69,13 @@ func (n *node) status() raft.BasicStatus { return n.rn.BasicStatus() }
 func (n *node) isLeader() bool { return n.status().RaftState == raft.StateLeader }
 
 // restart crashes the node and builds it anew from what its storage holds durably: a new
-// RawNode (Config.Applied 0) over the same storage, or over a storage rebuilt from the durable
-// copy when some writes were not durable yet.
+// RawNode (Config.Applied 0) over the storage that survived.
 func (n *node) restart() error {
-	if n.durable != nil {
-		st, err := n.durable.restore(n.peers)
-		if err != nil {
-			return fault("n%d: could not restore the durable log: %v", n.id, err)
-		}
-		n.storage = st
-		n.durable = nil
+	st, err := n.storage.restart()
+	if err != nil {
+		return fault("n%d: %v", n.id, err)
 	}
-	rn, err := raft.NewRawNode(nodeConfig(n.id, n.storage, n.preVote))
+	rn, err := raft.NewRawNode(nodeConfig(n.id, st, n.preVote))
 	if err != nil {
 		return fault("n%d: etcd could not restart from its storage: %v", n.id, err)
 	}
@@ -106,18 +83,10 @@ func (n *node) restart() error {
 	return nil
 }
 
-// finishPendingWrite: under ack-before-persist, the write started in an earlier step becomes
-// durable at the node's next input.
-func (n *node) finishPendingWrite() {
-	if n.bug == bugAckBeforePersist {
-		n.durable = nil
-	}
-}
-
 // drainReady handles every pending Ready until etcd is quiescent, collecting the messages to
-// send: entries appended to storage, HardState stored if not empty, messages taken, Advance.
-// Committed entries are not applied anywhere (there is no state machine), and Advance marks
-// them applied.
+// send: entries appended to storage and HardState stored if not empty (both durable when write
+// returns), then the messages sent, then Advance. Committed entries are not applied anywhere
+// (there is no state machine), and Advance marks them applied.
 func (n *node) drainReady() ([]pb.Message, error) {
 	var sent []pb.Message
 	for rounds := 0; n.rn.HasReady(); rounds++ {
@@ -133,118 +102,17 @@ func (n *node) drainReady() ([]pb.Message, error) {
 			return nil, unmodelled("n%d: etcd produced read states; the spec does not model "+
 				"read-index requests", n.id)
 		}
-		if err := n.write(rd.Entries, rd.HardState); err != nil {
-			return nil, err
+		if len(rd.Entries) > 0 || !raft.IsEmptyHardState(rd.HardState) {
+			if err := n.storage.write(rd.Entries, rd.HardState); err != nil {
+				return nil, fault("n%d: %v", n.id, err)
+			}
 		}
-		sent = append(sent, rd.Messages...)
+		for _, m := range rd.Messages {
+			sent = n.transport.send(sent, m)
+		}
 		n.rn.Advance(rd)
 	}
-	if n.bug == bugReplyToWrongPeer {
-		for i := range sent {
-			n.misroute(&sent[i])
-		}
-	}
 	return sent, nil
-}
-
-// write persists a Ready's entries and HardState, with the injected storage bug if any.
-func (n *node) write(entries []pb.Entry, hs pb.HardState) error {
-	hasHardState := !raft.IsEmptyHardState(hs)
-	if len(entries) == 0 && !hasHardState {
-		return nil
-	}
-	durableNow := true
-	switch n.bug {
-	case bugUnsyncedTailLost:
-		// Bug: the integration syncs only when the HardState changes.
-		durableNow = hasHardState
-	case bugAckBeforePersist:
-		// Bug: the write completes only at the node's next input.
-		durableNow = false
-	}
-	if !durableNow && n.durable == nil {
-		d, err := n.storage.snapshot()
-		if err != nil {
-			return fault("n%d: could not read its storage: %v", n.id, err)
-		}
-		n.durable = d
-	}
-	var keptTail []pb.Entry
-	if n.bug == bugConflictNotTruncated {
-		tail, err := n.tailBeyond(entries)
-		if err != nil {
-			return err
-		}
-		keptTail = tail
-	}
-	if err := n.storage.Append(entries); err != nil {
-		return fault("n%d: storage refused entries: %v", n.id, err)
-	}
-	if len(keptTail) > 0 {
-		// Bug: the old entries beyond the overwritten range stay in the store.
-		if err := n.storage.Append(keptTail); err != nil {
-			return fault("n%d: storage refused entries: %v", n.id, err)
-		}
-	}
-	if hasHardState {
-		switch n.bug {
-		case bugVoteNotPersisted:
-			hs.Vote = 0
-		case bugTermNotPersisted:
-			hs.Term = n.storage.hardState().Term
-		}
-		if err := n.storage.SetHardState(hs); err != nil {
-			return fault("n%d: storage refused the HardState: %v", n.id, err)
-		}
-	}
-	if durableNow {
-		n.durable = nil
-	}
-	return nil
-}
-
-// tailBeyond is what an overwrite by entries would delete from storage: the stored entries past
-// the last new one, when the new ones start inside the stored log.
-func (n *node) tailBeyond(entries []pb.Entry) ([]pb.Entry, error) {
-	if len(entries) == 0 {
-		return nil, nil
-	}
-	last, err := n.storage.LastIndex()
-	if err != nil {
-		return nil, fault("n%d: could not read its storage: %v", n.id, err)
-	}
-	if entries[0].Index > last {
-		return nil, nil
-	}
-	tail, err := n.storage.entriesFrom(entries[len(entries)-1].Index + 1)
-	if err != nil {
-		return nil, fault("n%d: could not read its storage: %v", n.id, err)
-	}
-	return tail, nil
-}
-
-// misroute addresses a response to the next peer after the intended one, skipping this node
-// (reply-to-wrong-peer). Clusters of fewer than 3 nodes have no wrong peer to pick.
-func (n *node) misroute(m *pb.Message) {
-	switch m.Type {
-	case pb.MsgAppResp, pb.MsgVoteResp, pb.MsgPreVoteResp, pb.MsgHeartbeatResp:
-	default:
-		return
-	}
-	if len(n.peers) < 3 {
-		return
-	}
-	at := 0
-	for i, p := range n.peers {
-		if p == m.To {
-			at = i
-		}
-	}
-	next := n.peers[(at+1)%len(n.peers)]
-	if next == n.id {
-		next = n.peers[(at+2)%len(n.peers)]
-	}
-	m.To = next
 }
 
 // log is the node's whole log, entries 1..last, as raft reads it. After quiescence every entry
@@ -254,7 +122,7 @@ func (n *node) log() ([]pb.Entry, error) {
 	if k := unstableEntries(n.rn); k != 0 {
 		return nil, fault("n%d holds %d unstable entries after quiescence", n.id, k)
 	}
-	ents, err := n.storage.entriesFrom(1)
+	ents, err := n.storage.raftStorage().entriesFrom(1)
 	if err != nil {
 		return nil, fault("n%d: could not read its log: %v", n.id, err)
 	}
@@ -369,7 +237,8 @@ func (c *cluster) apply(in *Input) ([]Output, error) {
 // proposal, then every message sent, in the order etcd emitted them.
 func (n *node) drive(in *Input) ([]Output, error) {
 	if in.Kind != "restart" {
-		n.finishPendingWrite()
+		// Writes still in flight complete as the next input begins; a crash abandons them.
+		n.storage.completeWrites()
 	}
 	wasLeader := n.isLeader()
 	outputs := []Output{}
@@ -386,9 +255,7 @@ func (n *node) drive(in *Input) ([]Output, error) {
 		if err != nil {
 			return nil, err
 		}
-		if n.bug == bugStaleTermAsCurrent && m.Term != 0 && m.Term < n.status().Term {
-			m.Term = n.status().Term // injected bug
-		}
+		m = n.transport.deliver(m, n.status().Term)
 		switch err := n.rn.Step(m); {
 		case err == nil:
 		case err == raft.ErrProposalDropped && in.Message.Type == typePropose:

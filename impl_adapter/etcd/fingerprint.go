@@ -9,9 +9,10 @@ package main
 // uncommittedSize, msgs, readStates, readOnly, pendingReadIndexMessages, config values; raftLog:
 // committed, applied, the unstable entries, offset and snapshot, the storage behind it;
 // ProgressTracker: configuration, the votes received, every peer's Progress; RawNode:
-// prevSoftSt, prevHardSt), plus the storage (HardState, every stored entry, the voters) and
-// the adapter's own per-node state (the durable copy of the injected persistence bugs, the
-// injected bug, the peer list).
+// prevSoftSt, prevHardSt), plus the node's storage seam (the storage raft reads: HardState,
+// every stored entry, the voters; and, behind an injected persistence bug, the durable copy a
+// restart goes back to) and its transport seam (the bug wrapped around it, if any, with the
+// peer list it misroutes over).
 //
 // Excluded, each because it provably cannot change what the node does under this driver:
 //

@@ -1,12 +1,150 @@
 package main
 
-// Storage: etcd's MemoryStorage with the cluster's membership, and the durable copies that
-// separate "written" (readable by raft) from "durable" (survives a restart).
+// The storage seam of a node: where the Ready loop writes a Ready's entries and HardState, and
+// what a restart rebuilds the node from. raft reads a confStorage (etcd's MemoryStorage with the
+// cluster's membership); the loop writes through the node's nodeStorage, which owns that
+// confStorage and decides what of it is durable. The honest store is syncedStorage: every write
+// is durable when it returns, so a restart reads back exactly what was written. The injected
+// persistence bugs (bugs.go) are wrappers around it.
+//
+// Snapshots and membership are not modelled yet (a Ready with a snapshot is unmodelled, the
+// configuration is the fixed voter list a store is created with). When they are, they belong to
+// this seam: applying a Ready's snapshot (MemoryStorage.ApplySnapshot, with the ConfState in its
+// metadata) and compacting the log (Compact, CreateSnapshot) become nodeStorage writes beside
+// write; storedState gains the snapshot, so that a restart rebuilds from it; and confStorage's
+// InitialState then reports the snapshot's ConfState, as it already does when one is present.
+// The Ready loop and the bug wrappers keep their shape: they see only the seam.
 
 import (
+	"fmt"
+
 	"go.etcd.io/etcd/raft"
 	pb "go.etcd.io/etcd/raft/raftpb"
 )
+
+// nodeStorage is where a node's Ready loop writes, and what a restart rebuilds the node from.
+// Every write is readable by raft at once (through raftStorage); what is durable, and so
+// survives restart, is the store's business.
+type nodeStorage interface {
+	// raftStorage is the storage raft reads: everything written so far.
+	raftStorage() *confStorage
+	// write stores a Ready's entries (replacing the stored entries from the first new index
+	// on) and its HardState unless empty. The loop calls it only for a Ready with something to
+	// write, and sends the Ready's messages once it returns: a write must be durable by then.
+	write(entries []pb.Entry, hs pb.HardState) error
+	// completeWrites is called as the node's next input begins (any but a restart).
+	completeWrites()
+	// restart is the node's crash: the storage the restarted node reads. Writes that were not
+	// durable are lost.
+	restart() (*confStorage, error)
+}
+
+// syncedStorage is the honest store: a confStorage whose every write is durable when it
+// returns (as if each Ready were fsynced before its messages are sent).
+type syncedStorage struct {
+	store *confStorage
+}
+
+func newSyncedStorage(voters []uint64) *syncedStorage {
+	return &syncedStorage{store: newConfStorage(voters)}
+}
+
+func (s *syncedStorage) raftStorage() *confStorage { return s.store }
+
+func (s *syncedStorage) write(entries []pb.Entry, hs pb.HardState) error {
+	if err := s.append(entries); err != nil {
+		return err
+	}
+	return s.setHardState(hs)
+}
+
+func (s *syncedStorage) append(entries []pb.Entry) error {
+	if err := s.store.Append(entries); err != nil {
+		return fmt.Errorf("storage refused entries: %v", err)
+	}
+	return nil
+}
+
+func (s *syncedStorage) setHardState(hs pb.HardState) error {
+	if raft.IsEmptyHardState(hs) {
+		return nil
+	}
+	if err := s.store.SetHardState(hs); err != nil {
+		return fmt.Errorf("storage refused the HardState: %v", err)
+	}
+	return nil
+}
+
+func (s *syncedStorage) completeWrites() {}
+
+func (s *syncedStorage) restart() (*confStorage, error) { return s.store, nil }
+
+// capture copies what the store holds now.
+func (s *syncedStorage) capture() (*storedState, error) {
+	ents, err := s.store.entriesFrom(1)
+	if err != nil {
+		return nil, fmt.Errorf("could not read its storage: %v", err)
+	}
+	return &storedState{hardState: s.store.hardState(), entries: ents}, nil
+}
+
+// restore replaces the store by a fresh one holding exactly st. Whoever read the old store
+// (the crashed RawNode) keeps the old one.
+func (s *syncedStorage) restore(st *storedState) error {
+	fresh := newConfStorage(s.store.voters)
+	if err := fresh.Append(cloneEntries(st.entries)); err != nil {
+		return fmt.Errorf("could not restore the durable log: %v", err)
+	}
+	if err := fresh.SetHardState(st.hardState); err != nil {
+		return fmt.Errorf("could not restore the durable HardState: %v", err)
+	}
+	s.store = fresh
+	return nil
+}
+
+// storedState is what a store held at some point: its HardState and its whole log.
+type storedState struct {
+	hardState pb.HardState
+	entries   []pb.Entry
+}
+
+// writeCache is a syncedStorage behind a volatile cache: writes reach the store raft reads at
+// once but are durable only from the next sync; a crash before it goes back to what was
+// durable. The building block of the stores whose writes are not durable when they return.
+type writeCache struct {
+	store *syncedStorage
+	// durable is what the store held when everything was last durable; non-nil while some
+	// writes are not.
+	durable *storedState
+}
+
+// beforeWrite is called before a write that will not be durable: if everything is durable so
+// far, it is remembered.
+func (c *writeCache) beforeWrite() error {
+	if c.durable != nil {
+		return nil
+	}
+	d, err := c.store.capture()
+	if err != nil {
+		return err
+	}
+	c.durable = d
+	return nil
+}
+
+// sync makes everything written so far durable.
+func (c *writeCache) sync() { c.durable = nil }
+
+// crash loses the writes since the last sync and returns the surviving storage.
+func (c *writeCache) crash() (*confStorage, error) {
+	if c.durable != nil {
+		if err := c.store.restore(c.durable); err != nil {
+			return nil, err
+		}
+		c.durable = nil
+	}
+	return c.store.raftStorage(), nil
+}
 
 // confStorage is a MemoryStorage whose InitialState reports the cluster's voters although the
 // log is empty (index 0, term 0). This is the etcd counterpart of raft-rs's
@@ -71,32 +209,4 @@ func cloneEntries(ents []pb.Entry) []pb.Entry {
 		out[i].XXX_unrecognized = append([]byte(nil), e.XXX_unrecognized...)
 	}
 	return out
-}
-
-// durableCopy is what a node's storage held durably before writes that are not yet durable; a
-// restart goes back to it. Only the injected persistence bugs create one.
-type durableCopy struct {
-	hardState pb.HardState
-	entries   []pb.Entry
-}
-
-// snapshot copies what the storage holds now.
-func (s *confStorage) snapshot() (*durableCopy, error) {
-	ents, err := s.entriesFrom(1)
-	if err != nil {
-		return nil, err
-	}
-	return &durableCopy{hardState: s.hardState(), entries: ents}, nil
-}
-
-// restore builds a fresh storage holding exactly the durable copy.
-func (d *durableCopy) restore(voters []uint64) (*confStorage, error) {
-	s := newConfStorage(voters)
-	if err := s.Append(cloneEntries(d.entries)); err != nil {
-		return nil, err
-	}
-	if err := s.SetHardState(d.hardState); err != nil {
-		return nil, err
-	}
-	return s, nil
 }

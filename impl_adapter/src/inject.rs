@@ -3,8 +3,10 @@
 //! its messages), each mirroring a class of bug seen in real systems.
 //!
 //! Every adapter that supports fault injection implements the same catalogue, so a bug class can
-//! be checked against each implementation family. `raftcheck check --inject NAME` turns one on;
-//! `raftcheck check --inject list` prints the names.
+//! be checked against each implementation family: in raft-rs's adapter as wrappers around its
+//! storage and transport seams (`raft_rs/bugs.rs`), in etcd's likewise (`etcd/bugs.go`).
+//! `raftcheck check --inject NAME` turns one on; `raftcheck check --inject list` prints the
+//! names.
 
 use std::fmt;
 use std::str::FromStr;
@@ -154,9 +156,12 @@ mod tests {
             assert_eq!(bug.name().parse::<Bug>(), Ok(bug));
             assert!(!bug.summary().is_empty() && !bug.mirrors().is_empty());
         }
-        let mut names: Vec<_> = Bug::ALL.iter().map(|b| b.name()).collect();
-        names.dedup();
-        assert_eq!(names.len(), Bug::ALL.len());
+        let names: std::collections::BTreeSet<_> = Bug::ALL.iter().map(|b| b.name()).collect();
+        assert_eq!(
+            names.len(),
+            Bug::ALL.len(),
+            "a name is used twice: {names:?}"
+        );
     }
 
     #[test]

@@ -10,14 +10,17 @@
 //! - `ProgressTracker`: the votes received (sorted by voter) and every peer's `Progress` (matched,
 //!   next index, probe/replicate state, paused, snapshot fields, recent activity, committed index,
 //!   and the in-flight window in full);
-//! - storage: the hard state and every stored entry; the durable copy and the unpersisted-ready
-//!   flag that the injected persistence bugs keep.
+//! - storage: the hard state and every stored entry; while some writes are not durable (the
+//!   injected persistence bugs, asynchronous writes), what a restart would go back to, and
+//!   whether a write is in flight;
+//! - transport: the messages waiting for a write to become durable (in full).
 //!
 //! Deliberately not covered: `election_elapsed`, `heartbeat_elapsed` and the randomized election
 //! timeout, which only `tick()` reads — and raftcheck never ticks (elections are `campaign()`,
 //! heartbeats `ping()`); the `RawNode`'s `prev_ss`/`prev_hs`, equal to the current soft and hard
-//! state at quiescence; its private ready records, which after an `ack-before-persist` write
-//! hold exactly the last written entry, already covered by the log and the flag.
+//! state at quiescence; its private ready records, which after an asynchronous write hold exactly
+//! the last written entry, already covered by the log and the in-flight flag. The `Outbox`'s sent
+//! messages are empty at quiescence (every step collects them).
 
 use std::hash::{Hash, Hasher};
 
@@ -85,15 +88,16 @@ pub(crate) fn hash_node(node: &RaftNode, h: &mut impl Hasher) {
         format!("{:?}", pr.ins).hash(h);
     }
 
-    let stored = node.storage.rl();
+    let store = node.storage.raft_storage();
+    let stored = store.rl();
     let hs = stored.hard_state();
     (hs.term, hs.vote, hs.commit).hash(h);
     drop(stored);
-    if let Ok(stored_last) = raft::Storage::last_index(&node.storage) {
+    if let Ok(stored_last) = raft::Storage::last_index(store) {
         stored_last.hash(h);
         if stored_last > 0 {
             if let Ok(entries) = raft::Storage::entries(
-                &node.storage,
+                store,
                 1,
                 stored_last + 1,
                 None,
@@ -103,7 +107,7 @@ pub(crate) fn hash_node(node: &RaftNode, h: &mut impl Hasher) {
             }
         }
     }
-    match &node.durable {
+    match node.storage.durable_state() {
         None => 0u8.hash(h),
         Some(d) => {
             1u8.hash(h);
@@ -111,5 +115,7 @@ pub(crate) fn hash_node(node: &RaftNode, h: &mut impl Hasher) {
             d.entries.iter().for_each(|e| hash_entry(e, h));
         }
     }
-    node.unpersisted_ready.is_some().hash(h);
+    node.storage.write_in_flight().is_some().hash(h);
+    let waiting: Vec<String> = node.outbox.waiting().map(|m| format!("{m:?}")).collect();
+    waiting.hash(h);
 }

@@ -43,12 +43,17 @@
 //!
 //! # Injected bugs
 //!
-//! With a [`Bug`] the adapter's integration code (the `Ready` loop, its storage writes and its
-//! message routing) has that bug; raft-rs itself is untouched. See [`crate::inject`].
+//! A node is the honest `Ready` loop (`node.rs`) over two seams: its storage (`storage.rs`: the
+//! durable writes, and what a restart rebuilds from) and its transport (`transport.rs`: how
+//! messages come in and go out). With a [`Bug`] one seam, or both, is wrapped in that bug
+//! (`bugs.rs`); raft-rs itself and the `Ready` loop are untouched. See [`crate::inject`].
 
+mod bugs;
 pub mod convert;
 mod fingerprint;
 mod node;
+mod storage;
+mod transport;
 
 use std::hash::Hasher;
 
@@ -59,6 +64,7 @@ use crate::history::NodeHistories;
 use crate::inject::Bug;
 use crate::{Adapter, AdapterError, ClusterSetup};
 use node::RaftNode;
+use storage::SyncedStorage;
 
 /// The in-process raft-rs adapter.
 pub struct RaftRsAdapter {
@@ -97,9 +103,13 @@ impl RaftRsAdapter {
         self
     }
 
+    /// A brand-new node: the honest storage and transport, with the injected bug wrapped
+    /// around them.
     fn fresh_node(&self, id: u64) -> Result<RaftNode, AdapterError> {
         let peers: Vec<u64> = (1..=self.history.len() as u64).collect();
-        RaftNode::new(id, peers, self.bug, self.pre_vote, self.logger.clone())
+        let storage = bugs::storage(self.bug, SyncedStorage::new(&peers));
+        let transport = bugs::transport(self.bug, id, &peers);
+        RaftNode::new(id, storage, transport, self.pre_vote, self.logger.clone())
     }
 
     fn step(&mut self, input: &Input) -> Result<Vec<Output>, AdapterError> {
@@ -212,11 +222,12 @@ fn drive(node: &mut RaftNode, input: &Input) -> Result<Vec<Output>, AdapterError
         input: input.to_string(),
         reason: e.to_string(),
     };
-    let mut sent = Vec::new();
+    let mut sent = match input {
+        // A crash abandons the writes in flight.
+        Input::Restart { .. } => Vec::new(),
+        _ => node.complete_writes()?,
+    };
     let mut outputs = Vec::new();
-    if !matches!(input, Input::Restart { .. }) {
-        node.finish_pending_write(&mut sent)?;
-    }
     let was_leader = node.role() == raft::StateRole::Leader;
     let dropped = |value| Output::ProposalDropped {
         node: target,
@@ -225,11 +236,10 @@ fn drive(node: &mut RaftNode, input: &Input) -> Result<Vec<Output>, AdapterError
     match input {
         Input::Timeout { .. } => node.raw.campaign().map_err(refused)?,
         Input::Receive { message } => {
-            let mut m = convert::message_to_raft(message);
-            if node.stamps_stale_terms() && m.term != 0 && m.term < node.term() {
-                m.term = node.term(); // injected bug
-            }
-            match (node.raw.step(m), &message.payload) {
+            match (
+                node.receive(convert::message_to_raft(message)),
+                &message.payload,
+            ) {
                 (Ok(()), _) => {}
                 (Err(raft::Error::ProposalDropped), raftcheck_spec::Payload::Propose { value }) => {
                     outputs.push(dropped(*value))
@@ -248,7 +258,7 @@ fn drive(node: &mut RaftNode, input: &Input) -> Result<Vec<Output>, AdapterError
         Input::Heartbeat { .. } => node.raw.ping(),
         Input::Drop { .. } | Input::Duplicate { .. } => {}
     }
-    node.drain_ready(&mut sent)?;
+    sent.extend(node.drain_ready()?);
     if !was_leader && node.role() == raft::StateRole::Leader {
         outputs.insert(
             0,

@@ -1,33 +1,23 @@
-//! One raft-rs node: a `RawNode` over a `MemStorage`, the `Ready` loop that persists its state
-//! and collects its messages, and the integration bugs that can be injected into that loop.
+//! One raft-rs node: a `RawNode`, the `Ready` loop that persists its state through the node's
+//! [`NodeStorage`] and hands its messages to the node's [`Transport`], and restarts.
 
-use raft::eraftpb::{self, HardState, MessageType};
-use raft::storage::MemStorage;
-use raft::{Config, RawNode, StateRole, Storage};
+use raft::eraftpb::{self, Message};
+use raft::{Config, RawNode, Ready, StateRole};
 
-use crate::inject::Bug;
+use super::storage::{self, NodeStorage, Persistence, RaftStorage};
+use super::transport::{Outbox, Transport};
 use crate::AdapterError;
-
-/// What a node's durable storage held before writes that are not yet durable; a restart goes
-/// back to it. Only the injected persistence bugs create one.
-#[derive(Clone, Debug)]
-pub(crate) struct DurableCopy {
-    pub hard_state: HardState,
-    pub entries: Vec<eraftpb::Entry>,
-}
 
 /// A raft-rs node plus the integration code around it.
 pub(crate) struct RaftNode {
     pub id: u64,
-    pub peers: Vec<u64>,
-    pub raw: RawNode<MemStorage>,
-    pub storage: MemStorage,
-    /// `Some` while some writes are not durable (injected bugs only).
-    pub durable: Option<DurableCopy>,
-    /// `ack-before-persist`: the number of the last `Ready` written but not yet reported
-    /// persisted to raft-rs.
-    pub unpersisted_ready: Option<u64>,
-    bug: Option<Bug>,
+    pub raw: RawNode<RaftStorage>,
+    /// Where the `Ready` loop writes, and what a restart rebuilds from.
+    pub storage: Box<dyn NodeStorage>,
+    /// How messages come in and go out.
+    transport: Box<dyn Transport>,
+    /// Messages handed to the transport and not yet collected.
+    pub outbox: Outbox,
     /// `Config::pre_vote` for this node (and again after every restart).
     pre_vote: bool,
     logger: slog::Logger,
@@ -51,34 +41,27 @@ pub(crate) fn node_config(id: u64, pre_vote: bool) -> Config {
     }
 }
 
-fn fresh_storage(peers: &[u64]) -> MemStorage {
-    MemStorage::new_with_conf_state((peers.to_vec(), vec![]))
-}
-
-fn fault(context: &str, e: raft::Error) -> AdapterError {
-    AdapterError::Fault(format!("raft-rs {context}: {e}"))
-}
-
 impl RaftNode {
-    /// A brand-new node with an empty log.
+    /// A node over `storage` (fresh, or holding what a node persisted) and `transport`.
     pub fn new(
         id: u64,
-        peers: Vec<u64>,
-        bug: Option<Bug>,
+        storage: Box<dyn NodeStorage>,
+        transport: Box<dyn Transport>,
         pre_vote: bool,
         logger: slog::Logger,
     ) -> Result<Self, AdapterError> {
-        let storage = fresh_storage(&peers);
-        let raw = RawNode::new(&node_config(id, pre_vote), storage.clone(), &logger)
-            .map_err(|e| fault("refused the node configuration", e))?;
+        let raw = RawNode::new(
+            &node_config(id, pre_vote),
+            storage.raft_storage().clone(),
+            &logger,
+        )
+        .map_err(|e| storage::fault("refused the node configuration", e))?;
         Ok(RaftNode {
             id,
-            peers,
             raw,
             storage,
-            durable: None,
-            unpersisted_ready: None,
-            bug,
+            transport,
+            outbox: Outbox::default(),
             pre_vote,
             logger,
         })
@@ -88,182 +71,100 @@ impl RaftNode {
         self.raw.raft.state
     }
 
-    /// Crash and restart: everything in memory is lost, the node is rebuilt from what its storage
-    /// holds durably.
+    /// The term this node is at.
+    pub fn term(&self) -> u64 {
+        self.raw.raft.term
+    }
+
+    /// Steps a message that arrived from the network.
+    pub fn receive(&mut self, m: Message) -> Result<(), raft::Error> {
+        let m = self.transport.deliver(m, self.term());
+        self.raw.step(m)
+    }
+
+    /// Crash and restart: everything in memory is lost (the `RawNode`, and messages that have
+    /// not left), the node is rebuilt from what its storage holds durably.
     pub fn restart(&mut self) -> Result<(), AdapterError> {
-        self.unpersisted_ready = None;
-        if let Some(durable) = self.durable.take() {
-            let storage = fresh_storage(&self.peers);
-            {
-                let mut core = storage.wl();
-                core.append(&durable.entries)
-                    .map_err(|e| fault("could not restore the durable log", e))?;
-                core.set_hardstate(durable.hard_state);
+        let survived = self.storage.restart()?;
+        self.outbox.crash();
+        self.raw = RawNode::new(&node_config(self.id, self.pre_vote), survived, &self.logger)
+            .map_err(|e| storage::fault("could not restart from its storage", e))?;
+        Ok(())
+    }
+
+    /// As an event begins: writes in flight that have become durable are reported to raft-rs,
+    /// the messages that waited for them leave, and the node runs to quiescence. Returns the
+    /// messages sent.
+    pub fn complete_writes(&mut self) -> Result<Vec<Message>, AdapterError> {
+        match self.storage.completed() {
+            None => Ok(Vec::new()),
+            Some(ready) => {
+                self.raw.on_persist_ready(ready);
+                self.outbox.persisted(ready);
+                self.drain_ready()
             }
-            self.storage = storage;
         }
-        self.raw = RawNode::new(
-            &node_config(self.id, self.pre_vote),
-            self.storage.clone(),
-            &self.logger,
-        )
-        .map_err(|e| fault("could not restart from its storage", e))?;
-        Ok(())
     }
 
-    /// `ack-before-persist`: the write started in an earlier step completes now.
-    pub fn finish_pending_write(
-        &mut self,
-        sent: &mut Vec<eraftpb::Message>,
-    ) -> Result<(), AdapterError> {
-        if let Some(number) = self.unpersisted_ready.take() {
-            self.durable = None;
-            self.raw.on_persist_ready(number);
-            self.drain_ready(sent)?;
-        }
-        Ok(())
+    /// Handles every pending `Ready` until raft-rs is quiescent. Returns the messages sent.
+    pub fn drain_ready(&mut self) -> Result<Vec<Message>, AdapterError> {
+        let handled = self.handle_readies();
+        // Collected even on an error, so that nothing is left over for the next event.
+        let sent = self.outbox.take_sent();
+        handled.map(|()| sent)
     }
 
-    /// Handles every pending `Ready` until raft-rs is quiescent, collecting the messages to send.
-    pub fn drain_ready(&mut self, sent: &mut Vec<eraftpb::Message>) -> Result<(), AdapterError> {
+    fn handle_readies(&mut self) -> Result<(), AdapterError> {
         while self.raw.has_ready() {
-            let mut rd = self.raw.ready();
-            sent.extend(rd.take_messages());
-            if !rd.snapshot().is_empty() {
-                return Err(AdapterError::Unmodelled(
-                    "raft-rs produced a snapshot; the spec does not model log compaction".into(),
-                ));
+            let rd = self.raw.ready();
+            self.handle_ready(rd)?;
+        }
+        Ok(())
+    }
+
+    /// One `Ready`: its messages leave, its entries and hard state are written; once the writes
+    /// are durable its persisted messages leave and raft-rs is told (`advance`), and the
+    /// `LightReady`'s commit index is written and its messages leave. Committed entries are not
+    /// applied anywhere (there is no state machine).
+    fn handle_ready(&mut self, mut rd: Ready) -> Result<(), AdapterError> {
+        self.send_all(rd.take_messages());
+        if !rd.snapshot().is_empty() {
+            return Err(AdapterError::Unmodelled(
+                "raft-rs produced a snapshot; the spec does not model log compaction".into(),
+            ));
+        }
+        let _ = rd.take_committed_entries();
+        self.storage.append(rd.entries())?;
+        if let Some(hs) = rd.hs() {
+            self.storage.set_hard_state(hs)?;
+        }
+        match self.storage.persist(rd.number()) {
+            Persistence::Durable => {
+                self.send_all(rd.take_persisted_messages());
+                let mut light = self.raw.advance(rd);
+                if let Some(commit) = light.commit_index() {
+                    self.storage.set_commit(commit)?;
+                }
+                self.send_all(light.take_messages());
+                let _ = light.take_committed_entries();
             }
-            let _ = rd.take_committed_entries();
-            self.write(rd.entries(), rd.hs())?;
-            if self.bug == Some(Bug::AckBeforePersist) {
-                // Bug: the messages that must wait for persistence leave now, and raft-rs is
-                // told the write is done only at this node's next event.
-                sent.extend(rd.take_persisted_messages());
-                self.unpersisted_ready = Some(rd.number());
+            Persistence::InFlight => {
+                // raft-rs hears of the writes when they complete (`complete_writes`); the
+                // messages that depend on them wait as long.
+                let persisted = rd.take_persisted_messages();
+                self.transport
+                    .send_after_persist(rd.number(), persisted, &mut self.outbox);
                 self.raw.advance_append_async(rd);
-                self.raw.advance_apply();
-                continue;
-            }
-            sent.extend(rd.take_persisted_messages());
-            let mut light = self.raw.advance(rd);
-            if let Some(commit) = light.commit_index() {
-                self.write_commit(commit);
-            }
-            sent.extend(light.take_messages());
-            let _ = light.take_committed_entries();
-            self.raw.advance_apply();
-        }
-        if self.bug == Some(Bug::ReplyToWrongPeer) {
-            for m in sent.iter_mut() {
-                self.misroute_response(m);
             }
         }
+        self.raw.advance_apply();
         Ok(())
     }
 
-    /// Persists a `Ready`'s entries and hard state, with the injected storage bug if any.
-    fn write(
-        &mut self,
-        entries: &[eraftpb::Entry],
-        hs: Option<&HardState>,
-    ) -> Result<(), AdapterError> {
-        let durable_now = match self.bug {
-            Some(Bug::UnsyncedTailLost) => hs.is_some(),
-            Some(Bug::AckBeforePersist) => false,
-            _ => true,
-        };
-        if !durable_now && self.durable.is_none() {
-            self.durable = Some(self.snapshot_storage());
+    fn send_all(&mut self, messages: Vec<Message>) {
+        for m in messages {
+            self.transport.send(m, &mut self.outbox);
         }
-        let kept_tail = if self.bug == Some(Bug::ConflictNotTruncated) {
-            self.tail_beyond(entries)
-        } else {
-            Vec::new()
-        };
-        let mut core = self.storage.wl();
-        if !entries.is_empty() {
-            core.append(entries)
-                .map_err(|e| fault("storage refused entries", e))?;
-        }
-        if !kept_tail.is_empty() {
-            // Bug: the old entries beyond the overwritten range stay in the store.
-            core.append(&kept_tail)
-                .map_err(|e| fault("storage refused entries", e))?;
-        }
-        if let Some(hs) = hs {
-            let mut hs = hs.clone();
-            match self.bug {
-                Some(Bug::VoteNotPersisted) => hs.vote = 0,
-                Some(Bug::TermNotPersisted) => hs.term = core.hard_state().term,
-                _ => {}
-            }
-            core.set_hardstate(hs);
-        }
-        drop(core);
-        if durable_now {
-            self.durable = None;
-        }
-        Ok(())
-    }
-
-    fn write_commit(&mut self, commit: u64) {
-        self.storage.wl().mut_hard_state().commit = commit;
-        if self.bug == Some(Bug::UnsyncedTailLost) {
-            // A HardState change: the buggy integration syncs now.
-            self.durable = None;
-        }
-    }
-
-    fn stored_entries(&self, from: u64) -> Vec<eraftpb::Entry> {
-        let last = self.storage.last_index().unwrap_or(0);
-        if from > last {
-            return Vec::new();
-        }
-        self.storage
-            .entries(from, last + 1, None, raft::GetEntriesContext::empty(false))
-            .unwrap_or_default()
-    }
-
-    /// The stored entries an overwrite by `entries` would delete: those past the last new one,
-    /// when the new ones start inside the stored log.
-    fn tail_beyond(&self, entries: &[eraftpb::Entry]) -> Vec<eraftpb::Entry> {
-        match (entries.first(), entries.last()) {
-            (Some(first), Some(last)) if first.index <= self.storage.last_index().unwrap_or(0) => {
-                self.stored_entries(last.index + 1)
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    fn snapshot_storage(&self) -> DurableCopy {
-        // The read guard must be gone before `stored_entries`: raft-rs's `MemStorage::entries`
-        // takes the write lock.
-        let hard_state = self.storage.rl().hard_state().clone();
-        DurableCopy {
-            hard_state,
-            entries: self.stored_entries(1),
-        }
-    }
-
-    fn misroute_response(&self, m: &mut eraftpb::Message) {
-        let is_response = matches!(
-            m.get_msg_type(),
-            MessageType::MsgAppendResponse
-                | MessageType::MsgRequestVoteResponse
-                | MessageType::MsgRequestPreVoteResponse
-                | MessageType::MsgHeartbeatResponse
-        );
-        if !is_response || self.peers.len() < 3 {
-            return;
-        }
-        // The next peer after the intended one, skipping this node.
-        let at = self.peers.iter().position(|&p| p == m.to).unwrap_or(0);
-        let mut next = self.peers[(at + 1) % self.peers.len()];
-        if next == self.id {
-            next = self.peers[(at + 2) % self.peers.len()];
-        }
-        m.to = next;
     }
 
     /// The log as raft-rs itself resolves it: up to `raft_log.last_index()`, each index from the
@@ -273,7 +174,7 @@ impl RaftNode {
     pub fn log_entries(&self) -> Result<Vec<eraftpb::Entry>, String> {
         let log = &self.raw.raft.r.raft_log;
         let unstable = &log.unstable;
-        let stored = self.stored_entries(1);
+        let stored = storage::stored_entries(self.storage.raft_storage(), 1);
         (1..=log.last_index())
             .map(|index| {
                 let from_unstable = index
@@ -290,15 +191,5 @@ impl RaftNode {
                     })
             })
             .collect()
-    }
-
-    /// The term this node is at (for the `stale-term-as-current` bug).
-    pub fn term(&self) -> u64 {
-        self.raw.raft.term
-    }
-
-    /// Whether `stale-term-as-current` is injected.
-    pub fn stamps_stale_terms(&self) -> bool {
-        self.bug == Some(Bug::StaleTermAsCurrent)
     }
 }

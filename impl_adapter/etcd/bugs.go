@@ -1,0 +1,247 @@
+package main
+
+// The injectable bugs, as wrappers around the honest seams of a node: storage bugs around
+// syncedStorage (storage.go), message bugs around direct (transport.go). etcd's raft package
+// and the Ready loop (cluster.go) are untouched; a node with a bug is the honest loop over a
+// wrapped seam. Names and meaning are those of impl_adapter/src/inject.rs.
+//
+// etcd 3.4's RawNode has no asynchronous persistence (raft-rs's persisted messages and
+// on_persist_ready): the contract is that a Ready's writes are durable before its messages are
+// sent. So ack-before-persist is a storage wrapper here, a write that returns before it is
+// durable, where raft-rs's adapter has it in the transport.
+
+import (
+	"go.etcd.io/etcd/raft"
+	pb "go.etcd.io/etcd/raft/raftpb"
+)
+
+// The injectable bugs, with the names and meaning of impl_adapter/src/inject.rs, in its order.
+const (
+	bugVoteNotPersisted     = "vote-not-persisted"
+	bugTermNotPersisted     = "term-not-persisted"
+	bugUnsyncedTailLost     = "unsynced-tail-lost"
+	bugAckBeforePersist     = "ack-before-persist"
+	bugStaleTermAsCurrent   = "stale-term-as-current"
+	bugReplyToWrongPeer     = "reply-to-wrong-peer"
+	bugConflictNotTruncated = "conflict-not-truncated"
+)
+
+// allBugs is the catalogue, in the order `raftcheck check --inject list` prints it.
+var allBugs = []string{
+	bugVoteNotPersisted,
+	bugTermNotPersisted,
+	bugUnsyncedTailLost,
+	bugAckBeforePersist,
+	bugStaleTermAsCurrent,
+	bugReplyToWrongPeer,
+	bugConflictNotTruncated,
+}
+
+// withStorageBug is the storage of a node with bug ("" for none): honest itself, or honest
+// wrapped in the bug.
+func withStorageBug(bug string, honest *syncedStorage) nodeStorage {
+	switch bug {
+	case bugVoteNotPersisted:
+		return voteNotPersisted{honest}
+	case bugTermNotPersisted:
+		return termNotPersisted{honest}
+	case bugUnsyncedTailLost:
+		return &unsyncedTailLost{writeCache{store: honest}}
+	case bugAckBeforePersist:
+		return &ackBeforePersist{writeCache{store: honest}}
+	case bugConflictNotTruncated:
+		return conflictNotTruncated{honest}
+	}
+	return honest
+}
+
+// withTransportBug is the transport of node id (of peers) with bug ("" for none): the honest
+// one, or it wrapped in the bug.
+func withTransportBug(bug string, id uint64, peers []uint64) transport {
+	switch bug {
+	case bugStaleTermAsCurrent:
+		return staleTermAsCurrent{direct{}}
+	case bugReplyToWrongPeer:
+		return replyToWrongPeer{inner: direct{}, id: id, peers: peers}
+	}
+	return direct{}
+}
+
+// ---------------------------------------------------------------------------------------------
+// Storage bugs
+
+// voteNotPersisted (vote-not-persisted): the HardState is stored with Vote 0, so a restarted
+// node has not voted in its term and may vote again.
+//
+// Mirrors votedFor kept in memory only, or left out of the persisted record: the double vote
+// the Raft paper's persistence rule (Figure 2: "updated on stable storage before responding to
+// RPCs") exists to prevent.
+type voteNotPersisted struct{ *syncedStorage }
+
+func (s voteNotPersisted) write(entries []pb.Entry, hs pb.HardState) error {
+	hs.Vote = 0 // the bug
+	return s.syncedStorage.write(entries, hs)
+}
+
+// termNotPersisted (term-not-persisted): the HardState is stored with the term it had before
+// (so, from a fresh store, term 0); a restarted node goes back to that term.
+//
+// Mirrors currentTerm not written together with the vote: a restarted node regresses its term
+// and accepts messages from a leader that was already deposed.
+type termNotPersisted struct{ *syncedStorage }
+
+func (s termNotPersisted) write(entries []pb.Entry, hs pb.HardState) error {
+	if !raft.IsEmptyHardState(hs) {
+		hs.Term = s.store.hardState().Term // the bug
+	}
+	return s.syncedStorage.write(entries, hs)
+}
+
+// unsyncedTailLost (unsynced-tail-lost): writes are synced only with a non-empty HardState; a
+// restart loses the entries appended since.
+//
+// Mirrors an integration that ignores Ready.MustSync and fsyncs only on metadata changes: the
+// lost-acknowledged-write class that "Protocol-Aware Recovery for Consensus-Based Storage"
+// (FAST '18) finds in real systems.
+type unsyncedTailLost struct{ cache writeCache }
+
+func (s *unsyncedTailLost) raftStorage() *confStorage { return s.cache.store.raftStorage() }
+
+func (s *unsyncedTailLost) write(entries []pb.Entry, hs pb.HardState) error {
+	synced := !raft.IsEmptyHardState(hs) // the bug: entries alone are not synced
+	if !synced {
+		if err := s.cache.beforeWrite(); err != nil {
+			return err
+		}
+	}
+	if err := s.cache.store.write(entries, hs); err != nil {
+		return err
+	}
+	if synced {
+		s.cache.sync()
+	}
+	return nil
+}
+
+func (s *unsyncedTailLost) completeWrites() {}
+
+func (s *unsyncedTailLost) restart() (*confStorage, error) { return s.cache.crash() }
+
+// ackBeforePersist (ack-before-persist): a write returns before it is durable; it becomes
+// durable at the node's next input, and a restart before that loses it. The loop, told the
+// write is done, sends the Ready's messages (acks, votes) at once.
+//
+// Mirrors sending MsgAppResp and MsgVoteResp (raft-rs: Ready::persisted_messages) before the
+// WAL write is fsynced, the classic pitfall of Raft integrations with asynchronous I/O.
+type ackBeforePersist struct{ cache writeCache }
+
+func (s *ackBeforePersist) raftStorage() *confStorage { return s.cache.store.raftStorage() }
+
+func (s *ackBeforePersist) write(entries []pb.Entry, hs pb.HardState) error {
+	if err := s.cache.beforeWrite(); err != nil {
+		return err
+	}
+	return s.cache.store.write(entries, hs) // the bug: returns with the write in flight
+}
+
+func (s *ackBeforePersist) completeWrites() { s.cache.sync() }
+
+func (s *ackBeforePersist) restart() (*confStorage, error) { return s.cache.crash() }
+
+// conflictNotTruncated (conflict-not-truncated): an append that overwrites a conflicting
+// suffix replaces the stored entries it covers but keeps the old ones beyond its last entry.
+//
+// Mirrors custom log stores (key-value or segment files) that write entries by index and
+// forget to delete the tail on an overwrite, reviving entries a new leader had removed.
+type conflictNotTruncated struct{ *syncedStorage }
+
+func (s conflictNotTruncated) write(entries []pb.Entry, hs pb.HardState) error {
+	kept, err := s.tailBeyond(entries)
+	if err != nil {
+		return err
+	}
+	if err := s.append(entries); err != nil {
+		return err
+	}
+	if err := s.append(kept); err != nil { // the bug: the old tail is written back
+		return err
+	}
+	return s.setHardState(hs)
+}
+
+// tailBeyond is what an append of entries deletes from the store: the stored entries past its
+// last entry, when it starts inside the stored log.
+func (s conflictNotTruncated) tailBeyond(entries []pb.Entry) ([]pb.Entry, error) {
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	last, err := s.store.LastIndex()
+	if err != nil {
+		return nil, err
+	}
+	if entries[0].Index > last {
+		return nil, nil
+	}
+	return s.store.entriesFrom(entries[len(entries)-1].Index + 1)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Message bugs
+
+// staleTermAsCurrent (stale-term-as-current): an incoming message from an older term (not 0:
+// local messages and proposals carry none) is stamped with the receiver's term before it is
+// stepped.
+//
+// Mirrors a transport or message handler that drops the term check (or rewrites the term),
+// letting delayed votes and appends from an old term act in a new one.
+type staleTermAsCurrent struct{ direct }
+
+func (t staleTermAsCurrent) deliver(m pb.Message, term uint64) pb.Message {
+	if m.Term != 0 && m.Term < term {
+		m.Term = term // the bug
+	}
+	return t.direct.deliver(m, term)
+}
+
+// replyToWrongPeer (reply-to-wrong-peer): responses (MsgAppResp, MsgVoteResp, MsgPreVoteResp,
+// MsgHeartbeatResp) go to the next peer after the one etcd addressed, skipping the node itself.
+// A cluster of fewer than 3 nodes has no wrong peer to pick.
+//
+// Mirrors mix-ups in a transport's peer address book or connection table, e.g. after a node is
+// replaced or ids are remapped.
+type replyToWrongPeer struct {
+	inner direct
+	id    uint64
+	peers []uint64
+}
+
+func (t replyToWrongPeer) deliver(m pb.Message, term uint64) pb.Message {
+	return t.inner.deliver(m, term)
+}
+
+func (t replyToWrongPeer) send(sent []pb.Message, m pb.Message) []pb.Message {
+	return t.inner.send(sent, t.misroute(m))
+}
+
+func (t replyToWrongPeer) misroute(m pb.Message) pb.Message {
+	switch m.Type {
+	case pb.MsgAppResp, pb.MsgVoteResp, pb.MsgPreVoteResp, pb.MsgHeartbeatResp:
+	default:
+		return m
+	}
+	if len(t.peers) < 3 {
+		return m
+	}
+	at := 0
+	for i, p := range t.peers {
+		if p == m.To {
+			at = i
+		}
+	}
+	next := t.peers[(at+1)%len(t.peers)]
+	if next == t.id {
+		next = t.peers[(at+2)%len(t.peers)]
+	}
+	m.To = next
+	return m
+}
