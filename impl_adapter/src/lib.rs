@@ -17,6 +17,7 @@
 #![warn(missing_docs)]
 
 pub mod etcd;
+pub mod fixture;
 pub mod guard;
 pub mod history;
 pub mod inject;
