@@ -6,15 +6,15 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
+use raftcheck::engine::shrink::resolve;
 use raftcheck::engine::{
-    random_walks, search, shrink, DivergenceKind, Outcome, ProblemKind, SearchOptions, WalkOptions,
+    execute, execute_inputs, random_walks, search, shrink, DivergenceKind, Outcome, Problem,
+    SearchOptions, SearchResult, WalkOptions,
 };
-use raftcheck::execute::{self, Ending};
 use raftcheck_adapter::fixture::{Defect, FixtureAdapter};
 use raftcheck_adapter::{Adapter, AdapterError, ClusterSetup};
-use raftcheck_spec::{
-    Bounds, ClusterState, ClusterView, Flavour, Input, Message, Mode, Output, RaftModel,
-};
+use raftcheck_spec::Action;
+use raftcheck_spec::{Bounds, ClusterView, Flavour, Input, Mode, Output, RaftModel};
 
 fn fixture(flavour: &Flavour, defects: &[Defect]) -> FixtureAdapter {
     defects
@@ -31,7 +31,12 @@ fn bounds(depth: usize) -> Bounds {
     }
 }
 
-fn run(bounds: Bounds, flavour: &Flavour, defects: &[Defect], options: SearchOptions) -> Outcome {
+fn run(
+    bounds: Bounds,
+    flavour: &Flavour,
+    defects: &[Defect],
+    options: SearchOptions,
+) -> SearchResult {
     let model = RaftModel::new(bounds, flavour.clone(), Mode::Lockstep);
     let (flavour, defects) = (flavour.clone(), defects.to_vec());
     let make = move || -> Result<Box<dyn Adapter>, AdapterError> {
@@ -47,8 +52,12 @@ fn threads(n: usize) -> SearchOptions {
     }
 }
 
-fn divergence(kind: DivergenceKind) -> ProblemKind {
-    ProblemKind::Divergence { kind }
+/// The divergence kind a problem ends in (`None` for a violation).
+fn kind_of(problem: &Problem) -> Option<DivergenceKind> {
+    match problem.outcome {
+        Outcome::Divergence { kind, .. } => Some(kind),
+        _ => None,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -123,7 +132,7 @@ fn each_defect_is_found_by_the_search_at_its_shortest_depth() {
             Defect::ReplyToWrongPeer,
             DivergenceKind::UnexpectedOutput,
             2,
-            "unexpected output: Send RequestVoteResponse n2→n3 t1 granted",
+            "wrong reply: n2 must send its RequestVoteResponse to n1 (the sender of the request)",
         ),
         (
             Defect::CommitAhead,
@@ -151,7 +160,7 @@ fn each_defect_is_found_by_the_search_at_its_shortest_depth() {
         let found = run(bounds(8), &flavour, &[defect], threads(2));
         assert_eq!(found.problems.len(), 1, "{defect}");
         let problem = &found.problems[0];
-        assert_eq!(problem.kind, divergence(kind), "{defect}: {problem:?}");
+        assert_eq!(kind_of(problem), Some(kind), "{defect}: {problem:?}");
         assert_eq!(problem.path.len(), step, "{defect}: {problem:?}");
         assert!(
             problem.lines[0].starts_with(first_line),
@@ -174,8 +183,8 @@ fn each_defect_is_found_by_the_search_at_its_shortest_depth() {
 fn the_conflict_defect_is_found_by_random_walks() {
     let walk = conflict_walk();
     assert_eq!(
-        walk.1.kind,
-        divergence(DivergenceKind::StateMismatch),
+        kind_of(&walk.1),
+        Some(DivergenceKind::StateMismatch),
         "{:?}",
         walk.1
     );
@@ -198,7 +207,7 @@ fn walk_model(flavour: &Flavour) -> RaftModel {
 }
 
 /// The first random walk (seed 7) on which `conflict-kept` shows: its index and problem.
-fn conflict_walk() -> (usize, raftcheck::engine::Problem) {
+fn conflict_walk() -> (usize, Problem) {
     let flavour = Flavour::raft_rs();
     let model = walk_model(&flavour);
     let make = || -> Result<Box<dyn Adapter>, AdapterError> {
@@ -218,38 +227,6 @@ fn conflict_walk() -> (usize, raftcheck::engine::Problem) {
     (found.walk, found.problem)
 }
 
-/// The shrinker's matching rule (src/engine/shrink.rs): a client request takes the next value,
-/// and a message no longer in flight is replaced by the first one in flight with the same
-/// sender, receiver and kind.
-fn resolve(state: &ClusterState, input: &Input) -> Input {
-    let similar = |m: &Message| -> Message {
-        if state.in_flight(m) {
-            return m.clone();
-        }
-        state
-            .distinct_in_flight()
-            .find(|x| x.from == m.from && x.to == m.to && x.payload.kind() == m.payload.kind())
-            .cloned()
-            .unwrap_or_else(|| m.clone())
-    };
-    match input {
-        Input::ClientRequest { node, .. } => Input::ClientRequest {
-            node: *node,
-            value: state.spent.values + 1,
-        },
-        Input::Receive { message } => Input::Receive {
-            message: similar(message),
-        },
-        Input::Drop { message } => Input::Drop {
-            message: similar(message),
-        },
-        Input::Duplicate { message } => Input::Duplicate {
-            message: similar(message),
-        },
-        other => other.clone(),
-    }
-}
-
 /// True when `path`, resolved step by step, ends in a divergence of `kind`.
 fn diverges(
     model: &RaftModel,
@@ -257,8 +234,17 @@ fn diverges(
     path: &[Input],
     kind: DivergenceKind,
 ) -> bool {
-    let execution = execute::lockstep_resolving(model, adapter, path, resolve);
-    matches!(execution.ending, Ending::Divergence { kind: k, .. } if k == kind)
+    let actions: Vec<Action> = path.iter().cloned().map(Action::Input).collect();
+    let execution = execute(
+        model,
+        Some(adapter),
+        &actions,
+        |state, action| match action {
+            Action::Input(input) => Action::Input(resolve(state, input)),
+            send => send.clone(),
+        },
+    );
+    matches!(execution.end, Ok(Outcome::Divergence { kind: k, .. }) if k == kind)
 }
 
 #[test]
@@ -267,7 +253,7 @@ fn the_shrunk_divergence_is_shorter_and_one_minimal() {
     let flavour = Flavour::raft_rs();
     let model = walk_model(&flavour);
     let mut adapter = fixture(&flavour, &[Defect::ConflictKept]);
-    let shrunk = shrink(&model, &mut adapter, &problem.path, &problem.kind);
+    let shrunk = shrink(&model, &mut adapter, &problem.path, &problem.outcome);
     let path = shrunk.path;
     assert!(
         path.len() < problem.path.len(),
@@ -278,13 +264,13 @@ fn the_shrunk_divergence_is_shorter_and_one_minimal() {
     assert!(path.len() >= 12, "{} inputs", path.len());
 
     // It still diverges, exactly at its last step, with the same kind.
-    let execution = execute::lockstep(&model, &mut adapter, &path);
+    let execution = execute_inputs(&model, &mut adapter, &path);
     assert_eq!(
-        execution.ending,
-        Ending::Divergence {
+        execution.end,
+        Ok(Outcome::Divergence {
             step: path.len(),
             kind: DivergenceKind::StateMismatch
-        }
+        })
     );
     // 1-minimal: without any one of its inputs (matched as the shrinker matches) it no longer
     // diverges that way.
@@ -303,7 +289,7 @@ fn the_shrunk_divergence_is_shorter_and_one_minimal() {
         );
     }
     // And shrinking it again changes nothing.
-    let again = shrink(&model, &mut adapter, &path, &problem.kind);
+    let again = shrink(&model, &mut adapter, &path, &problem.outcome);
     assert_eq!(again.path, path);
 }
 
@@ -337,18 +323,18 @@ fn keep_going_collects_the_divergences_of_two_defects() {
     let model = RaftModel::new(bounds(4), flavour.clone(), Mode::Lockstep);
     let mut by_defect = [0, 0];
     for problem in &found.problems {
-        let ProblemKind::Divergence { kind } = problem.kind else {
+        let Some(kind) = kind_of(problem) else {
             panic!("a violation: {problem:?}");
         };
         let culprits: Vec<usize> = (0..2)
             .filter(|&d| {
                 let mut alone = fixture(&flavour, &both[d..=d]);
-                let execution = execute::lockstep(&model, &mut alone, &problem.path);
-                execution.ending
-                    == Ending::Divergence {
+                let execution = execute_inputs(&model, &mut alone, &problem.path);
+                execution.end
+                    == Ok(Outcome::Divergence {
                         step: problem.path.len(),
                         kind,
-                    }
+                    })
             })
             .collect();
         assert_eq!(culprits.len(), 1, "{problem:?}");
@@ -402,7 +388,7 @@ impl Adapter for Recording {
     }
 }
 
-fn judged_paths(shard: Option<(usize, usize)>) -> (BTreeSet<Vec<Input>>, Outcome) {
+fn judged_paths(shard: Option<(usize, usize)>) -> (BTreeSet<Vec<Input>>, SearchResult) {
     let judged = Arc::new(Mutex::new(BTreeSet::new()));
     let model = RaftModel::new(bounds(5), Flavour::raft_rs(), Mode::Lockstep);
     let sink = judged.clone();

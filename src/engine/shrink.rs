@@ -51,7 +51,7 @@ fn reproduces(
 /// next value the spec expects, and a message no longer in flight (because an earlier input was
 /// removed, say, so terms shifted) is replaced by the first message in flight with the same
 /// sender, receiver and kind.
-fn resolve(state: &ClusterState, input: &Input) -> Input {
+pub fn resolve(state: &ClusterState, input: &Input) -> Input {
     let similar = |m: &Message| -> Message {
         if state.in_flight(m) {
             return m.clone();

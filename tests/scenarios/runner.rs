@@ -1,14 +1,14 @@
 //! Running a scenario script on one target: each command becomes inputs, each input is a
-//! lockstep step judged against the spec (`raftcheck::engine::step` and the safety
-//! properties), and what the target emitted and the nodes it changed are printed the way
+//! lockstep step judged against the spec by the executor every run uses
+//! (`raftcheck::engine::executor`: judgement and safety properties), and what the target emitted and the nodes it changed are printed the way
 //! raftcheck prints a trace. A step where the target and the spec part is an error, never
 //! printed output: a script cannot expect a divergence.
 
-use raftcheck::engine::step;
+use raftcheck::engine::executor;
 use raftcheck::report::node_line;
-use raftcheck_adapter::{Adapter, AdapterError, ClusterSetup};
+use raftcheck_adapter::{Adapter, AdapterError};
 use raftcheck_spec::{
-    properties, Bounds, ClusterState, ClusterView, Flavour, Input, Message, Mode, NodeId, Output,
+    Action, Bounds, ClusterState, ClusterView, Flavour, Input, Message, Mode, NodeId, Output,
     RaftModel, Role, Term,
 };
 
@@ -236,19 +236,12 @@ impl<'t> Cluster<'t> {
             ));
         }
         let model = RaftModel::new(bounds(setup.nodes), flavour, Mode::Lockstep);
-        adapter
-            .reset(&ClusterSetup { nodes: setup.nodes })
-            .map_err(|e| format!("reset failed: {e}"))?;
         let state = model.initial_state();
-        let view = adapter
-            .observe()
-            .map_err(|e| format!("observe failed: {e}"))?;
-        let diff = ClusterView::from(&state).diff(&view);
-        if !diff.is_empty() {
-            let diff: Vec<String> = diff.iter().map(|d| d.to_string()).collect();
+        let findings = executor::start(&model, adapter.as_mut());
+        if findings.kind().is_some() {
             return Err(format!(
                 "the fresh cluster differs from the spec's initial state: {}",
-                diff.join("; ")
+                findings.lines().join("; ")
             ));
         }
         Ok(Cluster {
@@ -266,15 +259,21 @@ impl<'t> Cluster<'t> {
                 return Err(format!("{input} cannot be taken: {why}"));
             }
         }
-        let outcome = step(&self.model, self.adapter.as_mut(), &self.state, input);
-        if !outcome.agrees() {
+        let action = Action::Input(input.clone());
+        let outcome = executor::step(
+            &self.model,
+            Some(self.adapter.as_mut()),
+            &self.state,
+            &action,
+        );
+        if outcome.findings.kind().is_some() {
             return Err(format!(
                 "{} diverges from the spec at {input}:\n    {}",
                 self.target.name,
                 outcome.findings.lines().join("\n    ")
             ));
         }
-        if let Some(v) = properties::violations(&outcome.next).into_iter().next() {
+        if let Some(v) = &outcome.violation {
             return Err(format!("{input} violates {}: {}", v.property, v.detail));
         }
         out.push(input.to_string());
