@@ -137,6 +137,8 @@ pub fn record_apply_error(error: AdapterError, findings: &mut Findings) {
         AdapterError::Refused { reason, .. } => findings.refused = Some(reason),
         AdapterError::Unmodelled(what) => findings.unexpected.push(what),
         AdapterError::Fault(what) | AdapterError::Setup(what) => findings.fault = Some(what),
+        // Reported as a fault for now (exit 3), with the panic's own words.
+        panic @ AdapterError::Panicked { .. } => findings.fault = Some(panic.to_string()),
     }
 }
 
