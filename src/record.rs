@@ -111,7 +111,7 @@ pub fn record_problem(
 ) -> Result<Recorded, String> {
     let execution = match choice.build() {
         Ok(mut adapter) => execute_inputs(model, adapter.as_mut(), &problem.path),
-        Err(e) => Execution::failed_start(model, e.detail()),
+        Err(e) => Execution::failed_start(model, e),
     };
     let reproduced = execution.outcome() == Some(&problem.outcome);
     let expect = execution

@@ -376,7 +376,7 @@ fn run_exhaustive(
     let (stats, problems) = match start_failure {
         Some(e) => (
             SearchStats::default(),
-            vec![Problem::fault(vec![], e.detail())],
+            vec![Problem::from_error(vec![], &e)],
         ),
         None => {
             let factory = || choice.build();
@@ -385,7 +385,7 @@ fn run_exhaustive(
                 Err(AdapterError::Setup(m)) => return Err(UsageError(m)),
                 Err(e) => (
                     SearchStats::default(),
-                    vec![Problem::fault(vec![], e.detail())],
+                    vec![Problem::from_error(vec![], &e)],
                 ),
             }
         }

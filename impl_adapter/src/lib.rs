@@ -41,10 +41,23 @@ pub enum AdapterError {
     /// it does not model). The engine reports it as an unexpected output.
     #[error("the implementation emitted something the spec does not model: {0}")]
     Unmodelled(String),
-    /// The implementation crashed (panicked, exited), hung past its timeout, or broke the adapter
-    /// protocol.
+    /// The implementation crashed (exited, or panicked without saying where and why), hung past
+    /// its timeout, or broke the adapter protocol.
     #[error("adapter fault: {0}")]
     Fault(String),
+    /// The implementation panicked: a raft-rs panic caught in-process, or a child process that
+    /// died with a Go or Rust panic on its stderr. Still an adapter fault (exit 3), but told
+    /// apart from an adapter that broke the protocol.
+    #[error(
+        "implementation panicked{}: {message}",
+        .location.as_ref().map(|at| format!(" at {at}")).unwrap_or_default()
+    )]
+    Panicked {
+        /// Where it panicked, `FILE:LINE`, when known.
+        location: Option<String>,
+        /// The panic's message.
+        message: String,
+    },
     /// The adapter cannot be set up as asked: a tool or source is missing, or it does not
     /// support the requested bug. A configuration error, not a fault of the implementation.
     #[error("{0}")]
@@ -52,14 +65,21 @@ pub enum AdapterError {
 }
 
 impl AdapterError {
-    /// The message without the kind's prefix.
+    /// The message without the kind's prefix (a panic has none: its text is its kind).
     pub fn detail(&self) -> String {
         match self {
             AdapterError::Refused { input, reason } => format!("{input}: {reason}"),
+            AdapterError::Panicked { .. } => self.to_string(),
             AdapterError::Unmodelled(m) | AdapterError::Fault(m) | AdapterError::Setup(m) => {
                 m.clone()
             }
         }
+    }
+
+    /// True when the implementation itself failed (a fault or a panic): it is in an unknown
+    /// state and cannot be driven further.
+    pub fn is_fault(&self) -> bool {
+        matches!(self, AdapterError::Fault(_) | AdapterError::Panicked { .. })
     }
 }
 

@@ -1324,7 +1324,13 @@ fn a_raft_rs_panic_is_a_fault_and_the_cluster_is_rebuilt() {
     };
     let err = a.apply(&bogus).unwrap_err();
     match &err {
-        AdapterError::Fault(m) => assert!(m.contains("raft-rs panicked"), "{m}"),
+        AdapterError::Panicked { location, message } => {
+            assert_eq!(location.as_deref(), Some("raft-0.7.0/src/raft_log.rs:292"));
+            assert!(
+                message.starts_with("to_commit 5 is out of range"),
+                "{message}"
+            );
+        }
         other => panic!("{other:?}"),
     }
     let path = [Input::Timeout { node: 2 }];

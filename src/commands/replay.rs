@@ -63,10 +63,7 @@ pub fn replay(trace: Trace, timeout: Duration) -> Result<Replay, UsageError> {
                 Err(e) => {
                     let model =
                         RaftModel::new(trace.bounds.clone(), trace.flavour.clone(), Mode::Lockstep);
-                    (
-                        Execution::failed_start(&model, e.detail()),
-                        trace.flavour.clone(),
-                    )
+                    (Execution::failed_start(&model, e), trace.flavour.clone())
                 }
             }
         }

@@ -9,7 +9,7 @@
 //! An adapter is optional: without one the spec runs alone (spec-only traces), and actions may
 //! include a leader's discretionary sends.
 
-use raftcheck_adapter::{Adapter, ClusterSetup};
+use raftcheck_adapter::{Adapter, AdapterError, ClusterSetup};
 use raftcheck_spec::{properties, Action, ClusterState, ClusterView, Input, Output, RaftModel};
 
 use super::judge::{judge_outputs, judge_state, Findings};
@@ -234,19 +234,19 @@ impl Execution {
         }
     }
 
-    /// The execution of an adapter that failed before the first step (it could not start).
-    pub fn failed_start(model: &RaftModel, message: String) -> Execution {
+    /// The execution of an adapter that failed with `error` before the first step (it could
+    /// not start).
+    pub fn failed_start(model: &RaftModel, error: AdapterError) -> Execution {
+        let mut initial_findings = Findings::default();
+        initial_findings.record_error(error);
+        let kind = initial_findings
+            .kind()
+            .unwrap_or(DivergenceKind::AdapterFault);
         Execution {
             initial: model.initial_state(),
-            initial_findings: Findings {
-                fault: Some(message),
-                ..Findings::default()
-            },
+            initial_findings,
             steps: Vec::new(),
-            end: Ok(Outcome::Divergence {
-                step: 0,
-                kind: DivergenceKind::AdapterFault,
-            }),
+            end: Ok(Outcome::Divergence { step: 0, kind }),
         }
     }
 }

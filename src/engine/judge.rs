@@ -32,7 +32,8 @@ pub struct Findings {
     /// The adapter fault, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fault: Option<String>,
-    /// The implementation's panic, if it panicked: `at FILE:LINE: MESSAGE`.
+    /// The implementation's panic, if it panicked: `implementation panicked at FILE:LINE:
+    /// MESSAGE`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub panic: Option<String>,
 }
@@ -80,7 +81,7 @@ impl Findings {
             lines.push(format!("adapter fault: {f}"));
         }
         if let Some(p) = &self.panic {
-            lines.push(format!("implementation panicked {p}"));
+            lines.push(p.clone());
         }
         lines
     }
@@ -91,6 +92,7 @@ impl Findings {
             AdapterError::Refused { reason, .. } => self.refused = Some(reason),
             AdapterError::Unmodelled(what) => self.unexpected.push(what),
             AdapterError::Fault(what) | AdapterError::Setup(what) => self.fault = Some(what),
+            panic @ AdapterError::Panicked { .. } => self.panic = Some(panic.to_string()),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use raftcheck_adapter::AdapterError;
 use raftcheck_spec::Input;
 use serde::{Deserialize, Serialize};
 
@@ -214,6 +215,22 @@ impl Problem {
             .map(|c| if c.is_ascii_digit() { '#' } else { c })
             .collect();
         format!("{}|{blanked}", self.outcome.kind_name())
+    }
+
+    /// The adapter failed with `error` on `path` (while being brought there, or before the
+    /// first step): an implementation panic, or else an adapter fault.
+    pub fn from_error(path: Vec<Input>, error: &AdapterError) -> Problem {
+        match error {
+            AdapterError::Panicked { .. } => Problem {
+                outcome: Outcome::Divergence {
+                    step: path.len(),
+                    kind: DivergenceKind::ImplementationPanicked,
+                },
+                path,
+                lines: vec![error.to_string()],
+            },
+            _ => Problem::fault(path, error.detail()),
+        }
     }
 
     /// An adapter fault on `path` (the adapter failed while being brought there, or before the

@@ -378,9 +378,7 @@ fn expand_chunk(
             match adapter.replay_to(setup, &path) {
                 Ok(n) => counters.events.fetch_add(n, Ordering::Relaxed),
                 Err(e) => {
-                    result
-                        .problems
-                        .push(Problem::fault(path.clone(), e.detail()));
+                    result.problems.push(Problem::from_error(path.clone(), &e));
                     return result;
                 }
             };
@@ -409,9 +407,7 @@ fn expand_chunk(
                 match adapter.fingerprint() {
                     Ok(fp) => fp,
                     Err(e) => {
-                        result
-                            .problems
-                            .push(Problem::fault(child_path(), e.detail()));
+                        result.problems.push(Problem::from_error(child_path(), &e));
                         return result;
                     }
                 }

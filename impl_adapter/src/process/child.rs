@@ -1,23 +1,26 @@
 //! A child process spoken to in JSON lines, with a deadline on every answer.
 //!
 //! stdout is read by a thread that forwards complete lines over a channel, so waiting for an
-//! answer is a `recv_timeout`; stderr is drained by another thread that keeps the last lines for
-//! error reports. Dropping a [`Child`] closes its stdin, gives it a moment to exit, then kills
-//! it and reaps it: no child outlives its adapter.
+//! answer is a `recv_timeout`; stderr is drained by another thread that keeps its tail for
+//! error reports and the panic the child died of. Requests go to the child's stdin through a
+//! descriptor on which a child that has gone is an error, never a signal (see `input` below).
+//! Dropping a [`Child`] closes its stdin, gives it a moment to exit, then kills it and reaps it:
+//! no child outlives its adapter.
 
-use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{ChildStdin, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::stderr::StderrLog;
+use crate::guard::Panic;
+
 /// Longest line accepted from a child; anything longer is a protocol fault, not a memory leak.
 pub const MAX_LINE: usize = 16 << 20;
-/// How many stderr lines are kept for reports.
-const STDERR_LINES: usize = 20;
-/// How long a closed child may take to exit before it is killed.
+/// How long a closed child may take to exit before it is killed, and how long the stderr of a
+/// child that exited may take to reach its end.
 const EXIT_GRACE: Duration = Duration::from_millis(200);
 
 /// What the stdout reader thread forwards.
@@ -33,8 +36,10 @@ enum Line {
 pub enum ChildError {
     /// No line within the deadline.
     Timeout(Duration),
-    /// stdout closed (the child exited); with its exit status if known.
+    /// stdout closed or stdin refused (the child exited); with its exit status if known.
     Exited(String),
+    /// The child closed its stdin but is still running.
+    InputClosed,
     /// A line longer than [`MAX_LINE`].
     LineTooLong,
     /// Writing to or reading from the child failed.
@@ -48,6 +53,9 @@ impl std::fmt::Display for ChildError {
                 write!(f, "no answer within {:.1} s (hung?)", d.as_secs_f64())
             }
             ChildError::Exited(status) => write!(f, "the child exited ({status})"),
+            ChildError::InputClosed => {
+                write!(f, "the child closed its stdin and is still running")
+            }
             ChildError::LineTooLong => write!(f, "the child wrote a line over {MAX_LINE} bytes"),
             ChildError::Io(e) => write!(f, "talking to the child failed: {e}"),
         }
@@ -57,9 +65,9 @@ impl std::fmt::Display for ChildError {
 /// A running child process.
 pub struct Child {
     process: std::process::Child,
-    stdin: Option<ChildStdin>,
+    stdin: Option<input::ChildInput>,
     lines: Receiver<Line>,
-    stderr: Arc<Mutex<VecDeque<String>>>,
+    stderr: Arc<StderrLog>,
     command: String,
 }
 
@@ -96,49 +104,40 @@ fn read_lines(stdout: impl Read, tx: mpsc::Sender<Line>) {
     }
 }
 
-fn keep_tail(stderr: impl Read, tail: Arc<Mutex<VecDeque<String>>>) {
-    let reader = BufReader::new(stderr);
-    for line in reader.split(b'\n') {
-        let Ok(line) = line else { return };
-        let mut text = String::from_utf8_lossy(&line).into_owned();
-        text.truncate(500);
-        let mut tail = tail.lock().expect("stderr tail lock");
-        if tail.len() == STDERR_LINES {
-            tail.pop_front();
-        }
-        tail.push_back(text);
-    }
-}
-
 impl Child {
     /// Starts `program` with `args`.
     pub fn spawn(program: &str, args: &[String]) -> std::io::Result<Child> {
+        let (mut stdin, childs_stdin) = input::ChildInput::open()?;
         let mut command = Command::new(program);
         command
             .args(args)
-            .stdin(Stdio::piped())
+            .stdin(childs_stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let mut process = command.spawn()?;
+        // The child's end of its stdin lives on in the child only: with a copy open here, a
+        // child that closed its stdin could never be noticed.
+        drop(command);
+        stdin.attach(&mut process);
         let stdout = process.stdout.take().expect("piped stdout");
         let stderr = process.stderr.take().expect("piped stderr");
         let (tx, lines) = mpsc::channel();
         thread::spawn(move || read_lines(stdout, tx));
-        let tail = Arc::new(Mutex::new(VecDeque::new()));
-        let tail2 = Arc::clone(&tail);
-        thread::spawn(move || keep_tail(stderr, tail2));
+        let log = Arc::new(StderrLog::default());
+        let drained = Arc::clone(&log);
+        thread::spawn(move || drained.drain(stderr));
         let mut shown = program.to_string();
         for a in args {
             shown.push(' ');
             shown.push_str(a);
         }
         Ok(Child {
-            stdin: process.stdin.take(),
+            stdin: Some(stdin),
             process,
             lines,
-            stderr: tail,
+            stderr: log,
             command: shown,
         })
     }
@@ -159,9 +158,11 @@ impl Child {
         bytes.push(b'\n');
         match stdin.write_all(&bytes).and_then(|_| stdin.flush()) {
             Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-                Err(ChildError::Exited(self.exit_status()))
-            }
+            // EPIPE: nothing reads the child's stdin any more. It exited, or closed it.
+            Err(e) if input::is_closed(&e) => match self.exit_status() {
+                Some(status) => Err(ChildError::Exited(status)),
+                None => Err(ChildError::InputClosed),
+            },
             Err(e) => Err(ChildError::Io(e.to_string())),
         }
     }
@@ -172,35 +173,56 @@ impl Child {
             Ok(Line::Text(text)) => Ok(text),
             Ok(Line::TooLong) => Err(ChildError::LineTooLong),
             Ok(Line::Failed(e)) => Err(ChildError::Io(e)),
-            Ok(Line::Closed) | Err(RecvTimeoutError::Disconnected) => {
-                Err(ChildError::Exited(self.exit_status()))
-            }
+            Ok(Line::Closed) | Err(RecvTimeoutError::Disconnected) => Err(ChildError::Exited(
+                self.exit_status()
+                    .unwrap_or_else(|| "still running, output closed".into()),
+            )),
             Err(RecvTimeoutError::Timeout) => Err(ChildError::Timeout(timeout)),
         }
     }
 
-    fn exit_status(&mut self) -> String {
+    /// The exit status of a child that exits within [`EXIT_GRACE`]; `None` while it runs.
+    fn exit_status(&mut self) -> Option<String> {
         let deadline = Instant::now() + EXIT_GRACE;
         loop {
             match self.process.try_wait() {
-                Ok(Some(status)) => return status.to_string(),
+                Ok(Some(status)) => return Some(status.to_string()),
                 Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(5)),
-                Ok(None) => return "still running, output closed".into(),
-                Err(e) => return format!("status unknown: {e}"),
+                Ok(None) => return None,
+                Err(e) => return Some(format!("status unknown: {e}")),
             }
         }
     }
 
+    /// True once the child has exited (without waiting for it).
+    fn has_exited(&mut self) -> bool {
+        !matches!(self.process.try_wait(), Ok(None))
+    }
+
+    /// Lets the stderr thread catch up with a child that just failed: up to the end of a dead
+    /// child's stderr, a moment for a live one.
+    fn settle_stderr(&mut self) {
+        if self.has_exited() {
+            self.stderr.wait_closed(EXIT_GRACE);
+        } else {
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// The last lines the child wrote to stderr.
-    pub fn stderr_tail(&self) -> Vec<String> {
-        // Give the stderr thread a moment to catch up with a child that just failed.
-        thread::sleep(Duration::from_millis(20));
-        self.stderr
-            .lock()
-            .expect("stderr tail lock")
-            .iter()
-            .cloned()
-            .collect()
+    pub fn stderr_tail(&mut self) -> Vec<String> {
+        self.settle_stderr();
+        self.stderr.tail()
+    }
+
+    /// The panic the child died of: `Some` only when it has exited and its stderr shows a Go or
+    /// Rust panic (in the forms `stderr::parse_panic` reads).
+    pub fn panic(&mut self) -> Option<Panic> {
+        if !self.has_exited() {
+            return None;
+        }
+        self.stderr.wait_closed(EXIT_GRACE);
+        self.stderr.panic()
     }
 
     /// Stops the child: close stdin, wait briefly, kill, reap.
@@ -243,5 +265,131 @@ impl Child {
 impl Drop for Child {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// The child's stdin, on which writing to a child that has gone is an error, never a signal.
+///
+/// raftcheck keeps SIGPIPE at its default action, so that `raftcheck check | head` ends quietly
+/// like any Unix tool (see `src/main.rs`). A `write(2)` to a pipe whose reader has gone raises
+/// SIGPIPE, which would then kill raftcheck before it reports the fault or writes the trace. So
+/// on Unix the child's stdin is one end of a socket pair instead of a pipe, and requests go out
+/// with `send(2)` and `MSG_NOSIGNAL` (`SO_NOSIGPIPE` on Apple systems), which fails with EPIPE
+/// instead. This is a property of the descriptor: it holds on every thread and whatever anyone
+/// does with the process's signal dispositions, and needs no signal handling. The other ways
+/// out were worse: blocking SIGPIPE around each write and consuming the signal left pending
+/// after a failed one (three extra system calls per request, on every thread that writes), or
+/// ignoring SIGPIPE in the whole process and handling EPIPE on every print. The child reads the
+/// same byte stream on its stdin as before; nothing in the protocol changes.
+mod input {
+    use std::io::{self, Write};
+    use std::process::Stdio;
+
+    /// raftcheck's end of the child's stdin.
+    pub struct ChildInput(Inner);
+
+    #[cfg(unix)]
+    type Inner = std::os::unix::net::UnixStream;
+    // Elsewhere there is no SIGPIPE: the pipe `Command` makes reports a gone reader as an error.
+    #[cfg(not(unix))]
+    type Inner = Option<std::process::ChildStdin>;
+
+    /// True for the error a write gets when nothing reads the child's stdin any more.
+    pub fn is_closed(e: &io::Error) -> bool {
+        matches!(
+            e.kind(),
+            io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset
+        )
+    }
+
+    impl ChildInput {
+        /// Our end, and the child's end to give to `Command::stdin`.
+        #[cfg(unix)]
+        pub fn open() -> io::Result<(ChildInput, Stdio)> {
+            // Both ends are close-on-exec: no other child inherits either of them.
+            let (ours, childs) = std::os::unix::net::UnixStream::pair()?;
+            #[cfg(target_vendor = "apple")]
+            no_sigpipe(&ours)?;
+            Ok((
+                ChildInput(ours),
+                Stdio::from(std::os::fd::OwnedFd::from(childs)),
+            ))
+        }
+
+        /// Our end (to be attached), and a pipe for the child.
+        #[cfg(not(unix))]
+        pub fn open() -> io::Result<(ChildInput, Stdio)> {
+            Ok((ChildInput(None), Stdio::piped()))
+        }
+
+        /// Connects our end to the spawned child (where the pipe only exists from then on).
+        pub fn attach(&mut self, _child: &mut std::process::Child) {
+            #[cfg(not(unix))]
+            {
+                self.0 = _child.stdin.take();
+            }
+        }
+    }
+
+    #[cfg(target_vendor = "apple")]
+    fn no_sigpipe(socket: &Inner) -> io::Result<()> {
+        use std::os::fd::AsRawFd;
+        let on: libc::c_int = 1;
+        // SAFETY: setsockopt(2) on a socket we own, reading `on` for the given size.
+        let r = unsafe {
+            libc::setsockopt(
+                socket.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_NOSIGPIPE,
+                (&on as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if r == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+
+    #[cfg(unix)]
+    impl Write for ChildInput {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            use std::os::fd::AsRawFd;
+            #[cfg(not(target_vendor = "apple"))]
+            const FLAGS: libc::c_int = libc::MSG_NOSIGNAL;
+            #[cfg(target_vendor = "apple")]
+            const FLAGS: libc::c_int = 0;
+            // SAFETY: send(2) reads at most `buf.len()` bytes from `buf`, which outlives the
+            // call, on a socket we own.
+            let sent =
+                unsafe { libc::send(self.0.as_raw_fd(), buf.as_ptr().cast(), buf.len(), FLAGS) };
+            if sent < 0 {
+                Err(io::Error::last_os_error())
+            } else {
+                Ok(sent as usize)
+            }
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[cfg(not(unix))]
+    impl Write for ChildInput {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            match &mut self.0 {
+                Some(pipe) => pipe.write(buf),
+                None => Err(io::ErrorKind::BrokenPipe.into()),
+            }
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            match &mut self.0 {
+                Some(pipe) => pipe.flush(),
+                None => Ok(()),
+            }
+        }
     }
 }

@@ -1,11 +1,12 @@
 //! The process adapter: an implementation in any language, driven over the JSON-lines protocol
 //! of `impl_adapter/PROTOCOL.md` in a child process.
 //!
-//! Every request has a deadline. A child that hangs, exits, writes something that is not a
-//! protocol response, answers another request, or speaks another protocol version is an
-//! [`AdapterError::Fault`] whose message says what happened and ends with the child's stderr
-//! tail; the child is killed. The next `reset` starts a new child, so one crash does not end a
-//! `--keep-going` run.
+//! Every request has a deadline. A child that hangs, exits, closes its stdin, writes something
+//! that is not a protocol response, answers another request, or speaks another protocol version
+//! is an [`AdapterError::Fault`] whose message says what happened and ends with the child's
+//! stderr tail; the child is killed. A child that died of a panic, Go's or Rust's, printed on its
+//! stderr is an [`AdapterError::Panicked`] with the panic's location and message instead. The
+//! next `reset` starts a new child, so one crash does not end a `--keep-going` run.
 //!
 //! Backtracking uses the child's `reset_node` when offered (only nodes whose inputs differ are
 //! rebuilt, see [`crate::history`]); fingerprints come from the child's `fingerprint` when
@@ -13,6 +14,7 @@
 
 pub mod child;
 pub mod server;
+mod stderr;
 pub mod wire;
 
 use std::collections::VecDeque;
@@ -140,7 +142,7 @@ impl ProcessAdapter {
         )?;
         if hello.protocol != wire::PROTOCOL_VERSION {
             return Err(fault(
-                &child,
+                &mut child,
                 format!(
                     "the child speaks protocol version {}; raftcheck speaks version {}",
                     hello.protocol,
@@ -204,7 +206,7 @@ impl ProcessAdapter {
             return Err(self.not_running());
         };
         let result = receive(child, self.config.timeout, sent.id, sent.op);
-        if let Err(AdapterError::Fault(_)) = &result {
+        if result.as_ref().is_err_and(AdapterError::is_fault) {
             self.broken();
         }
         result
@@ -240,7 +242,7 @@ impl ProcessAdapter {
                 return Some(self.collect());
             }
             if let Err(e) = self.collect::<serde_json::Value>() {
-                if matches!(e, AdapterError::Fault(_)) {
+                if e.is_fault() {
                     return Some(Err(e));
                 }
             }
@@ -267,7 +269,12 @@ impl ProcessAdapter {
     }
 }
 
-fn fault(child: &Child, what: String) -> AdapterError {
+/// The error for a child that failed doing `what`: the panic it died of, when its stderr shows
+/// one; otherwise a fault saying what happened, with its stderr tail.
+fn fault(child: &mut Child, what: String) -> AdapterError {
+    if let Some(panic) = child.panic() {
+        return panic.into();
+    }
     let tail = child.stderr_tail();
     let mut message = format!("{}: {what}", child.command());
     if tail.is_empty() {

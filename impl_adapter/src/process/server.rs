@@ -31,6 +31,8 @@ fn wire_error(e: AdapterError) -> WireError {
     let (kind, message) = match e {
         AdapterError::Refused { reason, .. } => (ErrorKind::Refused, reason),
         AdapterError::Unmodelled(m) => (ErrorKind::Unmodelled, m),
+        // Protocol version 1 has no error kind for a panic: it travels as a fault saying so.
+        AdapterError::Panicked { .. } => (ErrorKind::Fault, e.to_string()),
         AdapterError::Fault(m) | AdapterError::Setup(m) => (ErrorKind::Fault, m),
     };
     WireError { kind, message }

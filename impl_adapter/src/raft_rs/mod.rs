@@ -19,7 +19,7 @@
 //!   commit index and log survive; role, leader, votes and progress do not.
 //! - [`Input::ClientRequest`] is `RawNode::propose` with the value as 8 big-endian bytes;
 //!   raft-rs's `ProposalDropped` is the spec's [`Output::ProposalDropped`].
-//! - A panic inside raft-rs (its `fatal!` assertions) is an [`AdapterError::Fault`].
+//! - A panic inside raft-rs (its `fatal!` assertions) is an [`AdapterError::Panicked`].
 //!
 //! # Abstraction to spec state, field by field
 //!
@@ -200,8 +200,10 @@ impl RaftRsAdapter {
         &mut self,
         f: impl FnOnce(&mut Self) -> Result<T, AdapterError>,
     ) -> Result<T, AdapterError> {
-        let result = catch_panic(|| f(self)).map_err(crashed).and_then(|r| r);
-        if let Err(AdapterError::Fault(_)) = result {
+        let result = catch_panic(|| f(self))
+            .map_err(AdapterError::from)
+            .and_then(|r| r);
+        if result.as_ref().is_err_and(AdapterError::is_fault) {
             self.nodes.clear();
             self.history = NodeHistories::default();
         }
@@ -276,10 +278,6 @@ fn drive(node: &mut RaftNode, input: &Input) -> Result<Vec<Output>, AdapterError
     Ok(outputs)
 }
 
-fn crashed(message: String) -> AdapterError {
-    AdapterError::Fault(format!("raft-rs panicked: {message}"))
-}
-
 impl Adapter for RaftRsAdapter {
     fn name(&self) -> String {
         "raft-rs".into()
@@ -302,7 +300,7 @@ impl Adapter for RaftRsAdapter {
     }
 
     fn observe(&mut self) -> Result<ClusterView, AdapterError> {
-        catch_panic(|| self.view()).map_err(crashed)?
+        catch_panic(|| self.view()).map_err(AdapterError::from)?
     }
 
     fn fingerprint(&mut self) -> Result<Option<u64>, AdapterError> {
