@@ -13,7 +13,8 @@ use crate::types::Term;
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Bounds {
-    /// Number of nodes in the cluster.
+    /// Number of nodes in the cluster: nodes `1..=nodes`, all voters of the initial
+    /// configuration.
     pub nodes: u64,
     /// No node starts an election that would take it past this term.
     pub max_term: Term,
@@ -88,10 +89,5 @@ impl Bounds {
             return Err(BoundsError("--depth must be at least 1".into()));
         }
         Ok(())
-    }
-
-    /// The number of votes (or matching logs) that make a majority.
-    pub fn quorum(&self) -> usize {
-        (self.nodes as usize) / 2 + 1
     }
 }
