@@ -29,6 +29,7 @@
 
 use std::path::{Path, PathBuf};
 
+use raftcheck_format::v1;
 use raftcheck_spec::{Bounds, Flavour, Input, Message, Output};
 use serde::{Deserialize, Serialize};
 
@@ -49,19 +50,34 @@ pub enum TraceMode {
     SpecOnly,
 }
 
-/// One recorded event.
+/// One recorded event. Written and read as a [`v1::Event`] (`raftcheck_format`), so trace files
+/// keep their bytes whatever the spec's types look like.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "v1::Event", into = "v1::Event")]
 pub struct TraceEvent {
     /// The input the checker chose.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input: Option<Input>,
     /// Spec-only mode: a message a leader sent of its own accord (a spec action).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub send: Option<Message>,
     /// What came out: the implementation's outputs in lockstep, the spec's in spec-only mode.
-    #[serde(default)]
     pub outputs: Vec<Output>,
+}
+
+impl From<v1::Event> for TraceEvent {
+    fn from(event: v1::Event) -> Self {
+        let (input, send, outputs) = event.into_spec();
+        TraceEvent {
+            input,
+            send,
+            outputs,
+        }
+    }
+}
+
+impl From<TraceEvent> for v1::Event {
+    fn from(event: TraceEvent) -> Self {
+        v1::Event::from_spec(event.input.as_ref(), event.send.as_ref(), &event.outputs)
+    }
 }
 
 /// A trace file's contents.
@@ -386,6 +402,33 @@ mod tests {
         t.events[0].input = None;
         let err = parse(&serde_json::to_string(&t).unwrap()).unwrap_err();
         assert!(err.contains("expected an \"input\""), "{err}");
+    }
+
+    #[test]
+    fn events_are_written_in_format_v1() {
+        use raftcheck_spec::Payload;
+        let pre_vote = Message {
+            from: 1,
+            to: 2,
+            term: 1,
+            payload: Payload::RequestVote {
+                pre: true,
+                last_log_index: 0,
+                last_log_term: 0,
+                commit: 0,
+                commit_term: 0,
+            },
+        };
+        let event = TraceEvent {
+            input: Some(Input::Timeout { node: 1 }),
+            send: None,
+            outputs: vec![Output::Send { message: pre_vote }],
+        };
+        let text = r#"{"input":{"input":"timeout","node":1},"outputs":[{"output":"send","message":{"from":1,"to":2,"term":1,"type":"RequestPreVote","last_log_index":0,"last_log_term":0,"commit":0,"commit_term":0}}]}"#;
+        assert_eq!(serde_json::to_string(&event).unwrap(), text);
+        assert_eq!(serde_json::from_str::<TraceEvent>(text).unwrap(), event);
+        let err = serde_json::from_str::<TraceEvent>(r#"{"outputs":[],"extra":1}"#).unwrap_err();
+        assert!(err.to_string().contains("extra"), "{err}");
     }
 
     #[test]

@@ -187,7 +187,7 @@ impl FixtureAdapter {
 
         if self.has(Defect::VoteForgottenOnRestart) {
             if let Input::Restart { node } = input {
-                after.nodes[*node as usize - 1].vote = None;
+                after.node_mut(*node).vote = None;
             }
         }
         if self.has(Defect::ConflictKept) {
@@ -226,7 +226,6 @@ fn is_response(payload: &Payload) -> bool {
     matches!(
         payload,
         Payload::RequestVoteResponse { .. }
-            | Payload::RequestPreVoteResponse { .. }
             | Payload::AppendEntriesResponse { .. }
             | Payload::HeartbeatResponse { .. }
     )
@@ -244,11 +243,14 @@ fn next_peer(to: NodeId, from: NodeId, n: NodeId) -> NodeId {
 /// [`Defect::ConflictKept`]: when the step replaced a conflicting suffix of `node`'s log, the
 /// old entries beyond the new ones come back.
 fn keep_old_tail(before: &ClusterState, after: &mut ClusterState, node: NodeId) {
-    let old = &before.node(node).log;
-    let new = &mut after.nodes[node as usize - 1].log;
-    let shared = old.len().min(new.len());
-    if old[..shared] != new[..shared] && old.len() > new.len() {
-        new.extend_from_slice(&old[new.len()..]);
+    let old = before.node(node).log.entries();
+    let new = &mut after.node_mut(node).log;
+    let (old_len, new_len) = (old.len(), new.entries().len());
+    let shared = old_len.min(new_len);
+    if old[..shared] != new.entries()[..shared] && old_len > new_len {
+        for entry in &old[new_len..] {
+            new.push(entry.clone());
+        }
     }
 }
 
@@ -265,16 +267,14 @@ fn with_commit_ahead(state: &ClusterState, mut message: Message) -> Message {
 /// `after` (see the module documentation).
 fn discretionary_sends(before: &ClusterState, after: &ClusterState, input: &Input) -> Vec<Message> {
     let mut sends = Vec::new();
-    for leader in after.nodes.iter().filter(|n| n.role == Role::Leader) {
+    for leader in after.nodes.values().filter(|n| n.role == Role::Leader) {
         let was = before.node(leader.id);
         let broadcast = was.role != Role::Leader
             || was.term != leader.term
             || leader.last_index() > was.last_index()
             || leader.commit > was.commit;
         let peers: Vec<NodeId> = if broadcast {
-            (1..=after.nodes.len() as NodeId)
-                .filter(|&p| p != leader.id)
-                .collect()
+            leader.config.peers(leader.id).collect()
         } else {
             match input {
                 Input::Receive { message }
@@ -285,7 +285,8 @@ fn discretionary_sends(before: &ClusterState, after: &ClusterState, input: &Inpu
                             Payload::AppendEntriesResponse { reject: false, .. }
                                 | Payload::HeartbeatResponse { .. }
                         )
-                        && leader.match_index[message.from as usize - 1] < leader.last_index() =>
+                        && leader.match_index.get(message.from).copied().unwrap_or(0)
+                            < leader.last_index() =>
                 {
                     vec![message.from]
                 }
@@ -293,7 +294,7 @@ fn discretionary_sends(before: &ClusterState, after: &ClusterState, input: &Inpu
             }
         };
         for peer in peers {
-            let prev = leader.match_index[peer as usize - 1];
+            let prev = leader.match_index.get(peer).copied().unwrap_or(0);
             sends.push(Message {
                 from: leader.id,
                 to: peer,
@@ -301,7 +302,11 @@ fn discretionary_sends(before: &ClusterState, after: &ClusterState, input: &Inpu
                 payload: Payload::AppendEntries {
                     prev_log_index: prev,
                     prev_log_term: leader.term_at(prev).unwrap_or(0),
-                    entries: leader.log[prev as usize..].to_vec(),
+                    entries: leader
+                        .log
+                        .entries_after(prev)
+                        .expect("a leader's match index is within its log")
+                        .to_vec(),
                     commit: leader.commit,
                 },
             });

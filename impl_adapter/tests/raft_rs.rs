@@ -156,6 +156,7 @@ fn request_vote(
         to,
         term,
         Payload::RequestVote {
+            pre: false,
             last_log_index: last.0,
             last_log_term: last.1,
             commit: commit.0,
@@ -170,6 +171,7 @@ fn grant(from: NodeId, to: NodeId, term: u64) -> Message {
         to,
         term,
         Payload::RequestVoteResponse {
+            pre: false,
             reject: false,
             commit: 0,
             commit_term: 0,
@@ -451,6 +453,7 @@ fn abstraction_maps_each_field_as_documented() {
             1,
             3,
             Payload::RequestVoteResponse {
+                pre: false,
                 reject: true,
                 commit: 1,
                 commit_term: 2,

@@ -1,16 +1,21 @@
 //! The whole cluster: nodes, the network between them, the budget of bounded inputs spent so
 //! far, and the history variables the safety properties read.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
+use crate::configuration::Configuration;
+use crate::idmap::IdMap;
 use crate::node::NodeState;
 use crate::types::{Entry, LogIndex, Message, NodeId, Term, Value};
 
 /// A state of the spec: everything that decides what can happen next, plus history.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ClusterState {
-    /// The nodes, `nodes[id - 1]`.
-    pub nodes: Vec<NodeState>,
+    /// The nodes, by id. Each works with its own configuration; a node may exist outside every
+    /// configuration (a spare).
+    pub nodes: IdMap<NodeState>,
     /// Messages in flight: a multiset kept sorted, so equal networks are equal vectors.
     pub network: Vec<Message>,
     /// How much of each bounded input has been used on the path to this state.
@@ -48,10 +53,14 @@ pub struct History {
 }
 
 impl ClusterState {
-    /// The state every run starts from: `n` fresh nodes and an empty network.
+    /// The state every run starts from: nodes `1..=n`, fresh, each with the configuration in
+    /// which all of them vote, and an empty network.
     pub fn initial(n: u64) -> Self {
+        let config = Arc::new(Configuration::with_voters(1..=n));
         ClusterState {
-            nodes: (1..=n).map(NodeState::new).collect(),
+            nodes: (1..=n)
+                .map(|id| (id, NodeState::new(id, config.clone())))
+                .collect(),
             network: Vec::new(),
             spent: Spent::default(),
             history: History::default(),
@@ -59,17 +68,30 @@ impl ClusterState {
     }
 
     /// The node with this id.
+    ///
+    /// # Panics
+    ///
+    /// If the cluster has no such node; [`ClusterState::has_node`] says whether it has.
     pub fn node(&self, id: NodeId) -> &NodeState {
-        &self.nodes[id as usize - 1]
+        self.nodes
+            .get(id)
+            .unwrap_or_else(|| panic!("n{id} is not a node of this cluster"))
     }
 
-    pub(crate) fn node_mut(&mut self, id: NodeId) -> &mut NodeState {
-        &mut self.nodes[id as usize - 1]
+    /// The node with this id, to change it (for building states by hand).
+    ///
+    /// # Panics
+    ///
+    /// If the cluster has no such node.
+    pub fn node_mut(&mut self, id: NodeId) -> &mut NodeState {
+        self.nodes
+            .get_mut(id)
+            .unwrap_or_else(|| panic!("n{id} is not a node of this cluster"))
     }
 
     /// True when the node id names a node of this cluster.
     pub fn has_node(&self, id: NodeId) -> bool {
-        id >= 1 && id as usize <= self.nodes.len()
+        self.nodes.contains(id)
     }
 
     /// Adds one copy of `m` to the network.
@@ -105,7 +127,7 @@ impl ClusterState {
 
     /// Updates the history after node `id` moved from commit `old_commit` to its current one.
     pub(crate) fn record_commit(&mut self, id: NodeId, old_commit: LogIndex) {
-        let node = &self.nodes[id as usize - 1];
+        let node = &self.nodes[id];
         if node.commit < old_commit {
             self.history.commit_regressed = true;
         }

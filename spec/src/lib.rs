@@ -12,6 +12,10 @@
 //! A [`Flavour`] makes the spec say what an implementation family does where the paper leaves
 //! room (the empty entry of a new leader, commit indexes carried by votes, rejection hints).
 //!
+//! Each node works with its own [`Configuration`] (voters, incoming and outgoing while joint,
+//! and learners), which alone decides elections and commit indexes through the quorum rules of
+//! [`quorum`], and keeps a [`Log`] whose indexes run over a compacted prefix.
+//!
 //! The crate is pure: no I/O, no knowledge of adapters, deterministic ordering everywhere.
 //!
 //! ```
@@ -28,17 +32,25 @@
 
 pub mod bounds;
 pub mod cluster;
+pub mod configuration;
 pub mod flavour;
+pub mod idmap;
+pub mod log;
 pub mod model;
 pub mod node;
 pub mod properties;
+pub mod quorum;
 pub mod types;
 pub mod view;
 
 pub use bounds::{Bounds, BoundsError};
 pub use cluster::{ClusterState, History, Spent};
+pub use configuration::Configuration;
 pub use flavour::{Flavour, RejectHint};
+pub use idmap::IdMap;
+pub use log::{Log, LogError};
 pub use model::{Action, Mode, RaftModel, Transition};
 pub use node::{Mutation, NodeState};
+pub use quorum::{JointConfig, MajorityConfig, VoteResult};
 pub use types::{Entry, Input, LogIndex, Message, NodeId, Output, Payload, Role, Term, Value};
 pub use view::{ClusterView, FieldDiff, NodeView};

@@ -91,13 +91,13 @@ impl RaftModel {
         for m in state.distinct_in_flight() {
             inputs.push(Input::Receive { message: m.clone() });
         }
-        for node in &state.nodes {
+        for node in state.nodes.values() {
             if node.role != Role::Leader && node.term < self.bounds.max_term {
                 inputs.push(Input::Timeout { node: node.id });
             }
         }
         if state.spent.values < self.bounds.values {
-            for node in &state.nodes {
+            for node in state.nodes.values() {
                 inputs.push(Input::ClientRequest {
                     node: node.id,
                     value: state.spent.values + 1,
@@ -105,12 +105,12 @@ impl RaftModel {
             }
         }
         if self.flavour.heartbeat_input && state.spent.heartbeats < self.bounds.heartbeats {
-            for node in state.nodes.iter().filter(|n| n.role == Role::Leader) {
+            for node in state.nodes.values().filter(|n| n.role == Role::Leader) {
                 inputs.push(Input::Heartbeat { node: node.id });
             }
         }
         if state.spent.restarts < self.bounds.restarts {
-            for node in &state.nodes {
+            for node in state.nodes.values() {
                 inputs.push(Input::Restart { node: node.id });
             }
         }
@@ -182,7 +182,7 @@ impl RaftModel {
     /// messages among the outputs are not posted to the network (see [`Transition`]).
     pub fn apply(&self, state: &ClusterState, input: &Input) -> Transition {
         let mut next = state.clone();
-        let mut out = Outbox::new(&self.flavour, self.bounds.nodes);
+        let mut out = Outbox::new(&self.flavour);
         out.mutation = self.mutation;
         let before = input.target().map(|id| (id, next.node(id).commit));
         match input {
@@ -250,8 +250,8 @@ impl RaftModel {
     /// Spec-only mode: the discretionary sends on offer in `state`.
     pub fn send_menu(&self, state: &ClusterState) -> Vec<Message> {
         let mut menu = Vec::new();
-        for node in &state.nodes {
-            node.send_menu(self.bounds.nodes, &mut menu);
+        for node in state.nodes.values() {
+            node.send_menu(&mut menu);
         }
         menu
     }

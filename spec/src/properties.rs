@@ -89,23 +89,28 @@ pub fn election_safety(state: &ClusterState) -> Result<(), String> {
     Ok(())
 }
 
-/// Log Matching, on every pair of nodes.
+/// Log Matching, on every pair of nodes, over the indexes both logs hold.
 pub fn log_matching(state: &ClusterState) -> Result<(), String> {
-    for a in &state.nodes {
-        for b in state.nodes.iter().filter(|b| b.id > a.id) {
-            let common = a.log.len().min(b.log.len());
+    for a in state.nodes.values() {
+        for b in state.nodes.values().filter(|b| b.id > a.id) {
+            let first = a.log.first_index().max(b.log.first_index());
+            let last = a.last_index().min(b.last_index());
             // The highest index where the terms agree must have identical prefixes.
-            if let Some(i) = (0..common).rev().find(|&i| a.log[i].term == b.log[i].term) {
-                if let Some(j) = (0..=i).find(|&j| a.log[j] != b.log[j]) {
+            let agreed = (first..=last)
+                .rev()
+                .find(|&i| a.log.term_at(i) == b.log.term_at(i));
+            if let Some(i) = agreed {
+                if let Some(j) = (first..=i).find(|&j| a.entry(j) != b.entry(j)) {
+                    let (ea, eb) = (a.entry(j).expect("held"), b.entry(j).expect("held"));
                     return Err(format!(
                         "n{} and n{} agree on index {} (term {}) but differ at index {}: {} vs {}",
                         a.id,
                         b.id,
-                        i + 1,
-                        a.log[i].term,
-                        j + 1,
-                        a.log[j],
-                        b.log[j]
+                        i,
+                        a.log.term_at(i).expect("held"),
+                        j,
+                        ea,
+                        eb
                     ));
                 }
             }
@@ -117,7 +122,7 @@ pub fn log_matching(state: &ClusterState) -> Result<(), String> {
 /// Leader Completeness: every current leader of a term later than the one in which an entry was
 /// committed holds that entry.
 pub fn leader_completeness(state: &ClusterState) -> Result<(), String> {
-    for leader in state.nodes.iter().filter(|n| n.role == Role::Leader) {
+    for leader in state.nodes.values().filter(|n| n.role == Role::Leader) {
         for (i, (entry, committed_in)) in state.history.committed.iter().enumerate() {
             let index = i as u64 + 1;
             if leader.term > *committed_in && leader.entry(index) != Some(entry) {
@@ -131,19 +136,18 @@ pub fn leader_completeness(state: &ClusterState) -> Result<(), String> {
     Ok(())
 }
 
-/// State Machine Safety: every node's committed prefix agrees with the committed history.
+/// State Machine Safety: every node's committed prefix (as far as its log holds it) agrees with
+/// the committed history.
 pub fn state_machine_safety(state: &ClusterState) -> Result<(), String> {
-    for node in &state.nodes {
-        let upto = (node.commit as usize).min(node.log.len());
-        for (i, entry) in node.log[..upto].iter().enumerate() {
-            if let Some((first, _)) = state.history.committed.get(i) {
+    for node in state.nodes.values() {
+        let upto = node.commit.min(node.last_index());
+        for index in node.log.first_index()..=upto {
+            let entry = node.entry(index).expect("held");
+            if let Some((first, _)) = state.history.committed.get(index as usize - 1) {
                 if first != entry {
                     return Err(format!(
                         "n{} committed {} at index {} where {} was committed before",
-                        node.id,
-                        entry,
-                        i + 1,
-                        first
+                        node.id, entry, index, first
                     ));
                 }
             }
@@ -163,7 +167,7 @@ pub fn commit_monotonic(state: &ClusterState) -> Result<(), String> {
 
 /// Commit indexes stay within the log.
 pub fn commit_within_log(state: &ClusterState) -> Result<(), String> {
-    for node in &state.nodes {
+    for node in state.nodes.values() {
         if node.commit > node.last_index() {
             return Err(format!(
                 "n{} has commit index {} but its log ends at {}",

@@ -2,13 +2,15 @@
 //! messages, and the input and output events of a step.
 //!
 //! Every type here is plain data with a total order, so states built from them hash and sort the
-//! same way on every run, and every type serialises to the JSON used in trace files.
+//! same way on every run. Their serde form is the spec's own and may change with it: trace files
+//! and the adapter protocol have versioned formats of their own (the `raftcheck-format` crate).
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// A node's identity. Nodes are numbered `1..=n`, as raft-rs and etcd raft number them.
+/// A node's identity: any number but 0, which raft-rs and etcd raft use for "none". The initial
+/// cluster is `1..=n`, as both number it; nodes are looked up by id, never by position.
 pub type NodeId = u64;
 /// A Raft term. Term 0 is "before any election".
 pub type Term = u64;
@@ -111,9 +113,8 @@ impl fmt::Display for Role {
 
 /// A message between two nodes. `term` is the sender's term when it sent the message, except for
 /// [`Payload::Propose`], which is forwarded outside the term discipline and carries term 0, and
-/// a granted [`Payload::RequestVoteResponse`] or [`Payload::RequestPreVoteResponse`], which
-/// carries the term of the request (for a pre-vote: the term the pre-candidate would campaign
-/// in, one above its own).
+/// a granted [`Payload::RequestVoteResponse`], which carries the term of the request (for a
+/// pre-vote: the term the pre-candidate would campaign in, one above its own).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Message {
     /// The sender (for a forwarded proposal: the node where the client request arrived).
@@ -132,8 +133,13 @@ pub struct Message {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Payload {
-    /// A candidate asks for a vote (Raft §5.2).
+    /// A candidate asks for a vote (Raft §5.2), or with `pre` a pre-candidate asks whether it
+    /// would get one at `term`, one above its own, without changing any term (raft-rs
+    /// `MsgRequestVote` / `MsgRequestPreVote`, etcd `MsgVote` / `MsgPreVote`).
     RequestVote {
+        /// A pre-vote request (Raft thesis §9.6) rather than a real one.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        pre: bool,
         /// Index of the candidate's last log entry.
         last_log_index: LogIndex,
         /// Term of the candidate's last log entry.
@@ -145,36 +151,16 @@ pub enum Payload {
         #[serde(default)]
         commit_term: Term,
     },
-    /// Pre-vote only (raft-rs `MsgRequestPreVote`, etcd `MsgPreVote`): a pre-candidate asks
-    /// whether it would get a vote at `term`, one above its own, without changing any term.
-    RequestPreVote {
-        /// Index of the pre-candidate's last log entry.
-        last_log_index: LogIndex,
-        /// Term of the pre-candidate's last log entry.
-        last_log_term: Term,
-        /// The pre-candidate's commit index (raft-rs only).
-        #[serde(default)]
-        commit: LogIndex,
-        /// Term of the entry at `commit` (raft-rs only).
-        #[serde(default)]
-        commit_term: Term,
-    },
-    /// A pre-vote granted (at the request's term) or refused (at the voter's term).
-    RequestPreVoteResponse {
-        /// True when the pre-vote is refused.
-        reject: bool,
-        /// The voter's commit index, on refusals at the same or a higher term (raft-rs only).
-        #[serde(default)]
-        commit: LogIndex,
-        /// Term of the entry at `commit` (raft-rs only).
-        #[serde(default)]
-        commit_term: Term,
-    },
-    /// A vote granted or refused.
+    /// A vote (or with `pre`, a pre-vote) granted or refused. A granted vote carries the
+    /// request's term; a refusal the voter's.
     RequestVoteResponse {
+        /// The answer to a pre-vote request.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        pre: bool,
         /// True when the vote is refused.
         reject: bool,
-        /// The voter's commit index, on refusals only (raft-rs only).
+        /// The voter's commit index: on refusals of a vote, and on refusals of a pre-vote at the
+        /// same or a higher term (raft-rs only).
         #[serde(default)]
         commit: LogIndex,
         /// Term of the entry at `commit` (raft-rs only).
@@ -231,10 +217,10 @@ impl Payload {
     /// A short name for the message kind, as used in coverage and in trace text.
     pub fn kind(&self) -> &'static str {
         match self {
-            Payload::RequestVote { .. } => "RequestVote",
-            Payload::RequestVoteResponse { .. } => "RequestVoteResponse",
-            Payload::RequestPreVote { .. } => "RequestPreVote",
-            Payload::RequestPreVoteResponse { .. } => "RequestPreVoteResponse",
+            Payload::RequestVote { pre: false, .. } => "RequestVote",
+            Payload::RequestVoteResponse { pre: false, .. } => "RequestVoteResponse",
+            Payload::RequestVote { pre: true, .. } => "RequestPreVote",
+            Payload::RequestVoteResponse { pre: true, .. } => "RequestPreVoteResponse",
             Payload::AppendEntries { .. } => "AppendEntries",
             Payload::AppendEntriesResponse { .. } => "AppendEntriesResponse",
             Payload::Heartbeat { .. } => "Heartbeat",
@@ -260,12 +246,7 @@ impl fmt::Display for Message {
                 last_log_term,
                 commit,
                 commit_term,
-            }
-            | Payload::RequestPreVote {
-                last_log_index,
-                last_log_term,
-                commit,
-                commit_term,
+                ..
             } => {
                 write!(f, " last=({last_log_index},t{last_log_term})")?;
                 if *commit != 0 || *commit_term != 0 {
@@ -277,11 +258,7 @@ impl fmt::Display for Message {
                 reject,
                 commit,
                 commit_term,
-            }
-            | Payload::RequestPreVoteResponse {
-                reject,
-                commit,
-                commit_term,
+                ..
             } => {
                 f.write_str(if *reject { " rejected" } else { " granted" })?;
                 if *commit != 0 || *commit_term != 0 {
@@ -505,6 +482,7 @@ mod tests {
                 to: 1,
                 term: 1,
                 payload: Payload::RequestVoteResponse {
+                    pre: false,
                     reject: true,
                     commit: 0,
                     commit_term: 0,
@@ -556,11 +534,37 @@ mod tests {
         assert_eq!(
             m.payload,
             Payload::RequestVote {
+                pre: false,
                 last_log_index: 0,
                 last_log_term: 0,
                 commit: 0,
                 commit_term: 0
             }
         );
+    }
+
+    #[test]
+    fn pre_votes_keep_their_own_kind_names() {
+        let m = Message {
+            from: 1,
+            to: 2,
+            term: 2,
+            payload: Payload::RequestVote {
+                pre: true,
+                last_log_index: 1,
+                last_log_term: 1,
+                commit: 0,
+                commit_term: 0,
+            },
+        };
+        assert_eq!(m.payload.kind(), "RequestPreVote");
+        assert_eq!(m.to_string(), "RequestPreVote n1→n2 t2 last=(1,t1)");
+        let answer = Payload::RequestVoteResponse {
+            pre: true,
+            reject: false,
+            commit: 0,
+            commit_term: 0,
+        };
+        assert_eq!(answer.kind(), "RequestPreVoteResponse");
     }
 }

@@ -26,13 +26,15 @@ pub struct NodeView {
     pub vote: Option<NodeId>,
     /// The leader this node knows of.
     pub leader: Option<NodeId>,
-    /// The whole log.
+    /// The whole log, from index 1. (No log is compacted yet; the view gains the snapshot base
+    /// when compaction is modelled.)
     pub log: Vec<Entry>,
     /// Commit index.
     pub commit: LogIndex,
 }
 
-/// The observable state of a cluster: `nodes[id - 1]`.
+/// The observable state of a cluster: one view per node, in id order (`nodes[id - 1]` for the
+/// initial cluster `1..=n`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ClusterView {
     /// One view per node.
@@ -46,7 +48,7 @@ impl From<&NodeState> for NodeView {
             role: n.role,
             vote: n.vote,
             leader: n.leader,
-            log: n.log.clone(),
+            log: n.log.entries().to_vec(),
             commit: n.commit,
         }
     }
@@ -55,7 +57,7 @@ impl From<&NodeState> for NodeView {
 impl From<&ClusterState> for ClusterView {
     fn from(s: &ClusterState) -> Self {
         ClusterView {
-            nodes: s.nodes.iter().map(NodeView::from).collect(),
+            nodes: s.nodes.values().map(NodeView::from).collect(),
         }
     }
 }

@@ -19,7 +19,8 @@ fn pre_vote_model(flavour: Flavour) -> RaftModel {
 }
 
 fn pre_vote(last_log_index: u64, last_log_term: u64) -> Payload {
-    Payload::RequestPreVote {
+    Payload::RequestVote {
+        pre: true,
         last_log_index,
         last_log_term,
         commit: 0,
@@ -28,7 +29,8 @@ fn pre_vote(last_log_index: u64, last_log_term: u64) -> Payload {
 }
 
 fn pre_vote_answer(reject: bool) -> Payload {
-    Payload::RequestPreVoteResponse {
+    Payload::RequestVoteResponse {
+        pre: true,
         reject,
         commit: 0,
         commit_term: 0,
@@ -43,6 +45,7 @@ fn elect_n1(model: &RaftModel) -> ClusterState {
     let (s, out) = deliver(model, &s, &msg(1, 2, 1, pre_vote(0, 0)));
     let (s, _) = deliver(model, &s, &sent(&out)[0]);
     let request = Payload::RequestVote {
+        pre: false,
         last_log_index: 0,
         last_log_term: 0,
         commit: 0,
@@ -106,7 +109,7 @@ fn a_pre_vote_above_the_voters_term_is_granted_although_it_knows_a_leader() {
     );
     let s2 = {
         let mut s = s.clone();
-        s.nodes[2].log.push(Entry::empty(1));
+        s.node_mut(3).log.push(Entry::empty(1));
         s
     };
     let (after, out) = deliver(&model, &s2, &msg(3, 1, 2, pre_vote(1, 1)));
@@ -122,7 +125,11 @@ fn a_pre_vote_above_the_voters_term_is_granted_although_it_knows_a_leader() {
         sent(&out)[..],
         [Message {
             term: 1,
-            payload: Payload::RequestPreVoteResponse { reject: true, .. },
+            payload: Payload::RequestVoteResponse {
+                pre: true,
+                reject: true,
+                ..
+            },
             ..
         }]
     ));
@@ -142,7 +149,7 @@ fn a_refusal_at_a_higher_term_makes_the_pre_candidate_a_follower_there() {
 fn stale_appends_and_pre_votes_are_answered_at_the_newer_term() {
     let model = pre_vote_model(Flavour::raft_rs());
     let mut s = elect_n1(&model);
-    s.nodes[1].term = 2;
+    s.node_mut(2).term = 2;
     let stale_append = msg(1, 2, 1, Payload::Heartbeat { commit: 0 });
     let (_, out) = deliver(&model, &s, &stale_append);
     assert_eq!(
@@ -177,12 +184,13 @@ fn a_candidate_ignores_late_pre_vote_answers_and_a_pre_candidate_real_ones() {
     assert!(out.is_empty());
     assert_eq!(after.node(1), candidate.node(1));
     let vote = Payload::RequestVoteResponse {
+        pre: false,
         reject: false,
         commit: 0,
         commit_term: 0,
     };
     let mut pre = s.clone();
-    pre.nodes[0].term = 1; // a vote answer at its own term
+    pre.node_mut(1).term = 1; // a vote answer at its own term
     let (after, out) = deliver(&model, &pre, &msg(2, 1, 1, vote));
     assert!(out.is_empty());
     assert_eq!(after.node(1).role, Role::PreCandidate);

@@ -14,8 +14,8 @@ use raftcheck_spec::properties::{
     LOG_MATCHING, RESTART_AND_COMMIT, STATE_MACHINE_SAFETY, VALUE_COMMITTED,
 };
 use raftcheck_spec::{
-    Action, Bounds, ClusterState, Entry, Flavour, Input, Message, Mode, Mutation, NodeState,
-    Payload, RaftModel, Role,
+    Action, Bounds, ClusterState, Configuration, Entry, Flavour, Input, Message, Mode, Mutation,
+    NodeState, Payload, RaftModel, Role,
 };
 use stateright::{Checker, Model, Property};
 
@@ -43,9 +43,9 @@ fn v(term: u64, value: u64) -> Entry {
 fn node(id: u64, term: u64, log: Vec<Entry>, commit: u64) -> NodeState {
     NodeState {
         term,
-        log,
+        log: log.into(),
         commit,
-        ..NodeState::new(id)
+        ..NodeState::new(id, Configuration::with_voters(1..=3))
     }
 }
 
@@ -54,7 +54,7 @@ fn leader(id: u64, term: u64, log: Vec<Entry>, commit: u64) -> NodeState {
         role: Role::Leader,
         vote: Some(id),
         leader: Some(id),
-        match_index: vec![0; 3],
+        match_index: (1..=3).filter(|&p| p != id).map(|p| (p, 0)).collect(),
         ..node(id, term, log, commit)
     }
 }
@@ -63,7 +63,7 @@ fn cluster(nodes: Vec<NodeState>) -> ClusterState {
     let mut s = ClusterState::initial(3);
     for n in nodes {
         let id = n.id;
-        s.nodes[id as usize - 1] = n;
+        s.nodes.insert(id, n);
     }
     s
 }
@@ -202,13 +202,13 @@ fn leader_completeness_fails_when_a_later_leader_lacks_a_committed_entry() {
     assert_eq!(properties::leader_completeness(&s), Ok(()));
 
     // The leader of term 2 holds a different entry at index 2.
-    s.nodes[1].log = vec![e(1), e(2)];
+    s.node_mut(2).log = vec![e(1), e(2)].into();
     assert_eq!(
         err(properties::leader_completeness(&s)),
         "leader n2 of term 2 lacks entry 2 (t1:v1) committed in term 1"
     );
     // A follower lacking it is not the concern of this property.
-    s.nodes[1].role = Role::Follower;
+    s.node_mut(2).role = Role::Follower;
     assert_eq!(properties::leader_completeness(&s), Ok(()));
     // Nor is the leader of the term in which it was committed.
     let mut s = cluster(vec![leader(1, 1, vec![], 0)]);
@@ -226,7 +226,7 @@ fn state_machine_safety_fails_when_a_node_commits_another_entry_at_a_committed_i
     s.history.committed = vec![(e(1), 1), (v(1, 1), 1)];
     // n2 holds a different entry at index 2 but has not committed it.
     assert_eq!(properties::state_machine_safety(&s), Ok(()));
-    s.nodes[1].commit = 2;
+    s.node_mut(2).commit = 2;
     assert_eq!(
         err(properties::state_machine_safety(&s)),
         "n2 committed t2:empty at index 2 where t1:v1 was committed before"
@@ -679,6 +679,7 @@ fn spec_only_mode_adds_the_send_menu_to_the_actions() {
                     to: 2,
                     term: 1,
                     payload: Payload::RequestVote {
+                        pre: false,
                         last_log_index: 0,
                         last_log_term: 0,
                         commit: 0,

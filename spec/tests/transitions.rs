@@ -10,8 +10,8 @@ mod common;
 
 use common::{deliver, msg, sends, step};
 use raftcheck_spec::{
-    Bounds, ClusterState, Entry, Flavour, Input, LogIndex, Message, Mode, Mutation, NodeId,
-    NodeState, Output, Payload, RaftModel, Role, Term,
+    Bounds, ClusterState, Configuration, Entry, Flavour, IdMap, Input, LogIndex, Message, Mode,
+    Mutation, NodeId, NodeState, Output, Payload, RaftModel, Role, Term,
 };
 
 // ------------------------------------------------------------------------------------------
@@ -32,6 +32,7 @@ fn send(m: Message) -> Output {
 
 fn vote_req(last_log_index: LogIndex, last_log_term: Term) -> Payload {
     Payload::RequestVote {
+        pre: false,
         last_log_index,
         last_log_term,
         commit: 0,
@@ -46,6 +47,7 @@ fn vote_req_commit(
     commit_term: Term,
 ) -> Payload {
     Payload::RequestVote {
+        pre: false,
         last_log_index,
         last_log_term,
         commit,
@@ -55,6 +57,7 @@ fn vote_req_commit(
 
 fn grant() -> Payload {
     Payload::RequestVoteResponse {
+        pre: false,
         reject: false,
         commit: 0,
         commit_term: 0,
@@ -63,6 +66,7 @@ fn grant() -> Payload {
 
 fn refuse(commit: LogIndex, commit_term: Term) -> Payload {
     Payload::RequestVoteResponse {
+        pre: false,
         reject: true,
         commit,
         commit_term,
@@ -115,12 +119,31 @@ fn log_of_terms(terms: &[Term]) -> Vec<Entry> {
         .collect()
 }
 
+/// The (pre-)votes counted, as a vector by voter (`votes[id - 1]`, `None` for no answer yet).
+fn votes_of(votes: &[Option<bool>]) -> IdMap<bool> {
+    (1..)
+        .zip(votes)
+        .filter_map(|(id, v)| v.map(|v| (id, v)))
+        .collect()
+}
+
+/// The match indexes of `leader`'s peers, as a vector by node (`matched[id - 1]`, the leader's
+/// own slot 0).
+fn matched_of(leader: NodeId, matched: &[LogIndex]) -> IdMap<LogIndex> {
+    assert_eq!(matched[leader as usize - 1], 0, "the leader's own slot");
+    (1..)
+        .zip(matched)
+        .filter(|(id, _)| *id != leader)
+        .map(|(id, m)| (id, *m))
+        .collect()
+}
+
 fn follower(id: NodeId, term: Term, log: Vec<Entry>, commit: LogIndex) -> NodeState {
     NodeState {
         term,
-        log,
+        log: log.into(),
         commit,
-        ..NodeState::new(id)
+        ..NodeState::new(id, Configuration::with_voters(1..=3))
     }
 }
 
@@ -130,33 +153,35 @@ fn leader(id: NodeId, term: Term, log: Vec<Entry>, commit: LogIndex, n: usize) -
         role: Role::Leader,
         vote: Some(id),
         leader: Some(id),
-        log,
+        log: log.into(),
         commit,
-        match_index: vec![0; n],
-        ..NodeState::new(id)
+        match_index: matched_of(id, &vec![0; n]),
+        ..NodeState::new(id, Configuration::with_voters(1..=n as NodeId))
     }
 }
 
 fn candidate(id: NodeId, term: Term, log: Vec<Entry>, commit: LogIndex, n: usize) -> NodeState {
     let mut votes = vec![None; n];
     votes[id as usize - 1] = Some(true);
+    let votes = votes_of(&votes);
     NodeState {
         term,
         role: Role::Candidate,
         vote: Some(id),
-        log,
+        log: log.into(),
         commit,
         votes,
-        ..NodeState::new(id)
+        ..NodeState::new(id, Configuration::with_voters(1..=n as NodeId))
     }
 }
 
-/// An `n`-node cluster in which the given nodes replace the fresh ones with the same ids.
+/// An `n`-node cluster in which the given nodes replace the fresh ones with the same ids, as
+/// members of its configuration.
 fn cluster(n: u64, nodes: Vec<NodeState>) -> ClusterState {
     let mut s = ClusterState::initial(n);
-    for node in nodes {
-        let id = node.id;
-        s.nodes[id as usize - 1] = node;
+    for mut node in nodes {
+        node.config = s.node(node.id).config.clone();
+        s.nodes.insert(node.id, node);
     }
     s
 }
@@ -210,9 +235,9 @@ fn timeout_makes_a_candidate_that_asks_every_peer_with_its_commit_in_raft_rs() {
     assert_eq!(n1.role, Role::Candidate);
     assert_eq!(n1.vote, Some(1));
     assert_eq!(n1.leader, None);
-    assert_eq!(n1.votes, vec![Some(true), None, None]);
+    assert_eq!(n1.votes, votes_of(&[Some(true), None, None]));
     assert_eq!(
-        n1.log,
+        n1.log.entries(),
         vec![e(1), v(1, 1)],
         "a timeout does not touch the log"
     );
@@ -267,7 +292,7 @@ fn timeout_with_an_empty_log_asks_with_zeroes() {
 fn a_candidate_that_times_out_again_starts_a_fresh_election() {
     let m = model(Flavour::raft_rs());
     let mut c = candidate(1, 1, vec![], 0, 3);
-    c.votes = vec![Some(true), Some(false), None];
+    c.votes = votes_of(&[Some(true), Some(false), None]);
     let s = cluster(3, vec![c]);
     let (next, out) = step(&m, &s, Input::Timeout { node: 1 });
     let n1 = next.node(1);
@@ -275,7 +300,7 @@ fn a_candidate_that_times_out_again_starts_a_fresh_election() {
     assert_eq!(n1.role, Role::Candidate);
     assert_eq!(
         n1.votes,
-        vec![Some(true), None, None],
+        votes_of(&[Some(true), None, None]),
         "votes of the old term are forgotten"
     );
     assert_eq!(sends(&out).len(), 2);
@@ -344,7 +369,7 @@ fn a_single_node_cluster_becomes_leader_at_once() {
     let n1 = s.node(1);
     assert_eq!(n1.role, Role::Leader);
     assert_eq!(n1.leader, Some(1));
-    assert_eq!(n1.log, vec![e(1)]);
+    assert_eq!(n1.log.entries(), vec![e(1)]);
     assert_eq!(n1.commit, 1);
     assert_eq!(s.history.elections, vec![(1, 1)]);
     assert_eq!(s.history.committed, vec![(e(1), 1)]);
@@ -352,7 +377,7 @@ fn a_single_node_cluster_becomes_leader_at_once() {
     // A value proposed there is committed at once too.
     let (s, out) = step(&m, &s, Input::ClientRequest { node: 1, value: 1 });
     assert!(out.is_empty());
-    assert_eq!(s.node(1).log, vec![e(1), v(1, 1)]);
+    assert_eq!(s.node(1).log.entries(), vec![e(1), v(1, 1)]);
     assert_eq!(s.node(1).commit, 2);
 
     // The textbook leader appends nothing, so there is nothing to commit yet.
@@ -363,7 +388,7 @@ fn a_single_node_cluster_becomes_leader_at_once() {
     assert!(s.node(1).log.is_empty());
     assert_eq!(s.node(1).commit, 0);
     let (s, _) = step(&m, &s, Input::ClientRequest { node: 1, value: 1 });
-    assert_eq!(s.node(1).log, vec![v(1, 1)]);
+    assert_eq!(s.node(1).log.entries(), vec![v(1, 1)]);
     assert_eq!(s.node(1).commit, 1);
 }
 
@@ -474,7 +499,7 @@ fn vote_is_refused_to_a_candidate_whose_log_is_shorter_in_the_same_last_term() {
 fn a_higher_term_makes_a_leader_step_down_and_forget_its_vote() {
     let m = model(Flavour::raft_rs());
     let mut l = leader(1, 1, vec![e(1)], 1, 3);
-    l.match_index = vec![0, 1, 0];
+    l.match_index = matched_of(1, &[0, 1, 0]);
     let s = cluster(3, vec![l]);
     // A candidate with an empty log at term 3: n1 steps down, refuses (its log is newer), and
     // has no vote in term 3.
@@ -485,7 +510,7 @@ fn a_higher_term_makes_a_leader_step_down_and_forget_its_vote() {
     assert_eq!(n1.vote, None);
     assert_eq!(n1.leader, None);
     assert!(n1.match_index.is_empty());
-    assert_eq!(n1.log, vec![e(1)]);
+    assert_eq!(n1.log.entries(), vec![e(1)]);
     assert_eq!(n1.commit, 1);
     assert_eq!(out, vec![send(msg(1, 3, 3, refuse(1, 1)))]);
 
@@ -523,7 +548,7 @@ fn stale_term_messages_are_ignored_without_reply() {
     for flavour in [Flavour::raft_rs(), Flavour::etcd(), Flavour::textbook()] {
         let m = model(flavour.clone());
         let mut n2 = candidate(2, 3, vec![e(1), e(2)], 1, 3);
-        n2.votes = vec![None, Some(true), None];
+        n2.votes = votes_of(&[None, Some(true), None]);
         let s = cluster(3, vec![n2, leader(3, 3, vec![e(1), e(3)], 1, 3)]);
         let stale = [
             msg(1, 2, 2, vote_req(9, 9)),
@@ -599,7 +624,7 @@ fn raft_rs_candidate_adopts_commit_from_a_refusal() {
         Role::Candidate,
         "one refusal of three does not decide"
     );
-    assert_eq!(n1.votes, vec![Some(true), Some(false), None]);
+    assert_eq!(n1.votes, votes_of(&[Some(true), Some(false), None]));
 
     // A refusal whose commit term does not match the candidate's entry is not adopted.
     let (next, _) = deliver(&m, &s, &msg(2, 1, 2, refuse(2, 2)));
@@ -607,7 +632,7 @@ fn raft_rs_candidate_adopts_commit_from_a_refusal() {
 
     // A candidate that loses on that refusal still adopts (it is a follower by then).
     let mut lost = candidate(1, 2, vec![e(1), v(1, 1)], 0, 3);
-    lost.votes = vec![Some(true), None, Some(false)];
+    lost.votes = votes_of(&[Some(true), None, Some(false)]);
     let s = cluster(3, vec![lost]);
     let (next, _) = deliver(&m, &s, &msg(2, 1, 2, refuse(1, 1)));
     assert_eq!(next.node(1).role, Role::Follower);
@@ -670,9 +695,9 @@ fn a_quorum_of_grants_makes_a_leader_that_appends_an_empty_entry() {
         assert_eq!(n1.role, Role::Leader, "{flavour}");
         assert_eq!(n1.leader, Some(1));
         assert_eq!(n1.vote, Some(1));
-        assert_eq!(n1.log, vec![e(1)], "{flavour}");
+        assert_eq!(n1.log.entries(), vec![e(1)], "{flavour}");
         assert_eq!(n1.commit, 0, "{flavour}: not yet on a quorum");
-        assert_eq!(n1.match_index, vec![0, 0, 0]);
+        assert_eq!(n1.match_index, matched_of(1, &[0, 0, 0]));
         assert!(n1.votes.is_empty());
         assert_eq!(s.history.elections, vec![(1, 1)]);
         // The other vote request is still in flight.
@@ -708,11 +733,11 @@ fn duplicate_vote_responses_are_not_counted_twice() {
     assert_eq!(s.node(1).role, Role::Candidate);
     assert_eq!(
         s.node(1).votes,
-        vec![Some(true), Some(true), None, None, None]
+        votes_of(&[Some(true), Some(true), None, None, None])
     );
     // A later refusal by the same voter does not overwrite its grant either.
     let (s, _) = deliver(&m, &s, &msg(2, 1, 1, refuse(0, 0)));
-    assert_eq!(s.node(1).votes[1], Some(true));
+    assert_eq!(s.node(1).votes.get(2), Some(&true));
     let (s, out) = deliver(&m, &s, &msg(3, 1, 1, grant()));
     assert_eq!(out, vec![Output::BecomeLeader { node: 1, term: 1 }]);
     assert_eq!(s.node(1).role, Role::Leader);
@@ -767,7 +792,7 @@ fn a_matching_append_is_stored_and_acknowledged() {
         let a = msg(1, 2, 1, append(1, 1, vec![v(1, 1)], 2));
         let (next, out) = deliver(&m, &s, &a);
         let n2 = next.node(2);
-        assert_eq!(n2.log, vec![e(1), v(1, 1)], "{flavour}");
+        assert_eq!(n2.log.entries(), vec![e(1), v(1, 1)], "{flavour}");
         assert_eq!(n2.commit, 2, "{flavour}");
         assert_eq!(n2.leader, Some(1), "{flavour}");
         assert_eq!(
@@ -786,7 +811,7 @@ fn append_commit_is_capped_by_the_last_new_index() {
     let s = cluster(3, vec![follower(2, 1, vec![e(1), v(1, 1), v(1, 2)], 0)]);
     // A short append that matches the follower's log: nothing truncated, commit only to 2.
     let (next, out) = deliver(&m, &s, &msg(1, 2, 1, append(1, 1, vec![v(1, 1)], 3)));
-    assert_eq!(next.node(2).log, vec![e(1), v(1, 1), v(1, 2)]);
+    assert_eq!(next.node(2).log.entries(), vec![e(1), v(1, 1), v(1, 2)]);
     assert_eq!(next.node(2).commit, 2);
     assert_eq!(out, vec![send(msg(2, 1, 1, append_ok(2, 2)))]);
     // A leader commit below the follower's never lowers it (`commit_to` never decreases).
@@ -802,7 +827,7 @@ fn a_conflicting_suffix_is_truncated() {
     let m = model(Flavour::raft_rs());
     let s = cluster(3, vec![follower(2, 1, vec![e(1), v(1, 1), v(1, 2)], 1)]);
     let (next, out) = deliver(&m, &s, &msg(3, 2, 2, append(1, 1, vec![e(2)], 1)));
-    assert_eq!(next.node(2).log, vec![e(1), e(2)]);
+    assert_eq!(next.node(2).log.entries(), vec![e(1), e(2)]);
     assert_eq!(next.node(2).commit, 1);
     assert_eq!(next.node(2).term, 2);
     assert_eq!(next.node(2).leader, Some(3));
@@ -810,7 +835,7 @@ fn a_conflicting_suffix_is_truncated() {
 
     // Entries already present with the same terms are kept, and nothing after them is cut.
     let (next, out) = deliver(&m, &s, &msg(1, 2, 1, append(1, 1, vec![v(1, 1)], 1)));
-    assert_eq!(next.node(2).log, vec![e(1), v(1, 1), v(1, 2)]);
+    assert_eq!(next.node(2).log.entries(), vec![e(1), v(1, 1), v(1, 2)]);
     assert_eq!(out, vec![send(msg(2, 1, 1, append_ok(2, 1)))]);
 
     // A conflict further in keeps the matching prefix of the entries.
@@ -819,7 +844,10 @@ fn a_conflicting_suffix_is_truncated() {
         &s,
         &msg(3, 2, 2, append(1, 1, vec![v(1, 1), e(2), v(2, 3)], 1)),
     );
-    assert_eq!(next.node(2).log, vec![e(1), v(1, 1), e(2), v(2, 3)]);
+    assert_eq!(
+        next.node(2).log.entries(),
+        vec![e(1), v(1, 1), e(2), v(2, 3)]
+    );
 }
 
 /// raft-rs `handle_append_entries`, rejection: `hint_index = min(m.index, last_index)`,
@@ -951,7 +979,7 @@ fn a_candidate_receiving_an_append_steps_down_and_records_the_leader() {
     assert_eq!(n2.leader, Some(1));
     assert_eq!(n2.vote, Some(2));
     assert!(n2.votes.is_empty());
-    assert_eq!(n2.log, vec![e(1)]);
+    assert_eq!(n2.log.entries(), vec![e(1)]);
     assert_eq!(out, vec![send(msg(2, 1, 1, append_ok(1, 0)))]);
 }
 
@@ -1002,15 +1030,15 @@ fn a_leader_counts_acknowledgements_and_commits_entries_of_its_term() {
     let s = cluster(3, vec![leader(1, 1, vec![e(1), v(1, 1)], 0, 3)]);
     let (s, out) = deliver(&m, &s, &msg(2, 1, 1, append_ok(1, 0)));
     assert!(out.is_empty());
-    assert_eq!(s.node(1).match_index, vec![0, 1, 0]);
+    assert_eq!(s.node(1).match_index, matched_of(1, &[0, 1, 0]));
     assert_eq!(s.node(1).commit, 1);
     assert_eq!(s.history.committed, vec![(e(1), 1)]);
     let (s, _) = deliver(&m, &s, &msg(3, 1, 1, append_ok(2, 0)));
-    assert_eq!(s.node(1).match_index, vec![0, 1, 2]);
+    assert_eq!(s.node(1).match_index, matched_of(1, &[0, 1, 2]));
     assert_eq!(s.node(1).commit, 2);
     // An older acknowledgement never lowers a match index.
     let (s, _) = deliver(&m, &s, &msg(3, 1, 1, append_ok(0, 0)));
-    assert_eq!(s.node(1).match_index, vec![0, 1, 2]);
+    assert_eq!(s.node(1).match_index, matched_of(1, &[0, 1, 2]));
     assert_eq!(s.node(1).commit, 2);
 }
 
@@ -1029,7 +1057,7 @@ fn a_leader_does_not_commit_earlier_terms_by_counting_replicas() {
     let mut s = cluster(3, vec![leader(1, 3, vec![v(1, 1), v(2, 2)], 0, 3)]);
     s.spent.values = 2;
     let (after, _) = deliver(&m, &s, &msg(2, 1, 3, append_ok(2, 0)));
-    assert_eq!(after.node(1).match_index, vec![0, 2, 0]);
+    assert_eq!(after.node(1).match_index, matched_of(1, &[0, 2, 0]));
     assert_eq!(after.node(1).commit, 0, "entry 2 is of term 2, not 3");
     assert!(after.history.committed.is_empty());
 
@@ -1057,7 +1085,7 @@ fn a_leader_does_not_commit_earlier_terms_by_counting_replicas() {
 fn a_leader_ignores_rejections_in_its_state() {
     let m = model(Flavour::raft_rs());
     let mut l = leader(1, 2, vec![e(1), e(2)], 0, 3);
-    l.match_index = vec![0, 0, 1];
+    l.match_index = matched_of(1, &[0, 0, 1]);
     let s = cluster(3, vec![l]);
     let (next, out) = deliver(&m, &s, &msg(2, 1, 2, append_rejected(1, 0, 0, 0)));
     assert!(out.is_empty());
@@ -1078,7 +1106,7 @@ fn a_leader_ignores_rejections_in_its_state() {
 fn the_heartbeat_input_sends_each_follower_a_commit_it_has_matched() {
     let m = model(Flavour::raft_rs());
     let mut l = leader(1, 1, vec![e(1), v(1, 1)], 2, 3);
-    l.match_index = vec![0, 2, 1];
+    l.match_index = matched_of(1, &[0, 2, 1]);
     let s = cluster(
         3,
         vec![
@@ -1140,7 +1168,7 @@ fn a_client_request_at_the_leader_is_appended() {
     let s = elect(&m, &m.initial_state(), 1);
     let (s, out) = step(&m, &s, Input::ClientRequest { node: 1, value: 1 });
     assert!(out.is_empty(), "appends to peers are discretionary");
-    assert_eq!(s.node(1).log, vec![e(1), v(1, 1)]);
+    assert_eq!(s.node(1).log.entries(), vec![e(1), v(1, 1)]);
     assert_eq!(s.node(1).commit, 0);
     assert_eq!(s.spent.values, 1);
 }
@@ -1165,7 +1193,7 @@ fn a_client_request_at_a_follower_is_forwarded_to_the_leader() {
     let forwarded = msg(2, 3, 0, Payload::Propose { value: 1 });
     assert_eq!(out, vec![send(forwarded.clone())]);
     assert_eq!(s.spent.values, 1);
-    assert_eq!(s.node(2).log, vec![e(1)]);
+    assert_eq!(s.node(2).log.entries(), vec![e(1)]);
     // n3 (a follower too) forwards it on, still from n2.
     let (s, out) = step(&m, &s, Input::Receive { message: forwarded });
     let onward = msg(2, 1, 0, Payload::Propose { value: 1 });
@@ -1173,7 +1201,7 @@ fn a_client_request_at_a_follower_is_forwarded_to_the_leader() {
     // The leader appends it.
     let (s, out) = step(&m, &s, Input::Receive { message: onward });
     assert!(out.is_empty());
-    assert_eq!(s.node(1).log, vec![e(1), v(1, 1)]);
+    assert_eq!(s.node(1).log.entries(), vec![e(1), v(1, 1)]);
     // A proposal travels outside the term discipline: term 0 is not stale.
     assert!(s.network.is_empty());
 }
@@ -1229,7 +1257,7 @@ fn client_values_are_proposed_in_order_and_bounded() {
         .iter()
         .all(|i| matches!(i, Input::ClientRequest { value: 2, .. })));
     let (s, _) = step(&m, &s, Input::ClientRequest { node: 1, value: 2 });
-    assert_eq!(s.node(1).log, vec![e(1), v(1, 1), v(1, 2)]);
+    assert_eq!(s.node(1).log.entries(), vec![e(1), v(1, 1), v(1, 2)]);
     assert!(offered(&s).is_empty());
     assert_err_contains(
         m.check_enabled(&s, &Input::ClientRequest { node: 1, value: 3 }),
@@ -1248,7 +1276,7 @@ fn a_restart_keeps_term_vote_log_and_commit_in_raft_rs_and_etcd() {
     for flavour in [Flavour::raft_rs(), Flavour::etcd()] {
         let m = model(flavour.clone());
         let mut l = leader(1, 2, vec![e(1), e(2)], 1, 3);
-        l.match_index = vec![0, 2, 1];
+        l.match_index = matched_of(1, &[0, 2, 1]);
         let s = cluster(3, vec![l]);
         let (next, out) = step(&m, &s, Input::Restart { node: 1 });
         assert!(out.is_empty());
@@ -1259,7 +1287,7 @@ fn a_restart_keeps_term_vote_log_and_commit_in_raft_rs_and_etcd() {
         assert!(n1.votes.is_empty(), "{flavour}");
         assert_eq!(n1.term, 2, "{flavour}");
         assert_eq!(n1.vote, Some(1), "{flavour}");
-        assert_eq!(n1.log, vec![e(1), e(2)], "{flavour}");
+        assert_eq!(n1.log.entries(), vec![e(1), e(2)], "{flavour}");
         assert_eq!(n1.commit, 1, "{flavour}");
         assert_eq!(next.spent.restarts, 1);
         assert!(!next.history.commit_regressed);
@@ -1281,7 +1309,7 @@ fn a_textbook_restart_forgets_the_commit_index() {
     let s = cluster(3, vec![follower(2, 1, vec![v(1, 1)], 1)]);
     let (next, _) = step(&m, &s, Input::Restart { node: 2 });
     assert_eq!(next.node(2).commit, 0);
-    assert_eq!(next.node(2).log, vec![v(1, 1)]);
+    assert_eq!(next.node(2).log.entries(), vec![v(1, 1)]);
     assert!(!next.history.commit_regressed);
     assert!(raftcheck_spec::properties::commit_monotonic(&next).is_ok());
 }
@@ -1405,7 +1433,7 @@ fn drop_removes_one_copy_and_duplicate_adds_one() {
 /// A term-2 leader with log `[t1:empty, t2:empty, t2:v1]`, commit 2, and two followers.
 fn leader_state() -> ClusterState {
     let mut l = leader(1, 2, vec![e(1), e(2), v(2, 1)], 2, 3);
-    l.match_index = vec![0, 2, 2];
+    l.match_index = matched_of(1, &[0, 2, 2]);
     cluster(
         3,
         vec![
@@ -1525,7 +1553,7 @@ fn the_send_menu_is_every_suffix_to_every_peer() {
     let m = RaftModel::new(Bounds::default(), Flavour::raft_rs(), Mode::SpecOnly);
     let s = leader_state();
     let menu = m.send_menu(&s);
-    let log = s.node(1).log.clone();
+    let log = s.node(1).log.entries().to_vec();
     let mut expected = Vec::new();
     for to in [2, 3] {
         for prev in 0..=3u64 {
@@ -1809,7 +1837,7 @@ fn a_cluster_state_survives_a_json_round_trip() {
     let s = elect(&m, &m.initial_state(), 1);
     let (s, _) = step(&m, &s, Input::ClientRequest { node: 1, value: 1 });
     let mut s = s;
-    let a = msg(1, 2, 1, append(0, 0, s.node(1).log.clone(), 0));
+    let a = msg(1, 2, 1, append(0, 0, s.node(1).log.entries().to_vec(), 0));
     s.post(a.clone());
     let (s, _) = step(&m, &s, Input::Receive { message: a });
     let (s, _) = step(

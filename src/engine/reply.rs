@@ -56,7 +56,6 @@ fn is_reply(m: &Message) -> bool {
     matches!(
         m.payload,
         Payload::RequestVoteResponse { .. }
-            | Payload::RequestPreVoteResponse { .. }
             | Payload::AppendEntriesResponse { .. }
             | Payload::HeartbeatResponse { .. }
     )
@@ -93,8 +92,7 @@ impl Decision {
 /// The decision a reply carries, if it is a decision.
 fn decision(m: &Message) -> Option<Decision> {
     match m.payload {
-        Payload::RequestVoteResponse { reject, .. }
-        | Payload::RequestPreVoteResponse { reject, .. } => Some(if reject {
+        Payload::RequestVoteResponse { reject, .. } => Some(if reject {
             Decision::Refuse
         } else {
             Decision::Grant
@@ -114,18 +112,14 @@ fn reason(before: &ClusterState, request: &Message, want: &Message) -> Option<St
     match (&request.payload, decision(want)?) {
         (
             Payload::RequestVote {
-                last_log_index,
-                last_log_term,
-                ..
-            }
-            | Payload::RequestPreVote {
+                pre,
                 last_log_index,
                 last_log_term,
                 ..
             },
             Decision::Refuse,
         ) => {
-            let pre = matches!(request.payload, Payload::RequestPreVote { .. });
+            let pre = *pre;
             if request.term < node.term {
                 Some(format!("its term t{} is newer", node.term))
             } else if !node.is_up_to_date(*last_log_index, *last_log_term) {
@@ -148,7 +142,7 @@ fn reason(before: &ClusterState, request: &Message, want: &Message) -> Option<St
                 None
             }
         }
-        (Payload::RequestVote { .. } | Payload::RequestPreVote { .. }, Decision::Grant) => {
+        (Payload::RequestVote { .. }, Decision::Grant) => {
             Some("the candidate's log is at least as up to date and nothing binds its vote".into())
         }
         (
@@ -191,6 +185,7 @@ mod tests {
             to: 2,
             term,
             payload: Payload::RequestVote {
+                pre: false,
                 last_log_index: last.0,
                 last_log_term: last.1,
                 commit: 0,
@@ -205,6 +200,7 @@ mod tests {
             to: 1,
             term,
             payload: Payload::RequestVoteResponse {
+                pre: false,
                 reject,
                 commit: 0,
                 commit_term: 0,
@@ -223,6 +219,7 @@ mod tests {
             to: 2,
             term: 1,
             payload: Payload::RequestVoteResponse {
+                pre: false,
                 reject: false,
                 commit: 0,
                 commit_term: 0,

@@ -1,4 +1,10 @@
 //! The JSON shapes of protocol version 1 (see `impl_adapter/PROTOCOL.md`).
+//!
+//! The envelopes (requests, responses, handshake) are defined here. The spec values they carry
+//! — inputs, outputs, observed node views — are held as spec types but written and read in
+//! their `raftcheck_format::v1` form (`#[serde(with = ...)]`), so the protocol's bytes do not
+//! move when the spec's representation does. The flavour in the handshake is the spec's
+//! `Flavour`, pinned by the golden tests of `raftcheck-format` (see that crate for why).
 
 use raftcheck_spec::{Flavour, Input, NodeView, Output};
 use serde::{Deserialize, Serialize};
@@ -45,6 +51,7 @@ pub enum Op {
     /// Drive one input.
     Apply {
         /// The input.
+        #[serde(with = "raftcheck_format::v1::via::input")]
         input: Input,
     },
     /// The abstract state.
@@ -139,6 +146,7 @@ pub struct Hello {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Applied {
     /// Everything the step emitted, in order.
+    #[serde(with = "raftcheck_format::v1::via::outputs")]
     pub outputs: Vec<Output>,
 }
 
@@ -146,6 +154,7 @@ pub struct Applied {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Observed {
     /// One view per node, in id order.
+    #[serde(with = "raftcheck_format::v1::via::node_views")]
     pub nodes: Vec<NodeView>,
 }
 
@@ -204,6 +213,46 @@ mod tests {
             serde_json::to_string(&r).unwrap(),
             r#"{"id":4,"op":"observe"}"#
         );
+    }
+
+    #[test]
+    fn pre_votes_keep_their_v1_types_on_the_wire() {
+        use raftcheck_spec::{Message, Payload, Role};
+        let pre_vote = Message {
+            from: 1,
+            to: 2,
+            term: 1,
+            payload: Payload::RequestVote {
+                pre: true,
+                last_log_index: 0,
+                last_log_term: 0,
+                commit: 0,
+                commit_term: 0,
+            },
+        };
+        let r = Request {
+            id: 2,
+            op: Op::Apply {
+                input: Input::Receive {
+                    message: pre_vote.clone(),
+                },
+            },
+        };
+        let text = r#"{"id":2,"op":"apply","input":{"input":"receive","message":{"from":1,"to":2,"term":1,"type":"RequestPreVote","last_log_index":0,"last_log_term":0,"commit":0,"commit_term":0}}}"#;
+        assert_eq!(serde_json::to_string(&r).unwrap(), text);
+        assert_eq!(serde_json::from_str::<Request>(text).unwrap(), r);
+
+        let applied = Applied {
+            outputs: vec![Output::Send { message: pre_vote }],
+        };
+        let text = r#"{"outputs":[{"output":"send","message":{"from":1,"to":2,"term":1,"type":"RequestPreVote","last_log_index":0,"last_log_term":0,"commit":0,"commit_term":0}}]}"#;
+        assert_eq!(serde_json::to_string(&applied).unwrap(), text);
+        assert_eq!(serde_json::from_str::<Applied>(text).unwrap(), applied);
+
+        let text = r#"{"nodes":[{"term":0,"role":"PreCandidate","vote":null,"leader":null,"log":[],"commit":0}]}"#;
+        let observed: Observed = serde_json::from_str(text).unwrap();
+        assert_eq!(observed.nodes[0].role, Role::PreCandidate);
+        assert_eq!(serde_json::to_string(&observed).unwrap(), text);
     }
 
     #[test]

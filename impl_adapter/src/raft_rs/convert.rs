@@ -9,8 +9,8 @@
 //! |--------------------------|--------------------------|---------------------------------------------------------|
 //! | `MsgRequestVote`         | `RequestVote`            | `index`→`last_log_index`, `log_term`→`last_log_term`, `commit`, `commit_term` |
 //! | `MsgRequestVoteResponse` | `RequestVoteResponse`    | `reject`, `commit`, `commit_term`                       |
-//! | `MsgRequestPreVote`      | `RequestPreVote`         | as `MsgRequestVote`                                     |
-//! | `MsgRequestPreVoteResponse` | `RequestPreVoteResponse` | as `MsgRequestVoteResponse`                          |
+//! | `MsgRequestPreVote`      | `RequestVote`, `pre`     | as `MsgRequestVote`                                     |
+//! | `MsgRequestPreVoteResponse` | `RequestVoteResponse`, `pre` | as `MsgRequestVoteResponse`                      |
 //! | `MsgAppend`              | `AppendEntries`          | `index`→`prev_log_index`, `log_term`→`prev_log_term`, `entries`, `commit` |
 //! | `MsgAppendResponse`      | `AppendEntriesResponse`  | `reject`, `index`, `reject_hint`, `log_term`→`hint_term`, `commit` |
 //! | `MsgHeartbeat`           | `Heartbeat`              | `commit`                                                |
@@ -80,20 +80,16 @@ pub fn message_to_raft(m: &Message) -> eraftpb::Message {
     };
     match &m.payload {
         Payload::RequestVote {
-            last_log_index,
-            last_log_term,
-            commit,
-            commit_term,
-        }
-        | Payload::RequestPreVote {
+            pre,
             last_log_index,
             last_log_term,
             commit,
             commit_term,
         } => {
-            out.set_msg_type(match m.payload {
-                Payload::RequestPreVote { .. } => MessageType::MsgRequestPreVote,
-                _ => MessageType::MsgRequestVote,
+            out.set_msg_type(if *pre {
+                MessageType::MsgRequestPreVote
+            } else {
+                MessageType::MsgRequestVote
             });
             out.index = *last_log_index;
             out.log_term = *last_log_term;
@@ -101,18 +97,15 @@ pub fn message_to_raft(m: &Message) -> eraftpb::Message {
             out.commit_term = *commit_term;
         }
         Payload::RequestVoteResponse {
-            reject,
-            commit,
-            commit_term,
-        }
-        | Payload::RequestPreVoteResponse {
+            pre,
             reject,
             commit,
             commit_term,
         } => {
-            out.set_msg_type(match m.payload {
-                Payload::RequestPreVoteResponse { .. } => MessageType::MsgRequestPreVoteResponse,
-                _ => MessageType::MsgRequestVoteResponse,
+            out.set_msg_type(if *pre {
+                MessageType::MsgRequestPreVoteResponse
+            } else {
+                MessageType::MsgRequestVoteResponse
             });
             out.reject = *reject;
             out.commit = *commit;
@@ -171,28 +164,21 @@ pub fn message_to_raft(m: &Message) -> eraftpb::Message {
 
 fn payload_from_raft(m: &eraftpb::Message) -> Result<Payload, String> {
     Ok(match m.get_msg_type() {
-        MessageType::MsgRequestVote => Payload::RequestVote {
+        MessageType::MsgRequestVote | MessageType::MsgRequestPreVote => Payload::RequestVote {
+            pre: m.get_msg_type() == MessageType::MsgRequestPreVote,
             last_log_index: m.index,
             last_log_term: m.log_term,
             commit: m.commit,
             commit_term: m.commit_term,
         },
-        MessageType::MsgRequestVoteResponse => Payload::RequestVoteResponse {
-            reject: m.reject,
-            commit: m.commit,
-            commit_term: m.commit_term,
-        },
-        MessageType::MsgRequestPreVote => Payload::RequestPreVote {
-            last_log_index: m.index,
-            last_log_term: m.log_term,
-            commit: m.commit,
-            commit_term: m.commit_term,
-        },
-        MessageType::MsgRequestPreVoteResponse => Payload::RequestPreVoteResponse {
-            reject: m.reject,
-            commit: m.commit,
-            commit_term: m.commit_term,
-        },
+        MessageType::MsgRequestVoteResponse | MessageType::MsgRequestPreVoteResponse => {
+            Payload::RequestVoteResponse {
+                pre: m.get_msg_type() == MessageType::MsgRequestPreVoteResponse,
+                reject: m.reject,
+                commit: m.commit,
+                commit_term: m.commit_term,
+            }
+        }
         MessageType::MsgAppend => Payload::AppendEntries {
             prev_log_index: m.index,
             prev_log_term: m.log_term,
@@ -261,23 +247,27 @@ mod tests {
     fn all_kinds() -> Vec<Message> {
         let payloads = vec![
             Payload::RequestVote {
+                pre: false,
                 last_log_index: 2,
                 last_log_term: 1,
                 commit: 1,
                 commit_term: 1,
             },
             Payload::RequestVoteResponse {
+                pre: false,
                 reject: true,
                 commit: 1,
                 commit_term: 1,
             },
-            Payload::RequestPreVote {
+            Payload::RequestVote {
+                pre: true,
                 last_log_index: 2,
                 last_log_term: 1,
                 commit: 1,
                 commit_term: 1,
             },
-            Payload::RequestPreVoteResponse {
+            Payload::RequestVoteResponse {
+                pre: true,
                 reject: true,
                 commit: 1,
                 commit_term: 1,

@@ -1,0 +1,688 @@
+//! Version 1: the inputs, outputs, messages, entries and observed views of protocol version 1
+//! and trace format version 1, exactly as `PROTOCOL.md` and the trace corpus spell them.
+//!
+//! ```text
+//! {"input":"receive","message":{"from":2,"to":1,"term":1,"type":"RequestVoteResponse","reject":true,"commit":0,"commit_term":0}}
+//! ```
+//!
+//! Messages are `{"from", "to", "term", "type", ...fields}`; a field a flavour does not use is
+//! 0 and may be omitted on input. Pre-vote messages are their own `type`s here
+//! (`RequestPreVote`, `RequestPreVoteResponse`), where the spec has one vote kind with a `pre`
+//! marker.
+//!
+//! Every v1 value has a spec form and every spec value a v1 form, so the conversions are
+//! `From` both ways and lossless (`spec → v1 → spec` is the identity, and so is
+//! `v1 → spec → v1`). When the spec learns to say something v1 cannot (a snapshot message, a
+//! configuration entry), its conversion to v1 becomes fallible and names what has no v1 form.
+//!
+//! Types that embed spec values and serialise them in v1 use the [`via`] modules with
+//! `#[serde(with = ...)]`.
+
+use raftcheck_spec as spec;
+use serde::{Deserialize, Serialize};
+
+/// A log entry: `{"term": T}` for a new leader's empty entry, `{"term": T, "value": V}` for a
+/// client value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The term of the leader that created the entry.
+    pub term: u64,
+    /// The client value; absent for the empty entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<u64>,
+}
+
+/// A node's role: `"Follower"`, `"PreCandidate"`, `"Candidate"` or `"Leader"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Role {
+    /// Follows a leader or waits for one.
+    Follower,
+    /// Pre-vote only: asks whether it could win an election.
+    PreCandidate,
+    /// Counts votes in an election it started.
+    Candidate,
+    /// Won an election.
+    Leader,
+}
+
+/// A message between two nodes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Message {
+    /// The sender.
+    pub from: u64,
+    /// The receiver.
+    pub to: u64,
+    /// The term the message carries (0 for `Propose`).
+    pub term: u64,
+    /// The kind (`"type"`) and its fields, flattened into the message object.
+    #[serde(flatten)]
+    pub payload: Payload,
+}
+
+/// The message kinds of v1, tagged by `"type"`, with their fields in wire order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Payload {
+    /// A candidate asks for a vote.
+    RequestVote {
+        /// Index of the candidate's last entry.
+        last_log_index: u64,
+        /// Term of the candidate's last entry.
+        last_log_term: u64,
+        /// The candidate's commit index (0 when the flavour does not carry it).
+        #[serde(default)]
+        commit: u64,
+        /// Term of the entry at `commit`.
+        #[serde(default)]
+        commit_term: u64,
+    },
+    /// A pre-candidate asks whether it would get a vote at `term`.
+    RequestPreVote {
+        /// Index of the pre-candidate's last entry.
+        last_log_index: u64,
+        /// Term of the pre-candidate's last entry.
+        last_log_term: u64,
+        /// The pre-candidate's commit index.
+        #[serde(default)]
+        commit: u64,
+        /// Term of the entry at `commit`.
+        #[serde(default)]
+        commit_term: u64,
+    },
+    /// A pre-vote granted or refused.
+    RequestPreVoteResponse {
+        /// True when refused.
+        reject: bool,
+        /// The voter's commit index.
+        #[serde(default)]
+        commit: u64,
+        /// Term of the entry at `commit`.
+        #[serde(default)]
+        commit_term: u64,
+    },
+    /// A vote granted or refused.
+    RequestVoteResponse {
+        /// True when refused.
+        reject: bool,
+        /// The voter's commit index.
+        #[serde(default)]
+        commit: u64,
+        /// Term of the entry at `commit`.
+        #[serde(default)]
+        commit_term: u64,
+    },
+    /// A leader replicates entries.
+    AppendEntries {
+        /// Index of the entry preceding `entries`.
+        prev_log_index: u64,
+        /// Term of that entry.
+        prev_log_term: u64,
+        /// The entries after `prev_log_index`.
+        entries: Vec<Entry>,
+        /// The leader's commit index.
+        commit: u64,
+    },
+    /// A follower's answer to an append.
+    AppendEntriesResponse {
+        /// True when the log did not match.
+        reject: bool,
+        /// On success the last matching index; on rejection the rejected previous index.
+        index: u64,
+        /// On rejection, where to probe next.
+        #[serde(default)]
+        reject_hint: u64,
+        /// On rejection, the follower's term at `reject_hint`.
+        #[serde(default)]
+        hint_term: u64,
+        /// The follower's commit index.
+        #[serde(default)]
+        commit: u64,
+    },
+    /// A leader's heartbeat.
+    Heartbeat {
+        /// A commit index safe for the receiver.
+        commit: u64,
+    },
+    /// A follower's answer to a heartbeat.
+    HeartbeatResponse {
+        /// The follower's commit index.
+        #[serde(default)]
+        commit: u64,
+    },
+    /// A client value forwarded towards the leader.
+    Propose {
+        /// The value.
+        value: u64,
+    },
+}
+
+/// An input, tagged by `"input"`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "input", rename_all = "snake_case")]
+pub enum Input {
+    /// The node's election timer fires.
+    Timeout {
+        /// The node.
+        node: u64,
+    },
+    /// A message is delivered.
+    Receive {
+        /// The message.
+        message: Message,
+    },
+    /// The node crashes and restarts.
+    Restart {
+        /// The node.
+        node: u64,
+    },
+    /// A client proposes a value at the node.
+    ClientRequest {
+        /// The node.
+        node: u64,
+        /// The value.
+        value: u64,
+    },
+    /// The leader's heartbeat timer fires.
+    Heartbeat {
+        /// The leader.
+        node: u64,
+    },
+    /// The network loses one copy of a message.
+    Drop {
+        /// The message.
+        message: Message,
+    },
+    /// The network delivers one copy of a message twice.
+    Duplicate {
+        /// The message.
+        message: Message,
+    },
+}
+
+/// An output, tagged by `"output"`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "output", rename_all = "snake_case")]
+pub enum Output {
+    /// A node emits a message.
+    Send {
+        /// The message.
+        message: Message,
+    },
+    /// A node becomes leader.
+    BecomeLeader {
+        /// The node.
+        node: u64,
+        /// Its term.
+        term: u64,
+    },
+    /// A node refuses a client value for want of a leader.
+    ProposalDropped {
+        /// The node.
+        node: u64,
+        /// The value.
+        value: u64,
+    },
+}
+
+/// One node as `observe` reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeView {
+    /// Current term.
+    pub term: u64,
+    /// Current role.
+    pub role: Role,
+    /// Vote in the current term (`null` for none).
+    pub vote: Option<u64>,
+    /// The leader known (`null` for none).
+    pub leader: Option<u64>,
+    /// The whole log from index 1.
+    pub log: Vec<Entry>,
+    /// Commit index.
+    pub commit: u64,
+}
+
+/// A cluster as `observe` reports it: one view per node, in id order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterView {
+    /// The nodes.
+    pub nodes: Vec<NodeView>,
+}
+
+/// One event of a trace file: an input (or, in spec-only traces, a leader's own `send`) and the
+/// outputs observed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    /// The input the checker chose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<Input>,
+    /// Spec-only traces: a message a leader sent of its own accord.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub send: Option<Message>,
+    /// What came out, in order (always written, possibly empty).
+    #[serde(default)]
+    pub outputs: Vec<Output>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spec → v1
+// ---------------------------------------------------------------------------------------------
+
+impl From<&spec::Entry> for Entry {
+    fn from(e: &spec::Entry) -> Self {
+        Entry {
+            term: e.term,
+            value: e.value,
+        }
+    }
+}
+
+impl From<spec::Role> for Role {
+    fn from(r: spec::Role) -> Self {
+        match r {
+            spec::Role::Follower => Role::Follower,
+            spec::Role::PreCandidate => Role::PreCandidate,
+            spec::Role::Candidate => Role::Candidate,
+            spec::Role::Leader => Role::Leader,
+        }
+    }
+}
+
+impl From<&spec::Payload> for Payload {
+    fn from(p: &spec::Payload) -> Self {
+        use spec::Payload as P;
+        match *p {
+            P::RequestVote {
+                pre,
+                last_log_index,
+                last_log_term,
+                commit,
+                commit_term,
+            } => {
+                if pre {
+                    Payload::RequestPreVote {
+                        last_log_index,
+                        last_log_term,
+                        commit,
+                        commit_term,
+                    }
+                } else {
+                    Payload::RequestVote {
+                        last_log_index,
+                        last_log_term,
+                        commit,
+                        commit_term,
+                    }
+                }
+            }
+            P::RequestVoteResponse {
+                pre,
+                reject,
+                commit,
+                commit_term,
+            } => {
+                if pre {
+                    Payload::RequestPreVoteResponse {
+                        reject,
+                        commit,
+                        commit_term,
+                    }
+                } else {
+                    Payload::RequestVoteResponse {
+                        reject,
+                        commit,
+                        commit_term,
+                    }
+                }
+            }
+            P::AppendEntries {
+                prev_log_index,
+                prev_log_term,
+                ref entries,
+                commit,
+            } => Payload::AppendEntries {
+                prev_log_index,
+                prev_log_term,
+                entries: entries.iter().map(Entry::from).collect(),
+                commit,
+            },
+            P::AppendEntriesResponse {
+                reject,
+                index,
+                reject_hint,
+                hint_term,
+                commit,
+            } => Payload::AppendEntriesResponse {
+                reject,
+                index,
+                reject_hint,
+                hint_term,
+                commit,
+            },
+            P::Heartbeat { commit } => Payload::Heartbeat { commit },
+            P::HeartbeatResponse { commit } => Payload::HeartbeatResponse { commit },
+            P::Propose { value } => Payload::Propose { value },
+        }
+    }
+}
+
+impl From<&spec::Message> for Message {
+    fn from(m: &spec::Message) -> Self {
+        Message {
+            from: m.from,
+            to: m.to,
+            term: m.term,
+            payload: Payload::from(&m.payload),
+        }
+    }
+}
+
+impl From<&spec::Input> for Input {
+    fn from(i: &spec::Input) -> Self {
+        use spec::Input as I;
+        match i {
+            I::Timeout { node } => Input::Timeout { node: *node },
+            I::Receive { message } => Input::Receive {
+                message: message.into(),
+            },
+            I::Restart { node } => Input::Restart { node: *node },
+            I::ClientRequest { node, value } => Input::ClientRequest {
+                node: *node,
+                value: *value,
+            },
+            I::Heartbeat { node } => Input::Heartbeat { node: *node },
+            I::Drop { message } => Input::Drop {
+                message: message.into(),
+            },
+            I::Duplicate { message } => Input::Duplicate {
+                message: message.into(),
+            },
+        }
+    }
+}
+
+impl From<&spec::Output> for Output {
+    fn from(o: &spec::Output) -> Self {
+        use spec::Output as O;
+        match o {
+            O::Send { message } => Output::Send {
+                message: message.into(),
+            },
+            O::BecomeLeader { node, term } => Output::BecomeLeader {
+                node: *node,
+                term: *term,
+            },
+            O::ProposalDropped { node, value } => Output::ProposalDropped {
+                node: *node,
+                value: *value,
+            },
+        }
+    }
+}
+
+impl From<&spec::NodeView> for NodeView {
+    fn from(v: &spec::NodeView) -> Self {
+        NodeView {
+            term: v.term,
+            role: v.role.into(),
+            vote: v.vote,
+            leader: v.leader,
+            log: v.log.iter().map(Entry::from).collect(),
+            commit: v.commit,
+        }
+    }
+}
+
+impl From<&spec::ClusterView> for ClusterView {
+    fn from(v: &spec::ClusterView) -> Self {
+        ClusterView {
+            nodes: v.nodes.iter().map(NodeView::from).collect(),
+        }
+    }
+}
+
+impl Event {
+    /// The event of an input or a send (exactly one of them in a valid trace) and its outputs.
+    pub fn from_spec(
+        input: Option<&spec::Input>,
+        send: Option<&spec::Message>,
+        outputs: &[spec::Output],
+    ) -> Self {
+        Event {
+            input: input.map(Input::from),
+            send: send.map(Message::from),
+            outputs: outputs.iter().map(Output::from).collect(),
+        }
+    }
+
+    /// The event in spec terms: input, send and outputs.
+    pub fn into_spec(
+        self,
+    ) -> (
+        Option<spec::Input>,
+        Option<spec::Message>,
+        Vec<spec::Output>,
+    ) {
+        (
+            self.input.map(spec::Input::from),
+            self.send.map(spec::Message::from),
+            self.outputs.into_iter().map(spec::Output::from).collect(),
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// v1 → spec
+// ---------------------------------------------------------------------------------------------
+
+impl From<Entry> for spec::Entry {
+    fn from(e: Entry) -> Self {
+        spec::Entry {
+            term: e.term,
+            value: e.value,
+        }
+    }
+}
+
+impl From<Role> for spec::Role {
+    fn from(r: Role) -> Self {
+        match r {
+            Role::Follower => spec::Role::Follower,
+            Role::PreCandidate => spec::Role::PreCandidate,
+            Role::Candidate => spec::Role::Candidate,
+            Role::Leader => spec::Role::Leader,
+        }
+    }
+}
+
+impl From<Payload> for spec::Payload {
+    fn from(p: Payload) -> Self {
+        use spec::Payload as P;
+        let vote = |pre, last_log_index, last_log_term, commit, commit_term| P::RequestVote {
+            pre,
+            last_log_index,
+            last_log_term,
+            commit,
+            commit_term,
+        };
+        let answer = |pre, reject, commit, commit_term| P::RequestVoteResponse {
+            pre,
+            reject,
+            commit,
+            commit_term,
+        };
+        match p {
+            Payload::RequestVote {
+                last_log_index,
+                last_log_term,
+                commit,
+                commit_term,
+            } => vote(false, last_log_index, last_log_term, commit, commit_term),
+            Payload::RequestPreVote {
+                last_log_index,
+                last_log_term,
+                commit,
+                commit_term,
+            } => vote(true, last_log_index, last_log_term, commit, commit_term),
+            Payload::RequestVoteResponse {
+                reject,
+                commit,
+                commit_term,
+            } => answer(false, reject, commit, commit_term),
+            Payload::RequestPreVoteResponse {
+                reject,
+                commit,
+                commit_term,
+            } => answer(true, reject, commit, commit_term),
+            Payload::AppendEntries {
+                prev_log_index,
+                prev_log_term,
+                entries,
+                commit,
+            } => P::AppendEntries {
+                prev_log_index,
+                prev_log_term,
+                entries: entries.into_iter().map(spec::Entry::from).collect(),
+                commit,
+            },
+            Payload::AppendEntriesResponse {
+                reject,
+                index,
+                reject_hint,
+                hint_term,
+                commit,
+            } => P::AppendEntriesResponse {
+                reject,
+                index,
+                reject_hint,
+                hint_term,
+                commit,
+            },
+            Payload::Heartbeat { commit } => P::Heartbeat { commit },
+            Payload::HeartbeatResponse { commit } => P::HeartbeatResponse { commit },
+            Payload::Propose { value } => P::Propose { value },
+        }
+    }
+}
+
+impl From<Message> for spec::Message {
+    fn from(m: Message) -> Self {
+        spec::Message {
+            from: m.from,
+            to: m.to,
+            term: m.term,
+            payload: m.payload.into(),
+        }
+    }
+}
+
+impl From<Input> for spec::Input {
+    fn from(i: Input) -> Self {
+        use spec::Input as I;
+        match i {
+            Input::Timeout { node } => I::Timeout { node },
+            Input::Receive { message } => I::Receive {
+                message: message.into(),
+            },
+            Input::Restart { node } => I::Restart { node },
+            Input::ClientRequest { node, value } => I::ClientRequest { node, value },
+            Input::Heartbeat { node } => I::Heartbeat { node },
+            Input::Drop { message } => I::Drop {
+                message: message.into(),
+            },
+            Input::Duplicate { message } => I::Duplicate {
+                message: message.into(),
+            },
+        }
+    }
+}
+
+impl From<Output> for spec::Output {
+    fn from(o: Output) -> Self {
+        use spec::Output as O;
+        match o {
+            Output::Send { message } => O::Send {
+                message: message.into(),
+            },
+            Output::BecomeLeader { node, term } => O::BecomeLeader { node, term },
+            Output::ProposalDropped { node, value } => O::ProposalDropped { node, value },
+        }
+    }
+}
+
+impl From<NodeView> for spec::NodeView {
+    fn from(v: NodeView) -> Self {
+        spec::NodeView {
+            term: v.term,
+            role: v.role.into(),
+            vote: v.vote,
+            leader: v.leader,
+            log: v.log.into_iter().map(spec::Entry::from).collect(),
+            commit: v.commit,
+        }
+    }
+}
+
+impl From<ClusterView> for spec::ClusterView {
+    fn from(v: ClusterView) -> Self {
+        spec::ClusterView {
+            nodes: v.nodes.into_iter().map(spec::NodeView::from).collect(),
+        }
+    }
+}
+
+/// `#[serde(with = "raftcheck_format::v1::via::...")]` modules: a field holding a spec value is
+/// written and read in its v1 form.
+///
+/// ```
+/// use raftcheck_spec::Input;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize)]
+/// struct Apply {
+///     #[serde(with = "raftcheck_format::v1::via::input")]
+///     input: Input,
+/// }
+/// ```
+pub mod via {
+    macro_rules! via {
+        ($(#[$doc:meta])* $name:ident: $spec:ty => $dto:ty, $to:expr, $from:expr) => {
+            $(#[$doc])*
+            pub mod $name {
+                use raftcheck_spec as spec;
+                use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+                #[allow(unused_imports)]
+                use crate::v1;
+
+                /// Writes the spec value in its v1 form.
+                pub fn serialize<S: Serializer>(value: &$spec, s: S) -> Result<S::Ok, S::Error> {
+                    let dto: $dto = $to(value);
+                    dto.serialize(s)
+                }
+
+                /// Reads a v1 value into its spec form.
+                pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<$spec, D::Error> {
+                    <$dto>::deserialize(d).map($from)
+                }
+            }
+        };
+    }
+
+    via!(
+        /// A [`raftcheck_spec::Input`] as a [`super::Input`].
+        input: spec::Input => v1::Input, v1::Input::from, spec::Input::from
+    );
+    via!(
+        /// A list of [`raftcheck_spec::Output`] as [`super::Output`]s.
+        outputs: Vec<spec::Output> => Vec<v1::Output>,
+        |v: &Vec<spec::Output>| v.iter().map(v1::Output::from).collect(),
+        |v: Vec<v1::Output>| v.into_iter().map(spec::Output::from).collect()
+    );
+    via!(
+        /// A list of [`raftcheck_spec::NodeView`] as [`super::NodeView`]s.
+        node_views: Vec<spec::NodeView> => Vec<v1::NodeView>,
+        |v: &Vec<spec::NodeView>| v.iter().map(v1::NodeView::from).collect(),
+        |v: Vec<v1::NodeView>| v.into_iter().map(spec::NodeView::from).collect()
+    );
+}
