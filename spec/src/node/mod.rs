@@ -3,9 +3,9 @@
 //! models. Nothing here does I/O; outgoing messages and events are pushed to an [`Outbox`].
 //!
 //! The rules are split by concern: this module holds the node's state, role changes, restarts
-//! and the term handling every message goes through; [`election`] the (pre-)campaign, voting
-//! and vote counting; [`replication`] proposals, appends, heartbeats and the leader's commit
-//! index; [`snapshot`] the boundary that the log's compacted prefix sets.
+//! and the term handling every message goes through; `election` the (pre-)campaign, voting
+//! and vote counting; `replication` proposals, appends, heartbeats and the leader's commit
+//! index; `snapshot` the boundary that the log's compacted prefix sets.
 
 mod election;
 mod replication;
