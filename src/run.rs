@@ -17,7 +17,7 @@ use crate::engine::{
     SearchStats, WalkOptions,
 };
 use crate::plan::{Exploration, Plan, Subject};
-use crate::record::{events_of, path_tag, record_problem, save_or_show, slug, Recorded};
+use crate::record::{actions_tag, events_of, record_problem, save_or_show, slug, Recorded};
 use crate::trace::{Trace, TraceMode, FORMAT, VERSION};
 use crate::UsageError;
 
@@ -517,7 +517,7 @@ fn run_spec_only(
             "spec-{}-{}-{}.json",
             model.flavour.name,
             slug(&p.name),
-            path_tag(&actions)
+            actions_tag(&actions)
         ));
         // A trace that cannot be written is the user's directory's fault, not an adapter's.
         save_or_show(&trace, &file)

@@ -62,3 +62,16 @@ fn every_injectable_bug_has_a_diverging_trace_for_each_implementation() {
         }
     }
 }
+
+#[test]
+fn every_trace_is_named_by_the_tag_of_its_path() {
+    // A refactor of the spec's types must not rename the traces a check writes: the tag hashes
+    // the path in its trace-file form.
+    for file in corpus() {
+        let trace = Trace::load(&file).unwrap();
+        let inputs: Vec<_> = trace.inputs().cloned().collect();
+        let tag = raftcheck::record::path_tag(&inputs);
+        let name = file.file_stem().unwrap().to_string_lossy().into_owned();
+        assert!(name.ends_with(&tag), "{}: tag {tag}", file.display());
+    }
+}
