@@ -1,7 +1,8 @@
 //! The conformance judgement for one step (DESIGN.md §2): given what the spec says the step
 //! does and what the implementation did, name the first kind of mismatch, in the order
-//! input refused, unexpected output, missing output, state mismatch, adapter fault — and keep
-//! every detail found, so a report shows the whole picture of the step.
+//! input refused, unexpected output (a wrong reply is one), missing output, state mismatch,
+//! adapter fault, implementation panicked — and keep every detail found, so a report shows the
+//! whole picture of the step.
 
 use raftcheck_adapter::AdapterError;
 use raftcheck_spec::{ClusterState, ClusterView, FieldDiff, Input, Message, Output, RaftModel};
