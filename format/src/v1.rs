@@ -59,58 +59,46 @@ pub struct Message {
     pub payload: Payload,
 }
 
+/// The fields of a vote or pre-vote request, in wire order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoteRequest {
+    /// Index of the candidate's last entry.
+    pub last_log_index: u64,
+    /// Term of the candidate's last entry.
+    pub last_log_term: u64,
+    /// The candidate's commit index (0 when the flavour does not carry it).
+    #[serde(default)]
+    pub commit: u64,
+    /// Term of the entry at `commit`.
+    #[serde(default)]
+    pub commit_term: u64,
+}
+
+/// The fields of a vote or pre-vote answer, in wire order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoteAnswer {
+    /// True when refused.
+    pub reject: bool,
+    /// The voter's commit index.
+    #[serde(default)]
+    pub commit: u64,
+    /// Term of the entry at `commit`.
+    #[serde(default)]
+    pub commit_term: u64,
+}
+
 /// The message kinds of v1, tagged by `"type"`, with their fields in wire order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Payload {
     /// A candidate asks for a vote.
-    RequestVote {
-        /// Index of the candidate's last entry.
-        last_log_index: u64,
-        /// Term of the candidate's last entry.
-        last_log_term: u64,
-        /// The candidate's commit index (0 when the flavour does not carry it).
-        #[serde(default)]
-        commit: u64,
-        /// Term of the entry at `commit`.
-        #[serde(default)]
-        commit_term: u64,
-    },
+    RequestVote(VoteRequest),
     /// A pre-candidate asks whether it would get a vote at `term`.
-    RequestPreVote {
-        /// Index of the pre-candidate's last entry.
-        last_log_index: u64,
-        /// Term of the pre-candidate's last entry.
-        last_log_term: u64,
-        /// The pre-candidate's commit index.
-        #[serde(default)]
-        commit: u64,
-        /// Term of the entry at `commit`.
-        #[serde(default)]
-        commit_term: u64,
-    },
+    RequestPreVote(VoteRequest),
     /// A pre-vote granted or refused.
-    RequestPreVoteResponse {
-        /// True when refused.
-        reject: bool,
-        /// The voter's commit index.
-        #[serde(default)]
-        commit: u64,
-        /// Term of the entry at `commit`.
-        #[serde(default)]
-        commit_term: u64,
-    },
+    RequestPreVoteResponse(VoteAnswer),
     /// A vote granted or refused.
-    RequestVoteResponse {
-        /// True when refused.
-        reject: bool,
-        /// The voter's commit index.
-        #[serde(default)]
-        commit: u64,
-        /// Term of the entry at `commit`.
-        #[serde(default)]
-        commit_term: u64,
-    },
+    RequestVoteResponse(VoteAnswer),
     /// A leader replicates entries.
     AppendEntries {
         /// Index of the entry preceding `entries`.
@@ -299,20 +287,16 @@ impl From<&spec::Payload> for Payload {
                 commit,
                 commit_term,
             } => {
+                let request = VoteRequest {
+                    last_log_index,
+                    last_log_term,
+                    commit,
+                    commit_term,
+                };
                 if pre {
-                    Payload::RequestPreVote {
-                        last_log_index,
-                        last_log_term,
-                        commit,
-                        commit_term,
-                    }
+                    Payload::RequestPreVote(request)
                 } else {
-                    Payload::RequestVote {
-                        last_log_index,
-                        last_log_term,
-                        commit,
-                        commit_term,
-                    }
+                    Payload::RequestVote(request)
                 }
             }
             P::RequestVoteResponse {
@@ -321,18 +305,15 @@ impl From<&spec::Payload> for Payload {
                 commit,
                 commit_term,
             } => {
+                let answer = VoteAnswer {
+                    reject,
+                    commit,
+                    commit_term,
+                };
                 if pre {
-                    Payload::RequestPreVoteResponse {
-                        reject,
-                        commit,
-                        commit_term,
-                    }
+                    Payload::RequestPreVoteResponse(answer)
                 } else {
-                    Payload::RequestVoteResponse {
-                        reject,
-                        commit,
-                        commit_term,
-                    }
+                    Payload::RequestVoteResponse(answer)
                 }
             }
             P::AppendEntries {
@@ -498,42 +479,24 @@ impl From<Role> for spec::Role {
 impl From<Payload> for spec::Payload {
     fn from(p: Payload) -> Self {
         use spec::Payload as P;
-        let vote = |pre, last_log_index, last_log_term, commit, commit_term| P::RequestVote {
+        let vote = |pre, r: VoteRequest| P::RequestVote {
             pre,
-            last_log_index,
-            last_log_term,
-            commit,
-            commit_term,
+            last_log_index: r.last_log_index,
+            last_log_term: r.last_log_term,
+            commit: r.commit,
+            commit_term: r.commit_term,
         };
-        let answer = |pre, reject, commit, commit_term| P::RequestVoteResponse {
+        let answer = |pre, a: VoteAnswer| P::RequestVoteResponse {
             pre,
-            reject,
-            commit,
-            commit_term,
+            reject: a.reject,
+            commit: a.commit,
+            commit_term: a.commit_term,
         };
         match p {
-            Payload::RequestVote {
-                last_log_index,
-                last_log_term,
-                commit,
-                commit_term,
-            } => vote(false, last_log_index, last_log_term, commit, commit_term),
-            Payload::RequestPreVote {
-                last_log_index,
-                last_log_term,
-                commit,
-                commit_term,
-            } => vote(true, last_log_index, last_log_term, commit, commit_term),
-            Payload::RequestVoteResponse {
-                reject,
-                commit,
-                commit_term,
-            } => answer(false, reject, commit, commit_term),
-            Payload::RequestPreVoteResponse {
-                reject,
-                commit,
-                commit_term,
-            } => answer(true, reject, commit, commit_term),
+            Payload::RequestVote(r) => vote(false, r),
+            Payload::RequestPreVote(r) => vote(true, r),
+            Payload::RequestVoteResponse(a) => answer(false, a),
+            Payload::RequestPreVoteResponse(a) => answer(true, a),
             Payload::AppendEntries {
                 prev_log_index,
                 prev_log_term,
