@@ -6,14 +6,13 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-use raftcheck::engine::shrink::resolve;
+use raftcheck::engine::shrink::execute_resolved;
 use raftcheck::engine::{
-    execute, execute_inputs, random_walks, search, shrink, DivergenceKind, Outcome, Problem,
-    SearchOptions, SearchResult, WalkOptions,
+    execute_inputs, random_walks, search, shrink, DivergenceKind, Outcome, Problem, SearchOptions,
+    SearchResult, WalkOptions,
 };
 use raftcheck_adapter::fixture::{Defect, FixtureAdapter};
 use raftcheck_adapter::{Adapter, AdapterError, ClusterSetup};
-use raftcheck_spec::Action;
 use raftcheck_spec::{Bounds, ClusterView, Flavour, Input, Mode, Output, RaftModel};
 
 fn fixture(flavour: &Flavour, defects: &[Defect]) -> FixtureAdapter {
@@ -234,16 +233,7 @@ fn diverges(
     path: &[Input],
     kind: DivergenceKind,
 ) -> bool {
-    let actions: Vec<Action> = path.iter().cloned().map(Action::Input).collect();
-    let execution = execute(
-        model,
-        Some(adapter),
-        &actions,
-        |state, action| match action {
-            Action::Input(input) => Action::Input(resolve(state, input)),
-            send => send.clone(),
-        },
-    );
+    let execution = execute_resolved(model, adapter, path);
     matches!(execution.end, Ok(Outcome::Divergence { kind: k, .. }) if k == kind)
 }
 

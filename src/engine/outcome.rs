@@ -217,6 +217,16 @@ impl Problem {
         format!("{}|{blanked}", self.outcome.kind_name())
     }
 
+    /// The problem of a fresh cluster that already differs from the spec's initial state (step
+    /// 0), if its findings show one.
+    pub fn at_start(findings: &crate::engine::Findings) -> Option<Problem> {
+        findings.kind().map(|kind| Problem {
+            path: Vec::new(),
+            outcome: Outcome::Divergence { step: 0, kind },
+            lines: findings.lines(),
+        })
+    }
+
     /// The adapter failed with `error` on `path` (while being brought there, or before the
     /// first step): an implementation panic, or else an adapter fault.
     pub fn from_error(path: Vec<Input>, error: &AdapterError) -> Problem {

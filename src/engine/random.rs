@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::coverage::Coverage;
 use super::executor;
-use super::outcome::{Outcome, Problem};
+use super::outcome::Problem;
 use super::pool::run_jobs;
 use super::search::{spec_fingerprint, AdapterFactory};
 
@@ -122,12 +122,8 @@ fn walk(
         problem: None,
     };
     let findings = executor::start(model, adapter);
-    if let Some(kind) = findings.kind() {
-        result.problem = Some(Problem {
-            path: Vec::new(),
-            outcome: Outcome::Divergence { step: 0, kind },
-            lines: findings.lines(),
-        });
+    if let Some(problem) = Problem::at_start(&findings) {
+        result.problem = Some(problem);
         return result;
     }
     let mut state = model.initial_state();

@@ -25,7 +25,7 @@ use stateright::{Expectation, Property};
 
 use super::coverage::Coverage;
 use super::executor;
-use super::outcome::{Outcome, Problem};
+use super::outcome::Problem;
 use super::pool::{run_jobs, Adapters};
 
 /// Builds one adapter per worker thread.
@@ -196,13 +196,8 @@ pub fn search(
     {
         let mut adapter = adapters[0].lock().expect("adapter lock");
         let findings = executor::start(model, adapter.as_mut());
-        if let Some(kind) = findings.kind() {
+        if let Some(problem) = Problem::at_start(&findings) {
             stats.seconds = started.elapsed().as_secs_f64();
-            let problem = Problem {
-                path: Vec::new(),
-                outcome: Outcome::Divergence { step: 0, kind },
-                lines: findings.lines(),
-            };
             return Ok(SearchResult {
                 stats,
                 problems: vec![problem],

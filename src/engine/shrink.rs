@@ -33,8 +33,20 @@ fn reproduces(
     path: &[Input],
     target: &Outcome,
 ) -> Option<Vec<Input>> {
+    let execution = execute_resolved(model, adapter, path);
+    let same = execution.outcome().is_some_and(|o| o.same_kind(target));
+    same.then(|| execution.inputs())
+}
+
+/// Executes `path` in lockstep from a fresh cluster, each input adapted by [`resolve`] to the
+/// state it is applied in: how the shrinker runs a candidate.
+pub fn execute_resolved(
+    model: &RaftModel,
+    adapter: &mut dyn Adapter,
+    path: &[Input],
+) -> executor::Execution {
     let actions: Vec<Action> = path.iter().cloned().map(Action::Input).collect();
-    let execution = executor::execute(
+    executor::execute(
         model,
         Some(adapter),
         &actions,
@@ -42,9 +54,7 @@ fn reproduces(
             Action::Input(input) => Action::Input(resolve(state, input)),
             send => send.clone(),
         },
-    );
-    let same = execution.outcome().is_some_and(|o| o.same_kind(target));
-    same.then(|| execution.inputs())
+    )
 }
 
 /// Adapts an input of a candidate to the state it is applied in: a client request takes the

@@ -4,6 +4,7 @@
 //! raftcheck prints a trace. A step where the target and the spec part is an error, never
 //! printed output: a script cannot expect a divergence.
 
+use raftcheck::engine::coverage::MESSAGE_KINDS as KINDS;
 use raftcheck::engine::executor;
 use raftcheck::report::node_line;
 use raftcheck_adapter::{Adapter, AdapterError};
@@ -88,18 +89,6 @@ enum Command {
     ShowState,
     ShowNetwork,
 }
-
-const KINDS: [&str; 9] = [
-    "RequestVote",
-    "RequestVoteResponse",
-    "RequestPreVote",
-    "RequestPreVoteResponse",
-    "AppendEntries",
-    "AppendEntriesResponse",
-    "Heartbeat",
-    "HeartbeatResponse",
-    "Propose",
-];
 
 fn node_number(word: &str) -> Result<NodeId, String> {
     word.parse::<NodeId>()
