@@ -247,20 +247,7 @@ fn a_trace_whose_messages_were_never_sent_stops_applying() {
 #[test]
 fn pre_vote_is_checked_in_lockstep_and_its_traces_replay_with_it() {
     let dir = scratch("pre-vote");
-    let o = raftcheck(
-        &[
-            "check",
-            "--pre-vote",
-            "--depth",
-            "9",
-            "--quiet",
-            "--format",
-            "json",
-        ],
-        &dir,
-    );
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let r = json(&o);
+    let r = common::agreeing_check(&["--pre-vote", "--depth", "9"], &dir);
     assert_eq!(
         (r["result"].clone(), r["pre_vote"].clone()),
         ("agree".into(), true.into())

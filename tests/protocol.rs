@@ -38,20 +38,7 @@ fn alive(pid: &str) -> bool {
 fn served_raft_rs_explores_exactly_like_the_in_process_adapter() {
     let dir = scratch("served");
     let args = |imp: &str| {
-        let o = raftcheck(
-            &[
-                "check", "--impl", imp, "--depth", "8", "--quiet", "--format", "json",
-            ],
-            &dir,
-            &[],
-        );
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{imp}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        let r = json(&o);
+        let r = common::agreeing_check(&["--impl", imp, "--depth", "8"], &dir);
         (
             r["states"].clone(),
             r["spec_states"].clone(),
@@ -65,28 +52,7 @@ fn served_raft_rs_explores_exactly_like_the_in_process_adapter() {
 fn pre_vote_travels_through_the_protocol() {
     let dir = scratch("served-pre-vote");
     let run = |imp: &str| {
-        let o = raftcheck(
-            &[
-                "check",
-                "--impl",
-                imp,
-                "--pre-vote",
-                "--depth",
-                "9",
-                "--quiet",
-                "--format",
-                "json",
-            ],
-            &dir,
-            &[],
-        );
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{imp}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        let r = json(&o);
+        let r = common::agreeing_check(&["--impl", imp, "--pre-vote", "--depth", "9"], &dir);
         assert_eq!(r["pre_vote"], true, "{imp}");
         (
             r["states"].clone(),

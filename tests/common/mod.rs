@@ -50,3 +50,14 @@ pub fn json(o: &Output) -> Value {
 pub fn code(o: &Output) -> i32 {
     o.status.code().expect("exited normally")
 }
+
+/// Runs `raftcheck check ARGS --quiet --format json` in `cwd`, which must agree (exit 0), and
+/// returns its report.
+pub fn agreeing_check(args: &[&str], cwd: &Path) -> Value {
+    let mut all = vec!["check"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--quiet", "--format", "json"]);
+    let o = run(&all, cwd);
+    assert_eq!(code(&o), 0, "raftcheck {}: {}", all.join(" "), stderr(&o));
+    json(&o)
+}
