@@ -18,8 +18,8 @@ use crate::AdapterError;
 /// The storage of a node with `bug`: `honest` itself, or `honest` wrapped in the bug.
 pub(crate) fn storage(bug: Option<Bug>, honest: SyncedStorage) -> Box<dyn NodeStorage> {
     match bug {
-        Some(Bug::VoteNotPersisted) => Box::new(VoteNotPersisted(honest)),
-        Some(Bug::TermNotPersisted) => Box::new(TermNotPersisted(honest)),
+        Some(Bug::VoteNotPersisted) => Box::new(vote_not_persisted(honest)),
+        Some(Bug::TermNotPersisted) => Box::new(term_not_persisted(honest)),
         Some(Bug::UnsyncedTailLost) => Box::new(UnsyncedTailLost::new(honest)),
         Some(Bug::AckBeforePersist) => Box::new(DeferredWrites::new(honest)),
         Some(Bug::ConflictNotTruncated) => Box::new(ConflictNotTruncated(honest)),
@@ -51,31 +51,26 @@ pub(crate) fn transport(bug: Option<Bug>, id: u64, peers: &[u64]) -> Box<dyn Tra
 // Storage bugs
 // ---------------------------------------------------------------------------------------------
 
+/// A store that writes every hard state through `rewrite(new, stored)` (`stored`: the hard
+/// state written before): the shape of the two hard-state bugs below.
+pub(crate) struct RewrittenHardState {
+    store: SyncedStorage,
+    rewrite: fn(&HardState, &HardState) -> HardState,
+}
+
 /// `vote-not-persisted`: the hard state is stored with vote 0, so a restarted node has not voted
 /// in its term and may vote again.
 ///
 /// Mirrors `votedFor` kept in memory only, or left out of the persisted record: the double-vote
 /// bug the Raft paper's persistence rule (Figure 2: "updated on stable storage before responding
 /// to RPCs") exists to prevent.
-pub(crate) struct VoteNotPersisted(SyncedStorage);
-
-impl NodeStorage for VoteNotPersisted {
-    fn raft_storage(&self) -> &RaftStorage {
-        self.0.raft_storage()
-    }
-
-    fn append(&mut self, entries: &[Entry]) -> Result<(), AdapterError> {
-        self.0.append(entries)
-    }
-
-    fn set_hard_state(&mut self, hs: &HardState) -> Result<(), AdapterError> {
-        let mut stored = hs.clone();
-        stored.vote = 0; // the bug
-        self.0.set_hard_state(&stored)
-    }
-
-    fn set_commit(&mut self, commit: u64) -> Result<(), AdapterError> {
-        self.0.set_commit(commit)
+fn vote_not_persisted(store: SyncedStorage) -> RewrittenHardState {
+    RewrittenHardState {
+        store,
+        rewrite: |new, _| HardState {
+            vote: 0, // the bug
+            ..new.clone()
+        },
     }
 }
 
@@ -84,25 +79,32 @@ impl NodeStorage for VoteNotPersisted {
 ///
 /// Mirrors `currentTerm` not written together with the vote: a restarted node regresses its
 /// term and accepts messages from a leader that was already deposed.
-pub(crate) struct TermNotPersisted(SyncedStorage);
+fn term_not_persisted(store: SyncedStorage) -> RewrittenHardState {
+    RewrittenHardState {
+        store,
+        rewrite: |new, stored| HardState {
+            term: stored.term, // the bug
+            ..new.clone()
+        },
+    }
+}
 
-impl NodeStorage for TermNotPersisted {
+impl NodeStorage for RewrittenHardState {
     fn raft_storage(&self) -> &RaftStorage {
-        self.0.raft_storage()
+        self.store.raft_storage()
     }
 
     fn append(&mut self, entries: &[Entry]) -> Result<(), AdapterError> {
-        self.0.append(entries)
+        self.store.append(entries)
     }
 
     fn set_hard_state(&mut self, hs: &HardState) -> Result<(), AdapterError> {
-        let mut stored = hs.clone();
-        stored.term = self.0.hard_state().term; // the bug
-        self.0.set_hard_state(&stored)
+        let stored = (self.rewrite)(hs, &self.store.hard_state());
+        self.store.set_hard_state(&stored)
     }
 
     fn set_commit(&mut self, commit: u64) -> Result<(), AdapterError> {
-        self.0.set_commit(commit)
+        self.store.set_commit(commit)
     }
 }
 
@@ -129,18 +131,16 @@ impl UnsyncedTailLost {
 
 impl NodeStorage for UnsyncedTailLost {
     fn raft_storage(&self) -> &RaftStorage {
-        self.cache.store.raft_storage()
+        self.cache.raft_storage()
     }
 
     fn append(&mut self, entries: &[Entry]) -> Result<(), AdapterError> {
-        self.cache.before_write();
-        self.cache.store.append(entries)
+        self.cache.append(entries)
     }
 
     fn set_hard_state(&mut self, hs: &HardState) -> Result<(), AdapterError> {
-        self.cache.before_write();
         self.hard_state_written = true;
-        self.cache.store.set_hard_state(hs)
+        self.cache.set_hard_state(hs)
     }
 
     fn set_commit(&mut self, commit: u64) -> Result<(), AdapterError> {

@@ -205,6 +205,23 @@ impl WriteCache {
         }
     }
 
+    /// The store raft-rs reads.
+    pub fn raft_storage(&self) -> &RaftStorage {
+        self.store.raft_storage()
+    }
+
+    /// Writes entries, not yet durably.
+    pub fn append(&mut self, entries: &[Entry]) -> Result<(), AdapterError> {
+        self.before_write();
+        self.store.append(entries)
+    }
+
+    /// Writes a hard state, not yet durably.
+    pub fn set_hard_state(&mut self, hs: &HardState) -> Result<(), AdapterError> {
+        self.before_write();
+        self.store.set_hard_state(hs)
+    }
+
     /// Everything written so far is durable.
     pub fn sync(&mut self) {
         self.durable = None;
@@ -247,17 +264,15 @@ impl DeferredWrites {
 
 impl NodeStorage for DeferredWrites {
     fn raft_storage(&self) -> &RaftStorage {
-        self.cache.store.raft_storage()
+        self.cache.raft_storage()
     }
 
     fn append(&mut self, entries: &[Entry]) -> Result<(), AdapterError> {
-        self.cache.before_write();
-        self.cache.store.append(entries)
+        self.cache.append(entries)
     }
 
     fn set_hard_state(&mut self, hs: &HardState) -> Result<(), AdapterError> {
-        self.cache.before_write();
-        self.cache.store.set_hard_state(hs)
+        self.cache.set_hard_state(hs)
     }
 
     /// Never reached in practice: the loop sets the commit index only after a durable write,
