@@ -371,13 +371,7 @@ mod tests {
     }
 
     fn sent(outputs: &[Output]) -> Vec<Message> {
-        outputs
-            .iter()
-            .filter_map(|o| match o {
-                Output::Send { message } => Some(message.clone()),
-                _ => None,
-            })
-            .collect()
+        outputs.iter().filter_map(Output::sent).cloned().collect()
     }
 
     fn find(outputs: &[Output], kind: &str) -> Message {

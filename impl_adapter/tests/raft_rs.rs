@@ -118,12 +118,7 @@ impl Run {
 }
 
 fn sent(out: &[Output]) -> Vec<Message> {
-    out.iter()
-        .filter_map(|o| match o {
-            Output::Send { message } => Some(message.clone()),
-            _ => None,
-        })
-        .collect()
+    out.iter().filter_map(Output::sent).cloned().collect()
 }
 
 fn sorted(mut out: Vec<Output>) -> Vec<Output> {

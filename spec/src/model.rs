@@ -263,10 +263,8 @@ impl RaftModel {
 
     /// Posts the messages among `outputs` to the state's network.
     pub fn post_outputs(state: &mut ClusterState, outputs: &[Output]) {
-        for output in outputs {
-            if let Output::Send { message } = output {
-                state.post(message.clone());
-            }
+        for message in outputs.iter().filter_map(Output::sent) {
+            state.post(message.clone());
         }
     }
 }

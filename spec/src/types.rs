@@ -436,6 +436,16 @@ pub enum Output {
     },
 }
 
+impl Output {
+    /// The message, if this output is a send.
+    pub fn sent(&self) -> Option<&Message> {
+        match self {
+            Output::Send { message } => Some(message),
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for Output {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -35,13 +35,7 @@ pub fn deliver(
 
 /// The messages among `outputs`, in order.
 pub fn sends(outputs: &[Output]) -> Vec<Message> {
-    outputs
-        .iter()
-        .filter_map(|o| match o {
-            Output::Send { message } => Some(message.clone()),
-            _ => None,
-        })
-        .collect()
+    outputs.iter().filter_map(Output::sent).cloned().collect()
 }
 
 /// A message.
