@@ -74,7 +74,7 @@ impl From<Strategy> for crate::engine::spec_only::Strategy {
 }
 
 macro_rules! define_bound_args {
-    ($($name:ident : $ty:ty = $default:expr, $help:literal;)*) => {
+    ($($name:ident : $ty:ty = $default:expr, $help:literal $([$($flag:tt)*])?;)*) => {
         /// The bounds, each overriding the default: one flag per row of
         /// [`raftcheck_spec::bounds_table!`]. The same fields make a `bounds` table in
         /// `raftcheck.toml`.
@@ -87,6 +87,7 @@ macro_rules! define_bound_args {
                     long,
                     value_name = "N",
                     help = concat!($help, " [default: ", stringify!($default), "]")
+                    $(, $($flag)*)?
                 )]
                 pub $name: Option<$ty>,
             )*

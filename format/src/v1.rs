@@ -12,8 +12,15 @@
 //!
 //! Every v1 value has a spec form and every spec value a v1 form, so the conversions are
 //! `From` both ways and lossless (`spec → v1 → spec` is the identity, and so is
-//! `v1 → spec → v1`). When the spec learns to say something v1 cannot (a snapshot message, a
-//! configuration entry), its conversion to v1 becomes fallible and names what has no v1 form.
+//! `v1 → spec → v1`).
+//!
+//! Membership and snapshots were added to v1 without breaking it: every new field is optional
+//! and left out when it has its default (no configuration change in an entry, nothing
+//! compacted), so the bytes of everything v1 could say before are unchanged, and a child of the
+//! adapter protocol that does not declare the `membership` and `snapshots` features may leave
+//! out the new fields of its views (see [`NodeView`]). Configurations travel in etcd's and
+//! raft-rs's `ConfState` shape ([`ConfState`]); a configuration change in the spec's own serde
+//! form ([`raftcheck_spec::ConfChange`], pinned by the golden tests).
 //!
 //! Types that embed spec values and serialise them in v1 use the [`via`] modules with
 //! `#[serde(with = ...)]`.
@@ -30,6 +37,45 @@ pub struct Entry {
     /// The client value; absent for the empty entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<u64>,
+    /// The configuration change the entry carries, if any, e.g.
+    /// `{"kind":"single","change":{"op":"add-voter","node":4}}`, `{"kind":"leave"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conf: Option<spec::ConfChange>,
+}
+
+/// A configuration as etcd's and raft-rs's `ConfState` spell it: the (incoming) voters, the
+/// outgoing voters while joint, the learners, the learners-to-be, and `auto_leave`. Empty lists
+/// and a false `auto_leave` may be left out.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfState {
+    /// The voters (the incoming set while joint).
+    pub voters: Vec<u64>,
+    /// While joint: the outgoing voters.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub voters_outgoing: Vec<u64>,
+    /// The learners.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub learners: Vec<u64>,
+    /// While joint: outgoing voters that become learners when the joint configuration is left.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub learners_next: Vec<u64>,
+    /// While joint: the leader leaves it by itself.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub auto_leave: bool,
+}
+
+/// A snapshot: its last index and term, the configuration there, and the state machine (the
+/// client values applied, in order).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// The last index covered.
+    pub index: u64,
+    /// The term at `index`.
+    pub term: u64,
+    /// The configuration at `index`.
+    pub conf_state: ConfState,
+    /// The state machine's values.
+    pub values: Vec<u64>,
 }
 
 /// A node's role: `"Follower"`, `"PreCandidate"`, `"Candidate"` or `"Leader"`.
@@ -142,6 +188,11 @@ pub enum Payload {
         /// The value.
         value: u64,
     },
+    /// A leader's snapshot for a follower that needs compacted entries.
+    Snapshot {
+        /// The snapshot.
+        snapshot: Snapshot,
+    },
 }
 
 /// An input, tagged by `"input"`.
@@ -185,6 +236,18 @@ pub enum Input {
         /// The message.
         message: Message,
     },
+    /// A client asks the leader to change the configuration.
+    ProposeConfChange {
+        /// The leader.
+        node: u64,
+        /// The change.
+        change: spec::ConfChange,
+    },
+    /// The node compacts its log at its applied index, taking a snapshot there.
+    Compact {
+        /// The node.
+        node: u64,
+    },
 }
 
 /// An output, tagged by `"output"`.
@@ -223,10 +286,31 @@ pub struct NodeView {
     pub vote: Option<u64>,
     /// The leader known (`null` for none).
     pub leader: Option<u64>,
-    /// The whole log from index 1.
+    /// The entries after the snapshot base (the whole log from index 1 when nothing is
+    /// compacted).
     pub log: Vec<Entry>,
     /// Commit index.
     pub commit: u64,
+    /// The index the log is compacted up to; absent for 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub snapshot_index: u64,
+    /// The term at `snapshot_index`; absent for 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub snapshot_term: u64,
+    /// The configuration the node works with. A child without the `membership` feature leaves
+    /// it out; the adapter then takes the initial configuration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<ConfState>,
+    /// The applied index; when absent, the commit index (entries are applied as committed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied: Option<u64>,
+    /// The state machine's values in order; when absent, the values of the log up to `applied`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_machine: Option<Vec<u64>>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A cluster as `observe` reports it: one view per node, in id order.
@@ -261,6 +345,30 @@ impl From<&spec::Entry> for Entry {
         Entry {
             term: e.term,
             value: e.value,
+            conf: e.conf.clone(),
+        }
+    }
+}
+
+impl From<&spec::Configuration> for ConfState {
+    fn from(c: &spec::Configuration) -> Self {
+        ConfState {
+            voters: c.voters.incoming.ids().collect(),
+            voters_outgoing: c.voters.outgoing.ids().collect(),
+            learners: c.learners.iter().copied().collect(),
+            learners_next: c.learners_next.iter().copied().collect(),
+            auto_leave: c.auto_leave,
+        }
+    }
+}
+
+impl From<&spec::Snapshot> for Snapshot {
+    fn from(s: &spec::Snapshot) -> Self {
+        Snapshot {
+            index: s.index,
+            term: s.term,
+            conf_state: (&s.config).into(),
+            values: s.values.clone(),
         }
     }
 }
@@ -343,6 +451,9 @@ impl From<&spec::Payload> for Payload {
             P::Heartbeat { commit } => Payload::Heartbeat { commit },
             P::HeartbeatResponse { commit } => Payload::HeartbeatResponse { commit },
             P::Propose { value } => Payload::Propose { value },
+            P::Snapshot { ref snapshot } => Payload::Snapshot {
+                snapshot: snapshot.into(),
+            },
         }
     }
 }
@@ -378,6 +489,11 @@ impl From<&spec::Input> for Input {
             I::Duplicate { message } => Input::Duplicate {
                 message: message.into(),
             },
+            I::ProposeConfChange { node, change } => Input::ProposeConfChange {
+                node: *node,
+                change: change.clone(),
+            },
+            I::Compact { node } => Input::Compact { node: *node },
         }
     }
 }
@@ -410,6 +526,11 @@ impl From<&spec::NodeView> for NodeView {
             leader: v.leader,
             log: v.log.iter().map(Entry::from).collect(),
             commit: v.commit,
+            snapshot_index: v.snapshot_index,
+            snapshot_term: v.snapshot_term,
+            config: Some((&v.config).into()),
+            applied: Some(v.applied),
+            state_machine: Some(v.state_machine.clone()),
         }
     }
 }
@@ -461,6 +582,32 @@ impl From<Entry> for spec::Entry {
         spec::Entry {
             term: e.term,
             value: e.value,
+            conf: e.conf,
+        }
+    }
+}
+
+impl From<ConfState> for spec::Configuration {
+    fn from(c: ConfState) -> Self {
+        spec::Configuration {
+            voters: spec::JointConfig {
+                incoming: spec::MajorityConfig::new(c.voters),
+                outgoing: spec::MajorityConfig::new(c.voters_outgoing),
+            },
+            learners: c.learners.into_iter().collect(),
+            learners_next: c.learners_next.into_iter().collect(),
+            auto_leave: c.auto_leave,
+        }
+    }
+}
+
+impl From<Snapshot> for spec::Snapshot {
+    fn from(s: Snapshot) -> Self {
+        spec::Snapshot {
+            index: s.index,
+            term: s.term,
+            config: s.conf_state.into(),
+            values: s.values,
         }
     }
 }
@@ -524,6 +671,9 @@ impl From<Payload> for spec::Payload {
             Payload::Heartbeat { commit } => P::Heartbeat { commit },
             Payload::HeartbeatResponse { commit } => P::HeartbeatResponse { commit },
             Payload::Propose { value } => P::Propose { value },
+            Payload::Snapshot { snapshot } => P::Snapshot {
+                snapshot: snapshot.into(),
+            },
         }
     }
 }
@@ -556,6 +706,8 @@ impl From<Input> for spec::Input {
             Input::Duplicate { message } => I::Duplicate {
                 message: message.into(),
             },
+            Input::ProposeConfChange { node, change } => I::ProposeConfChange { node, change },
+            Input::Compact { node } => I::Compact { node },
         }
     }
 }
@@ -574,14 +726,28 @@ impl From<Output> for spec::Output {
 }
 
 impl From<NodeView> for spec::NodeView {
+    /// Left-out fields: the configuration becomes the empty one (the process adapter puts the
+    /// initial configuration in its place), the applied index the commit index, the state
+    /// machine the values of the held log up to the applied index.
     fn from(v: NodeView) -> Self {
+        let applied = v.applied.unwrap_or(v.commit);
+        let log: Vec<spec::Entry> = v.log.into_iter().map(spec::Entry::from).collect();
+        let state_machine = v.state_machine.unwrap_or_else(|| {
+            let held = applied.saturating_sub(v.snapshot_index) as usize;
+            log.iter().take(held).filter_map(|e| e.value).collect()
+        });
         spec::NodeView {
             term: v.term,
             role: v.role.into(),
             vote: v.vote,
             leader: v.leader,
-            log: v.log.into_iter().map(spec::Entry::from).collect(),
+            log,
             commit: v.commit,
+            snapshot_index: v.snapshot_index,
+            snapshot_term: v.snapshot_term,
+            config: v.config.map(spec::Configuration::from).unwrap_or_default(),
+            applied,
+            state_machine,
         }
     }
 }

@@ -333,7 +333,7 @@ impl Adapter for FixtureAdapter {
             .validate()
             .map_err(|e| AdapterError::Fault(format!("cannot build this cluster: {e}")))?;
         self.model = Some(RaftModel::new(bounds, self.flavour.clone(), Mode::Lockstep));
-        self.state = ClusterState::initial(setup.nodes);
+        self.state = ClusterState::with_spares(setup.nodes, setup.spares);
         self.steps = 0;
         Ok(())
     }
@@ -366,7 +366,7 @@ mod tests {
 
     fn reset(flavour: Flavour) -> FixtureAdapter {
         let mut a = FixtureAdapter::new(flavour);
-        a.reset(&ClusterSetup { nodes: 3 }).unwrap();
+        a.reset(&ClusterSetup::new(3)).unwrap();
         a
     }
 
@@ -473,7 +473,7 @@ mod tests {
             a.apply(&Input::Timeout { node: 1 }),
             Err(AdapterError::Fault(_))
         ));
-        a.reset(&ClusterSetup { nodes: 3 }).unwrap();
+        a.reset(&ClusterSetup::new(3)).unwrap();
         assert!(matches!(
             a.apply(&Input::Timeout { node: 4 }),
             Err(AdapterError::Fault(_))
@@ -488,6 +488,6 @@ mod tests {
             a.apply(&Input::Receive { message: stranger }),
             Err(AdapterError::Refused { .. })
         ));
-        assert!(a.reset(&ClusterSetup { nodes: 0 }).is_err());
+        assert!(a.reset(&ClusterSetup::new(0)).is_err());
     }
 }

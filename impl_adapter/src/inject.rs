@@ -28,11 +28,21 @@ pub enum Bug {
     ReplyToWrongPeer,
     /// Overwriting a conflicting log suffix leaves the old entries beyond the new ones.
     ConflictNotTruncated,
+    /// A configuration change is applied when its entry is appended, not when it is committed.
+    ConfChangeOnAppend,
+    /// The configuration a node switches to is not persisted; a restart goes back to the old one.
+    ConfStateNotPersisted,
+    /// Compaction snapshots and discards the whole log, applied or not.
+    CompactPastApplied,
+    /// Installing a snapshot keeps the log entries after the snapshot's index.
+    SnapshotKeepsLog,
+    /// Installing a snapshot does not load its data into the state machine.
+    SnapshotDataIgnored,
 }
 
 impl Bug {
     /// Every bug in the catalogue, in the order `--inject list` prints them.
-    pub const ALL: [Bug; 7] = [
+    pub const ALL: [Bug; 12] = [
         Bug::VoteNotPersisted,
         Bug::TermNotPersisted,
         Bug::UnsyncedTailLost,
@@ -40,7 +50,25 @@ impl Bug {
         Bug::StaleTermAsCurrent,
         Bug::ReplyToWrongPeer,
         Bug::ConflictNotTruncated,
+        Bug::ConfChangeOnAppend,
+        Bug::ConfStateNotPersisted,
+        Bug::CompactPastApplied,
+        Bug::SnapshotKeepsLog,
+        Bug::SnapshotDataIgnored,
     ];
+
+    /// The bugs that only show with configuration changes or snapshots in the bounds
+    /// (`--conf-changes`, `--snapshots`).
+    pub fn needs_membership_or_snapshots(self) -> bool {
+        matches!(
+            self,
+            Bug::ConfChangeOnAppend
+                | Bug::ConfStateNotPersisted
+                | Bug::CompactPastApplied
+                | Bug::SnapshotKeepsLog
+                | Bug::SnapshotDataIgnored
+        )
+    }
 
     /// The name used on the command line and in trace files.
     pub fn name(self) -> &'static str {
@@ -52,6 +80,11 @@ impl Bug {
             Bug::StaleTermAsCurrent => "stale-term-as-current",
             Bug::ReplyToWrongPeer => "reply-to-wrong-peer",
             Bug::ConflictNotTruncated => "conflict-not-truncated",
+            Bug::ConfChangeOnAppend => "conf-change-on-append",
+            Bug::ConfStateNotPersisted => "conf-state-not-persisted",
+            Bug::CompactPastApplied => "compact-past-applied",
+            Bug::SnapshotKeepsLog => "snapshot-keeps-log",
+            Bug::SnapshotDataIgnored => "snapshot-data-ignored",
         }
     }
 
@@ -87,6 +120,26 @@ impl Bug {
                 "the storage overwrites a conflicting log suffix entry by entry but does not \
                  delete the old entries beyond the new ones"
             }
+            Bug::ConfChangeOnAppend => {
+                "the application calls apply_conf_change / ApplyConfChange for a configuration \
+                 entry as soon as it is appended to the log, not when it is committed and applied"
+            }
+            Bug::ConfStateNotPersisted => {
+                "the ConfState returned by apply_conf_change / ApplyConfChange is not written to \
+                 storage; a restart rebuilds the node in the configuration it started with"
+            }
+            Bug::CompactPastApplied => {
+                "compaction takes its snapshot at the last log index instead of the applied \
+                 index, so the snapshot holds entries that are not applied (or committed)"
+            }
+            Bug::SnapshotKeepsLog => {
+                "installing a snapshot sets the snapshot metadata but keeps the stored entries \
+                 after its index instead of discarding the whole log"
+            }
+            Bug::SnapshotDataIgnored => {
+                "installing a snapshot updates the log and the configuration but never loads the \
+                 snapshot's data into the state machine"
+            }
         }
     }
 
@@ -121,6 +174,27 @@ impl Bug {
             Bug::ConflictNotTruncated => {
                 "custom log stores (key-value or segment files) that write entries by index but \
                  forget to delete the tail on overwrite, reviving entries a new leader removed"
+            }
+            Bug::ConfChangeOnAppend => {
+                "membership taking effect on append (as Raft thesis §4.1 allows only with matching \
+                 rules) in an application written against the apply-on-commit contract of \
+                 raft-rs and etcd, so an uncommitted, later overwritten change is in force"
+            }
+            Bug::ConfStateNotPersisted => {
+                "conf state kept only in memory or not saved with the snapshot, the class of etcd \
+                 and TiKV bugs where a restarted member comes back with a stale peer list"
+            }
+            Bug::CompactPastApplied => {
+                "compacting the log past the applied index (etcd raft: 'compact index > applied'), \
+                 which snapshots state the state machine never had"
+            }
+            Bug::SnapshotKeepsLog => {
+                "storage whose ApplySnapshot forgets to truncate the log, so stale, conflicting \
+                 entries survive past the snapshot"
+            }
+            Bug::SnapshotDataIgnored => {
+                "restoring raft's view from a snapshot's metadata but not the application's data \
+                 from its payload: a follower caught up by snapshot misses every value in it"
             }
         }
     }

@@ -84,10 +84,31 @@ impl AdapterError {
 }
 
 /// The cluster an adapter builds on [`Adapter::reset`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ClusterSetup {
-    /// Number of nodes, with ids `1..=nodes`.
+    /// Number of voters of the initial configuration, with ids `1..=nodes`.
     pub nodes: u64,
+    /// Nodes outside the initial configuration, ids `nodes + 1..=nodes + spares`. They start
+    /// knowing the initial configuration, in which they are not members, so they take part in
+    /// nothing until a configuration change adds them.
+    pub spares: u64,
+}
+
+impl ClusterSetup {
+    /// `nodes` voters and no spares.
+    pub fn new(nodes: u64) -> Self {
+        ClusterSetup { nodes, spares: 0 }
+    }
+
+    /// Every node id, voters then spares.
+    pub fn ids(&self) -> std::ops::RangeInclusive<u64> {
+        1..=self.nodes + self.spares
+    }
+
+    /// Total number of nodes.
+    pub fn total(&self) -> u64 {
+        self.nodes + self.spares
+    }
 }
 
 /// A real Raft implementation driven in the spec's terms.

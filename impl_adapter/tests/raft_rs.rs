@@ -15,7 +15,7 @@ use raftcheck_spec::{
 // Harness
 // ---------------------------------------------------------------------------------------------
 
-const THREE: ClusterSetup = ClusterSetup { nodes: 3 };
+const THREE: ClusterSetup = ClusterSetup::new(3);
 
 /// An adapter on a fresh cluster plus the network of messages it emitted and the path of inputs
 /// it was driven through.
@@ -304,7 +304,7 @@ fn reset_gives_an_empty_cluster() {
     assert_eq!(r.view().nodes, vec![empty_node(); 3]);
 
     let mut five = RaftRsAdapter::new();
-    five.reset(&ClusterSetup { nodes: 5 }).unwrap();
+    five.reset(&ClusterSetup::new(5)).unwrap();
     assert_eq!(five.observe().unwrap().nodes, vec![empty_node(); 5]);
 }
 
@@ -333,7 +333,7 @@ fn a_second_reset_after_activity_gives_a_fresh_cluster() {
     );
 
     // A reset to another size also starts from nothing.
-    r.a.reset(&ClusterSetup { nodes: 5 }).unwrap();
+    r.a.reset(&ClusterSetup::new(5)).unwrap();
     assert_eq!(r.view().nodes, vec![empty_node(); 5]);
     r.a.reset(&THREE).unwrap();
     assert_eq!(r.fp(), pristine);
@@ -670,7 +670,7 @@ fn replay_to_from_a_never_reset_adapter_or_another_size() {
     assert_eq!(a.observe().unwrap(), view);
     assert_eq!(a.fingerprint().unwrap(), Some(fp));
 
-    let five = ClusterSetup { nodes: 5 };
+    let five = ClusterSetup::new(5);
     a.replay_to(&five, &base[..4]).unwrap();
     assert_eq!(a.observe().unwrap().nodes.len(), 5);
     let (view5, fp5, _) = fresh_state(None, &five, &base[..4]);

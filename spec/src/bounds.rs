@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 /// The table of bounds, declared once: `bounds_table!(callback)` calls `callback!` with one
 /// `name: type = default, "help";` row per bound. The spec builds [`Bounds`] from it, and the
 /// command line and `raftcheck.toml` build their flags and keys from the same table, so adding a
-/// bound is one edit here. The order is the order of the fields in trace files.
+/// bound is one edit here. The order is the order of the fields in trace files. A row may end in
+/// `[...]`: extra `clap` argument settings for its flag (a boolean bound is a flag that may go
+/// without a value).
 #[macro_export]
 macro_rules! bounds_table {
     ($callback:ident) => {
@@ -25,12 +27,21 @@ macro_rules! bounds_table {
             max_in_flight: usize = 4,
                 "States with more messages in flight than this are checked but not explored further";
             depth: usize = 12, "Maximum number of inputs on one path";
+            conf_changes: u32 = 0,
+                "Number of configuration changes a client may propose on one path (ProposeConfChange)";
+            spares: u64 = 0,
+                "Nodes outside the initial configuration, there to be added (ids after the voters; 1 when conf changes are on and this is not given)";
+            snapshots: u32 = 0,
+                "Number of log compactions on one path (Compact); a follower behind a compacted leader is caught up by snapshot";
+            joint: bool = false,
+                "Offer joint configuration changes (enter, leave, replace a voter) besides single ones"
+                [num_args = 0..=1, default_missing_value = "true"];
         }
     };
 }
 
 macro_rules! define_bounds {
-    ($($name:ident : $ty:ty = $default:expr, $help:literal;)*) => {
+    ($($name:ident : $ty:ty = $default:expr, $help:literal $([$($flag:tt)*])?;)*) => {
         /// The exploration bounds. [`Bounds::default`] is what `raftcheck check` uses without
         /// flags. Declared by [`bounds_table!`].
         #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -110,11 +121,33 @@ impl Bounds {
         if self.depth == 0 {
             return bad("depth", "must be at least 1".into());
         }
+        if self.nodes + self.spares > Self::MAX_NODES {
+            return bad(
+                "spares",
+                format!(
+                    "makes {} nodes with the {} voters; at most {} are explored",
+                    self.nodes + self.spares,
+                    self.nodes,
+                    Self::MAX_NODES
+                ),
+            );
+        }
+        if self.joint && self.conf_changes == 0 {
+            return bad(
+                "joint",
+                "needs conf_changes of at least 1, or no change is ever proposed".into(),
+            );
+        }
         Ok(())
     }
 
-    /// The number of votes (or matching logs) that make a majority.
+    /// The number of votes (or matching logs) that make a majority of the initial voters.
     pub fn quorum(&self) -> usize {
         (self.nodes as usize) / 2 + 1
+    }
+
+    /// Every node of the cluster, voters and spares: `1..=nodes + spares`.
+    pub fn node_ids(&self) -> std::ops::RangeInclusive<u64> {
+        1..=self.nodes + self.spares
     }
 }

@@ -37,6 +37,10 @@ pub struct Spent {
     pub drops: u32,
     /// Messages duplicated so far.
     pub duplicates: u32,
+    /// Configuration changes proposed so far.
+    pub conf_changes: u32,
+    /// Compactions so far.
+    pub snapshots: u32,
 }
 
 /// What has happened, as far as the safety properties need to know.
@@ -50,15 +54,30 @@ pub struct History {
     /// Set when a transition moved some node's commit index backwards (other than a restart
     /// whose flavour forgets the commit index).
     pub commit_regressed: bool,
+    /// The first commit by a leader that a majority of some voter set of its configuration did
+    /// not hold, described.
+    pub unquorate_commit: Option<String>,
+    /// The nodes that have installed a snapshot from their leader, ascending.
+    pub installed_snapshot: Vec<NodeId>,
+    /// Some node led while outside its own configuration's voters and later stopped leading.
+    pub removed_leader_stepped_down: bool,
 }
 
 impl ClusterState {
     /// The state every run starts from: nodes `1..=n`, fresh, each with the configuration in
     /// which all of them vote, and an empty network.
     pub fn initial(n: u64) -> Self {
+        Self::with_spares(n, 0)
+    }
+
+    /// The initial state with `spares` more nodes, `n + 1..=n + spares`, outside the
+    /// configuration: they start, like the voters, knowing the initial configuration (as a
+    /// joining etcd or raft-rs node is started with the cluster's peers), in which they do not
+    /// vote, so they take part in nothing until a configuration change adds them.
+    pub fn with_spares(n: u64, spares: u64) -> Self {
         let config = Arc::new(Configuration::with_voters(1..=n));
         ClusterState {
-            nodes: (1..=n)
+            nodes: (1..=n + spares)
                 .map(|id| (id, NodeState::new(id, config.clone())))
                 .collect(),
             network: Vec::new(),
@@ -133,11 +152,50 @@ impl ClusterState {
         }
         for index in (old_commit + 1)..=node.commit {
             if index as usize > self.history.committed.len() {
-                if let Some(entry) = node.entry(index) {
-                    self.history.committed.push((entry.clone(), node.term));
+                // A commit index that jumps over compacted entries (a snapshot installed) jumps
+                // over entries committed, and recorded, before.
+                let Some(entry) = node.entry(index) else {
+                    break;
+                };
+                self.history.committed.push((entry.clone(), node.term));
+            }
+        }
+        if node.role == crate::types::Role::Leader && self.history.unquorate_commit.is_none() {
+            self.history.unquorate_commit = self.unquorate(id, old_commit);
+        }
+    }
+
+    /// For a leader that moved its commit index from `old_commit`: the first newly committed
+    /// entry that some voter set of its configuration does not hold in a majority of its
+    /// members' logs (a log compacted past the index holds it).
+    fn unquorate(&self, leader: NodeId, old_commit: LogIndex) -> Option<String> {
+        let node = &self.nodes[leader];
+        for index in (old_commit + 1)..=node.commit {
+            let entry = node.entry(index)?;
+            let holds = |id: NodeId| {
+                self.nodes.get(id).is_some_and(|n| {
+                    index <= n.log.snapshot_index() || n.entry(index) == Some(entry)
+                })
+            };
+            for (name, set) in [
+                ("incoming", &node.config.voters.incoming),
+                ("outgoing", &node.config.voters.outgoing),
+            ] {
+                if set.is_empty() {
+                    continue;
+                }
+                let holding = set.ids().filter(|&id| holds(id)).count();
+                if holding < set.quorum() {
+                    return Some(format!(
+                        "n{leader} committed index {index} ({entry}) held by {holding} of the {} \
+                         {name} voters of its configuration {}",
+                        set.len(),
+                        node.config
+                    ));
                 }
             }
         }
+        None
     }
 
     /// Records that `leader` won the election for `term`.

@@ -59,6 +59,20 @@ pub struct Flavour {
     /// Off by default, as in both families' default configurations.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pre_vote: bool,
+    /// A leader in a joint configuration with `auto_leave` proposes the leave only in a step in
+    /// which it applies entries (etcd `raft.advance`: only a `Ready` with committed entries
+    /// moves the applied cursor). Without it, the leave is proposed as soon as the applied
+    /// index has reached the pending index, even in a step that applies nothing — so a newly
+    /// elected leader that has applied its whole log proposes it at once (raft-rs
+    /// `commit_apply`, called on every `advance`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub auto_leave_needs_apply: bool,
+    /// A follower installs a snapshot only if it is an incoming voter or a learner of the
+    /// snapshot's configuration (etcd `restore` looks at `Voters` and `Learners`). Without it, an
+    /// outgoing voter of a joint configuration installs it too (raft-rs `restore` also looks at
+    /// `voters_outgoing`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub snapshot_ignores_outgoing: bool,
 }
 
 impl Flavour {
@@ -73,6 +87,8 @@ impl Flavour {
             restart_keeps_commit: true,
             heartbeat_input: true,
             pre_vote: false,
+            auto_leave_needs_apply: false,
+            snapshot_ignores_outgoing: false,
         }
     }
 
@@ -87,6 +103,8 @@ impl Flavour {
             restart_keeps_commit: true,
             heartbeat_input: true,
             pre_vote: false,
+            auto_leave_needs_apply: true,
+            snapshot_ignores_outgoing: true,
         }
     }
 
@@ -106,6 +124,8 @@ impl Flavour {
             restart_keeps_commit: false,
             heartbeat_input: false,
             pre_vote: false,
+            auto_leave_needs_apply: false,
+            snapshot_ignores_outgoing: false,
         }
     }
 

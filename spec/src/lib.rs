@@ -50,7 +50,10 @@ pub use flavour::{Flavour, RejectHint};
 pub use idmap::IdMap;
 pub use log::{Log, LogError};
 pub use model::{Action, Mode, RaftModel, Transition};
-pub use node::{Mutation, NodeState};
+pub use node::{conf_change_menu, Mutation, NodeState};
 pub use quorum::{JointConfig, MajorityConfig, VoteResult};
-pub use types::{Entry, Input, LogIndex, Message, NodeId, Output, Payload, Role, Term, Value};
+pub use types::{
+    Change, ChangeOp, ConfChange, Entry, Input, LogIndex, Message, NodeId, Output, Payload, Role,
+    Snapshot, Term, Value,
+};
 pub use view::{ClusterView, FieldDiff, NodeView};

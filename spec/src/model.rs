@@ -8,8 +8,9 @@ use stateright::{Model, Property};
 
 use crate::bounds::Bounds;
 use crate::cluster::ClusterState;
+use crate::configuration::Configuration;
 use crate::flavour::Flavour;
-use crate::node::{Mutation, Outbox};
+use crate::node::{conf_change_menu, Mutation, Outbox};
 use crate::properties;
 use crate::types::{Input, Message, Output, Role};
 
@@ -78,26 +79,42 @@ impl RaftModel {
         }
     }
 
+    /// The configuration every run starts in: the `nodes` initial voters.
+    pub fn initial_config(&self) -> Configuration {
+        Configuration::with_voters(1..=self.bounds.nodes)
+    }
+
     /// The initial state.
     pub fn initial_state(&self) -> ClusterState {
-        ClusterState::initial(self.bounds.nodes)
+        ClusterState::with_spares(self.bounds.nodes, self.bounds.spares)
     }
 
     /// The inputs the environment may choose in `state`, in a fixed order: receives (one per
     /// distinct message in flight), timeouts, client requests, heartbeats, restarts, drops,
-    /// duplicates.
+    /// duplicates, configuration changes, compactions.
+    ///
+    /// Inputs that both families treat as a no-op are not offered, to keep the state space to
+    /// what can happen: a timeout only at a voter of its own configuration (learners and nodes
+    /// outside it do not campaign), a client request or a restart only at a member of its own
+    /// configuration (a spare before it is added takes part in nothing). Configuration changes
+    /// are proposed to leaders that are members of their configuration only: a proposal at a
+    /// follower is forwarded like a client value, which the `values` bound already explores.
     pub fn inputs(&self, state: &ClusterState) -> Vec<Input> {
         let mut inputs = Vec::new();
         for m in state.distinct_in_flight() {
             inputs.push(Input::Receive { message: m.clone() });
         }
         for node in state.nodes.values() {
-            if node.role != Role::Leader && node.term < self.bounds.max_term {
+            if node.role != Role::Leader
+                && node.term < self.bounds.max_term
+                && node.config.is_promotable(node.id)
+            {
                 inputs.push(Input::Timeout { node: node.id });
             }
         }
+        let members = || state.nodes.values().filter(|n| n.config.contains(n.id));
         if state.spent.values < self.bounds.values {
-            for node in state.nodes.values() {
+            for node in members() {
                 inputs.push(Input::ClientRequest {
                     node: node.id,
                     value: state.spent.values + 1,
@@ -110,7 +127,7 @@ impl RaftModel {
             }
         }
         if state.spent.restarts < self.bounds.restarts {
-            for node in state.nodes.values() {
+            for node in members() {
                 inputs.push(Input::Restart { node: node.id });
             }
         }
@@ -122,6 +139,23 @@ impl RaftModel {
         if state.spent.duplicates < self.bounds.duplicates {
             for m in state.distinct_in_flight() {
                 inputs.push(Input::Duplicate { message: m.clone() });
+            }
+        }
+        if state.spent.conf_changes < self.bounds.conf_changes {
+            for node in members().filter(|n| n.role == Role::Leader) {
+                for change in
+                    conf_change_menu(&node.config, self.bounds.node_ids(), self.bounds.joint)
+                {
+                    inputs.push(Input::ProposeConfChange {
+                        node: node.id,
+                        change,
+                    });
+                }
+            }
+        }
+        if state.spent.snapshots < self.bounds.snapshots {
+            for node in state.nodes.values().filter(|n| n.can_compact()) {
+                inputs.push(Input::Compact { node: node.id });
             }
         }
         inputs
@@ -174,6 +208,17 @@ impl RaftModel {
                     format!("the duplicate bound {} is spent", self.bounds.duplicates)
                 }
                 Input::Receive { .. } => "the message is not deliverable".into(),
+                Input::ProposeConfChange { node, change } => format!(
+                    "{change} cannot be proposed to n{node}: it is not a leader in its \
+                     configuration, the change is not one of its menu, or the conf-change bound \
+                     {} is spent",
+                    self.bounds.conf_changes
+                ),
+                Input::Compact { node } => format!(
+                    "n{node} cannot compact: nothing is applied past its snapshot, or the \
+                     snapshot bound {} is spent",
+                    self.bounds.snapshots
+                ),
             })
         }
     }
@@ -214,6 +259,31 @@ impl RaftModel {
             Input::Duplicate { message } => {
                 next.spent.duplicates += 1;
                 next.post(message.clone());
+            }
+            Input::ProposeConfChange { node, change } => {
+                next.spent.conf_changes += 1;
+                next.node_mut(*node).propose_conf_change(change, &mut out);
+            }
+            Input::Compact { node } => {
+                next.spent.snapshots += 1;
+                next.node_mut(*node).compact(&out);
+            }
+        }
+        let removed_leader = input
+            .target()
+            .map(|id| state.node(id))
+            .is_some_and(|n| n.role == Role::Leader && !n.config.is_voter(n.id));
+        if let Some(id) = input.target() {
+            // The application applies what the step committed, in the same step.
+            next.node_mut(id).apply_committed(&mut out);
+            if removed_leader && next.node(id).role != Role::Leader {
+                next.history.removed_leader_stepped_down = true;
+            }
+        }
+        if let (true, Some(id)) = (out.installed_snapshot, input.target()) {
+            let installed = &mut next.history.installed_snapshot;
+            if let Err(at) = installed.binary_search(&id) {
+                installed.insert(at, id);
             }
         }
         if let Some((id, old)) = before {
@@ -307,7 +377,7 @@ impl Model for RaftModel {
     }
 
     fn properties(&self) -> Vec<Property<Self>> {
-        properties::all()
+        properties::all(&self.bounds)
     }
 
     fn within_boundary(&self, state: &ClusterState) -> bool {

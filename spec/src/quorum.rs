@@ -55,6 +55,20 @@ impl MajorityConfig {
         self.voters.binary_search(&id).is_ok()
     }
 
+    /// Adds `id` (no change if it is a voter already).
+    pub fn insert(&mut self, id: NodeId) {
+        if let Err(at) = self.voters.binary_search(&id) {
+            self.voters.insert(at, id);
+        }
+    }
+
+    /// Removes `id` (no change if it is not a voter).
+    pub fn remove(&mut self, id: NodeId) {
+        if let Ok(at) = self.voters.binary_search(&id) {
+            self.voters.remove(at);
+        }
+    }
+
     /// The voters in ascending id order.
     pub fn ids(&self) -> impl Iterator<Item = NodeId> + '_ {
         self.voters.iter().copied()

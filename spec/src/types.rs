@@ -9,6 +9,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::configuration::Configuration;
+
 /// A node's identity: any number but 0, which raft-rs and etcd raft use for "none". The initial
 /// cluster is `1..=n`, as both number it; nodes are looked up by id, never by position.
 pub type NodeId = u64;
@@ -19,15 +21,20 @@ pub type LogIndex = u64;
 /// A client value. Values are proposed in order `1, 2, ...` so a trace names them plainly.
 pub type Value = u64;
 
-/// One log entry as the spec sees it: the term it was created in and what it carries.
+/// One log entry as the spec sees it: the term it was created in and what it carries — a client
+/// value, a configuration change, or neither (the empty entry).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Entry {
     /// The term of the leader that created the entry.
     pub term: Term,
     /// The client value, or `None` for the empty entry a new leader appends
-    /// (see [`crate::Flavour::leader_appends_empty_entry`]).
+    /// (see [`crate::Flavour::leader_appends_empty_entry`]) and for a configuration change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<Value>,
+    /// A configuration change (raft-rs/etcd `EntryConfChange` or `EntryConfChangeV2`), applied
+    /// by each node when the entry is committed and applied. `None` for every other entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conf: Option<ConfChange>,
 }
 
 impl Entry {
@@ -36,12 +43,135 @@ impl Entry {
         Entry {
             term,
             value: Some(value),
+            conf: None,
         }
     }
 
-    /// The empty entry a new leader appends at the start of its term.
+    /// The empty entry a new leader appends at the start of its term; also what both families
+    /// put in place of a configuration change they refuse.
     pub fn empty(term: Term) -> Self {
-        Entry { term, value: None }
+        Entry {
+            term,
+            value: None,
+            conf: None,
+        }
+    }
+
+    /// An entry carrying a configuration change.
+    pub fn conf(term: Term, change: ConfChange) -> Self {
+        Entry {
+            term,
+            value: None,
+            conf: Some(change),
+        }
+    }
+}
+
+/// What one change of a configuration change does to one node (raft-rs/etcd `ConfChangeType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeOp {
+    /// Make the node a voter (`AddNode`): a new node, or a learner promoted.
+    AddVoter,
+    /// Make the node a learner (`AddLearnerNode`): a new node, or (joint only) a voter demoted.
+    AddLearner,
+    /// Take the node out of the configuration (`RemoveNode`).
+    Remove,
+}
+
+/// One change to one node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Change {
+    /// What happens to the node.
+    pub op: ChangeOp,
+    /// The node.
+    pub node: NodeId,
+}
+
+impl fmt::Display for Change {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let op = match self.op {
+            ChangeOp::AddVoter => "+",
+            ChangeOp::AddLearner => "+learner ",
+            ChangeOp::Remove => "-",
+        };
+        write!(f, "{op}n{}", self.node)
+    }
+}
+
+/// A configuration change as a log entry carries it.
+///
+/// - [`ConfChange::Single`] is the one-node change of Raft §4.1 (raft-rs/etcd `ConfChange`, an
+///   `EntryConfChange`): at most one voter changes, and the new configuration is used as soon as
+///   it is applied.
+/// - [`ConfChange::Joint`] enters joint consensus (§4.3; a `ConfChangeV2` with transition
+///   `JointImplicit` when `auto_leave`, `JointExplicit` otherwise): the old voters become the
+///   outgoing set, the changes make the incoming set, and decisions need a majority of both.
+/// - [`ConfChange::Leave`] leaves the joint configuration (an empty `ConfChangeV2`). With
+///   `auto_leave` the leader proposes it by itself once the joint entry is applied.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum ConfChange {
+    /// One change, no joint configuration.
+    Single {
+        /// The change.
+        change: Change,
+    },
+    /// Enter a joint configuration made by these changes.
+    Joint {
+        /// The changes, in order.
+        changes: Vec<Change>,
+        /// The leader leaves the joint configuration by itself once this entry is applied.
+        auto_leave: bool,
+    },
+    /// Leave the joint configuration.
+    Leave,
+}
+
+impl fmt::Display for ConfChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfChange::Single { change } => write!(f, "{change}"),
+            ConfChange::Joint {
+                changes,
+                auto_leave,
+            } => {
+                f.write_str("joint(")?;
+                for (i, c) in changes.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" ")?;
+                    }
+                    write!(f, "{c}")?;
+                }
+                f.write_str(if *auto_leave { ") auto" } else { ")" })
+            }
+            ConfChange::Leave => f.write_str("leave-joint"),
+        }
+    }
+}
+
+/// A snapshot: the state of the application at a log index, as a node takes it when it compacts
+/// its log and as a leader sends it to a follower that needs compacted entries (Raft §7).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// The last index the snapshot covers.
+    pub index: LogIndex,
+    /// The term of the entry at `index`.
+    pub term: Term,
+    /// The configuration in force at `index` (raft-rs/etcd `ConfState` in the metadata).
+    pub config: Configuration,
+    /// The state machine's contents at `index`: the client values applied, in order (the
+    /// snapshot's `data`).
+    pub values: Vec<Value>,
+}
+
+impl fmt::Display for Snapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "({},t{}) config={} values={:?}",
+            self.index, self.term, self.config, self.values
+        )
     }
 }
 
@@ -61,13 +191,19 @@ impl Message {
                 entries: entries
                     .iter()
                     .map(|e| Entry {
-                        term: e.term,
                         value: e.value.map(f),
+                        ..e.clone()
                     })
                     .collect(),
                 commit: *commit,
             },
             Payload::Propose { value } => Payload::Propose { value: f(*value) },
+            Payload::Snapshot { snapshot } => Payload::Snapshot {
+                snapshot: Snapshot {
+                    values: snapshot.values.iter().map(|v| f(*v)).collect(),
+                    ..snapshot.clone()
+                },
+            },
             other => other.clone(),
         };
         Message {
@@ -79,9 +215,10 @@ impl Message {
 
 impl fmt::Display for Entry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.value {
-            Some(v) => write!(f, "t{}:v{}", self.term, v),
-            None => write!(f, "t{}:empty", self.term),
+        match (&self.value, &self.conf) {
+            (Some(v), _) => write!(f, "t{}:v{}", self.term, v),
+            (None, Some(c)) => write!(f, "t{}:conf({c})", self.term),
+            (None, None) => write!(f, "t{}:empty", self.term),
         }
     }
 }
@@ -211,9 +348,27 @@ pub enum Payload {
         /// The proposed value.
         value: Value,
     },
+    /// A leader sends its snapshot to a follower that needs entries it has compacted away
+    /// (raft-rs `MsgSnapshot`, etcd `MsgSnap`). The follower answers with an
+    /// [`Payload::AppendEntriesResponse`].
+    Snapshot {
+        /// The snapshot, data and metadata.
+        snapshot: Snapshot,
+    },
 }
 
 impl Payload {
+    /// True for the answers to a request (raft-rs/etcd `is_response_msg`), which a node takes
+    /// only from members of its configuration.
+    pub fn is_response(&self) -> bool {
+        matches!(
+            self,
+            Payload::RequestVoteResponse { .. }
+                | Payload::AppendEntriesResponse { .. }
+                | Payload::HeartbeatResponse { .. }
+        )
+    }
+
     /// A short name for the message kind, as used in coverage and in trace text.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -226,6 +381,7 @@ impl Payload {
             Payload::Heartbeat { .. } => "Heartbeat",
             Payload::HeartbeatResponse { .. } => "HeartbeatResponse",
             Payload::Propose { .. } => "Propose",
+            Payload::Snapshot { .. } => "Snapshot",
         }
     }
 }
@@ -302,6 +458,7 @@ impl fmt::Display for Message {
                 write!(f, " commit={commit}")
             }
             Payload::Propose { value } => write!(f, " v{value}"),
+            Payload::Snapshot { snapshot } => write!(f, " {snapshot}"),
         }
     }
 }
@@ -347,6 +504,22 @@ pub enum Input {
         /// The message duplicated.
         message: Message,
     },
+    /// A client asks the leader to change the configuration (raft-rs `propose_conf_change`, etcd
+    /// `ProposeConfChange`). The leader appends the change, or in its place an empty entry when
+    /// it refuses it (a change still pending, a joint configuration not left first, a leave
+    /// with no joint configuration).
+    ProposeConfChange {
+        /// The leader the client talks to.
+        node: NodeId,
+        /// The change.
+        change: ConfChange,
+    },
+    /// The node's application takes a snapshot at its applied index and compacts its log there
+    /// (raft-rs/etcd `Storage` compaction, etcd `MemoryStorage.CreateSnapshot` + `Compact`).
+    Compact {
+        /// The node.
+        node: NodeId,
+    },
 }
 
 impl Input {
@@ -356,7 +529,9 @@ impl Input {
             Input::Timeout { node }
             | Input::Restart { node }
             | Input::ClientRequest { node, .. }
-            | Input::Heartbeat { node } => Some(*node),
+            | Input::Heartbeat { node }
+            | Input::ProposeConfChange { node, .. }
+            | Input::Compact { node } => Some(*node),
             Input::Receive { message } => Some(message.to),
             Input::Drop { .. } | Input::Duplicate { .. } => None,
         }
@@ -393,6 +568,8 @@ impl Input {
             Input::Heartbeat { .. } => "Heartbeat",
             Input::Drop { .. } => "Drop",
             Input::Duplicate { .. } => "Duplicate",
+            Input::ProposeConfChange { .. } => "ProposeConfChange",
+            Input::Compact { .. } => "Compact",
         }
     }
 }
@@ -407,6 +584,10 @@ impl fmt::Display for Input {
             Input::Heartbeat { node } => write!(f, "Heartbeat n{node}"),
             Input::Drop { message } => write!(f, "Drop {message}"),
             Input::Duplicate { message } => write!(f, "Duplicate {message}"),
+            Input::ProposeConfChange { node, change } => {
+                write!(f, "ProposeConfChange n{node} {change}")
+            }
+            Input::Compact { node } => write!(f, "Compact n{node}"),
         }
     }
 }

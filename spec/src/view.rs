@@ -1,9 +1,11 @@
 //! The observable state: what is compared between spec and implementation after every step, and
 //! the field-by-field diff that names what differs.
 //!
-//! Compared on every node: term, role, vote, known leader, the whole log (term and value of each
-//! entry, the empty leader entry marked as such) and commit index. Votes counted and match
-//! indexes are *not* observable: they are the spec's bookkeeping, and an implementation's
+//! Compared on every node: term, role, vote, known leader, the log (its snapshot base — the
+//! index and term it is compacted up to — and every entry held after it: term and value, the
+//! configuration change it carries, the empty entry marked as such), commit index, the
+//! configuration in force, the applied index and the state machine's contents. Votes counted,
+//! match indexes and the pending configuration index are *not* observable: they are the spec's bookkeeping, and an implementation's
 //! differently shaped bookkeeping (raft-rs progress, etcd's tracker) shows through the messages
 //! it sends and the states it reaches instead.
 
@@ -12,8 +14,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::cluster::ClusterState;
+use crate::configuration::Configuration;
 use crate::node::NodeState;
-use crate::types::{Entry, LogIndex, NodeId, Role, Term};
+use crate::types::{Entry, LogIndex, NodeId, Role, Term, Value};
 
 /// One node's observable state.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -26,11 +29,21 @@ pub struct NodeView {
     pub vote: Option<NodeId>,
     /// The leader this node knows of.
     pub leader: Option<NodeId>,
-    /// The whole log, from index 1. (No log is compacted yet; the view gains the snapshot base
-    /// when compaction is modelled.)
+    /// The entries held after the snapshot base: `log[k]` is the entry at index
+    /// `snapshot_index + 1 + k` (the whole log from index 1 when nothing is compacted).
     pub log: Vec<Entry>,
     /// Commit index.
     pub commit: LogIndex,
+    /// The index the log is compacted up to (0: nothing compacted).
+    pub snapshot_index: LogIndex,
+    /// The term at `snapshot_index` (0 when nothing is compacted).
+    pub snapshot_term: Term,
+    /// The configuration the node works with.
+    pub config: Configuration,
+    /// The applied index.
+    pub applied: LogIndex,
+    /// The state machine: the client values applied, in order.
+    pub state_machine: Vec<Value>,
 }
 
 /// The observable state of a cluster: one view per node, in id order (`nodes[id - 1]` for the
@@ -50,6 +63,11 @@ impl From<&NodeState> for NodeView {
             leader: n.leader,
             log: n.log.entries().to_vec(),
             commit: n.commit,
+            snapshot_index: n.log.snapshot_index(),
+            snapshot_term: n.log.snapshot_term(),
+            config: (*n.config).clone(),
+            applied: n.applied,
+            state_machine: n.state_machine.clone(),
         }
     }
 }
@@ -92,9 +110,42 @@ fn entry_name(entry: Option<&Entry>) -> String {
     entry.map_or_else(|| "missing".to_string(), |e| e.to_string())
 }
 
+impl NodeView {
+    /// Index of the last entry held (the snapshot index when none is).
+    pub fn last_index(&self) -> LogIndex {
+        self.snapshot_index + self.log.len() as LogIndex
+    }
+
+    /// The entry held at `index`, if any.
+    pub fn entry(&self, index: LogIndex) -> Option<&Entry> {
+        index
+            .checked_sub(self.snapshot_index + 1)
+            .and_then(|k| self.log.get(k as usize))
+    }
+
+    /// The view of a node that has only ever known the initial configuration `config`, with
+    /// these fields and nothing compacted or applied (a starting point for building views).
+    pub fn fresh(config: Configuration) -> Self {
+        NodeView {
+            term: 0,
+            role: Role::Follower,
+            vote: None,
+            leader: None,
+            log: Vec::new(),
+            commit: 0,
+            snapshot_index: 0,
+            snapshot_term: 0,
+            config,
+            applied: 0,
+            state_machine: Vec::new(),
+        }
+    }
+}
+
 impl ClusterView {
     /// The fields where `implementation` differs from `self` (the spec), node by node in id
-    /// order, fields in the order term, role, vote, leader, log, commit.
+    /// order, fields in the order term, role, vote, leader, snapshot, log, commit, config,
+    /// applied, state machine. Log entries are named by their index.
     pub fn diff(&self, implementation: &ClusterView) -> Vec<FieldDiff> {
         let mut diffs = Vec::new();
         if self.nodes.len() != implementation.nodes.len() {
@@ -130,14 +181,19 @@ impl ClusterView {
                     node_name(m.leader),
                 );
             }
-            for index in 0..s.log.len().max(m.log.len()) {
-                let (a, b) = (s.log.get(index), m.log.get(index));
+            if (s.snapshot_index, s.snapshot_term) != (m.snapshot_index, m.snapshot_term) {
+                push(
+                    format!("n{n}.snapshot"),
+                    format!("({},t{})", s.snapshot_index, s.snapshot_term),
+                    format!("({},t{})", m.snapshot_index, m.snapshot_term),
+                );
+            }
+            let first = s.snapshot_index.min(m.snapshot_index) + 1;
+            let last = s.last_index().max(m.last_index());
+            for index in first..=last {
+                let (a, b) = (s.entry(index), m.entry(index));
                 if a != b {
-                    push(
-                        format!("n{n}.log[{}]", index + 1),
-                        entry_name(a),
-                        entry_name(b),
-                    );
+                    push(format!("n{n}.log[{index}]"), entry_name(a), entry_name(b));
                 }
             }
             if s.commit != m.commit {
@@ -145,6 +201,27 @@ impl ClusterView {
                     format!("n{n}.commit"),
                     s.commit.to_string(),
                     m.commit.to_string(),
+                );
+            }
+            if s.config != m.config {
+                push(
+                    format!("n{n}.config"),
+                    s.config.to_string(),
+                    m.config.to_string(),
+                );
+            }
+            if s.applied != m.applied {
+                push(
+                    format!("n{n}.applied"),
+                    s.applied.to_string(),
+                    m.applied.to_string(),
+                );
+            }
+            if s.state_machine != m.state_machine {
+                push(
+                    format!("n{n}.state_machine"),
+                    format!("{:?}", s.state_machine),
+                    format!("{:?}", m.state_machine),
                 );
             }
         }
@@ -159,11 +236,8 @@ mod tests {
     fn view(term: Term, log: Vec<Entry>) -> NodeView {
         NodeView {
             term,
-            role: Role::Follower,
-            vote: None,
-            leader: None,
             log,
-            commit: 0,
+            ..NodeView::fresh(Configuration::with_voters([1, 2]))
         }
     }
 

@@ -70,6 +70,7 @@ impl Step {
 pub fn setup(model: &RaftModel) -> ClusterSetup {
     ClusterSetup {
         nodes: model.bounds.nodes,
+        spares: model.bounds.spares,
     }
 }
 
@@ -154,7 +155,7 @@ pub fn step(
             (Vec::new(), next, None)
         }
     };
-    let violation = properties::violations(&next)
+    let violation = properties::violations(model, &next)
         .into_iter()
         .next()
         .map(|v| Violation {

@@ -221,7 +221,7 @@ pub fn search(
         node: 0,
         state: initial,
     }];
-    let sometimes: Vec<Property<RaftModel>> = properties::all()
+    let sometimes: Vec<Property<RaftModel>> = properties::all(&model.bounds)
         .into_iter()
         .filter(|p| p.expectation == Expectation::Sometimes)
         .collect();

@@ -59,6 +59,8 @@ pub struct ProcessAdapter {
     flavour: Flavour,
     next_id: u64,
     nodes: u64,
+    /// The voters of the initial configuration of the cluster built last.
+    voters: u64,
     history: NodeHistories,
     /// Requests sent whose answers have not been read, oldest first.
     pending: VecDeque<Sent>,
@@ -122,6 +124,7 @@ impl ProcessAdapter {
             flavour,
             next_id: 1,
             nodes: 0,
+            voters: 0,
             history: NodeHistories::default(),
             pending: VecDeque::new(),
         })
@@ -380,11 +383,21 @@ impl Adapter for ProcessAdapter {
 
     fn reset(&mut self, setup: &ClusterSetup) -> Result<(), AdapterError> {
         self.ensure_running()?;
-        self.history = NodeHistories::new(setup.nodes);
-        self.nodes = setup.nodes;
+        if setup.spares > 0 && !self.has(wire::FEATURE_MEMBERSHIP) {
+            return Err(AdapterError::Setup(format!(
+                "{} does not declare the \"{}\" feature, so it cannot build spare nodes or \
+                 change its configuration; run it without --conf-changes and --spares",
+                self.config.name,
+                wire::FEATURE_MEMBERSHIP
+            )));
+        }
+        self.history = NodeHistories::new(setup.total());
+        self.nodes = setup.total();
+        self.voters = setup.nodes;
         let inject = self.config.bug.map(|b| b.name().to_string());
         let Empty {} = self.call(Op::Reset {
             nodes: setup.nodes,
+            spares: setup.spares,
             inject,
             pre_vote: self.config.pre_vote,
         })?;
@@ -429,9 +442,15 @@ impl Adapter for ProcessAdapter {
                 self.nodes
             )));
         }
-        Ok(ClusterView {
-            nodes: observed.nodes,
-        })
+        let mut nodes = observed.nodes;
+        if !self.has(wire::FEATURE_MEMBERSHIP) {
+            // Without the feature the configuration never changes: it is the initial one.
+            let initial = raftcheck_spec::Configuration::with_voters(1..=self.voters);
+            for view in &mut nodes {
+                view.config = initial.clone();
+            }
+        }
+        Ok(ClusterView { nodes })
     }
 
     fn fingerprint(&mut self) -> Result<Option<u64>, AdapterError> {
@@ -451,8 +470,9 @@ impl Adapter for ProcessAdapter {
     fn replay_to(&mut self, setup: &ClusterSetup, path: &[Input]) -> Result<u64, AdapterError> {
         let incremental = self.has(wire::FEATURE_RESET_NODE)
             && self.child.is_some()
-            && self.nodes == setup.nodes
-            && self.history.len() as u64 == setup.nodes;
+            && self.nodes == setup.total()
+            && self.voters == setup.nodes
+            && self.history.len() as u64 == setup.total();
         if !incremental {
             self.reset(setup)?;
         }

@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use super::wire::{
     Applied, ErrorKind, Fingerprinted, FlavourSpec, Hello, Observed, Op, Request, Response,
-    WireError, FEATURE_FINGERPRINT, FEATURE_PRE_VOTE, FEATURE_RESET_NODE, PROTOCOL_VERSION,
+    WireError, FEATURE_FINGERPRINT, FEATURE_MEMBERSHIP, FEATURE_PRE_VOTE, FEATURE_RESET_NODE,
+    FEATURE_SNAPSHOTS, PROTOCOL_VERSION,
 };
 use crate::history::NodeHistories;
 use crate::inject::Bug;
@@ -61,11 +62,14 @@ impl Session<'_> {
                         FEATURE_FINGERPRINT.into(),
                         FEATURE_RESET_NODE.into(),
                         FEATURE_PRE_VOTE.into(),
+                        FEATURE_MEMBERSHIP.into(),
+                        FEATURE_SNAPSHOTS.into(),
                     ],
                 })
             }
             Op::Reset {
                 nodes,
+                spares,
                 inject,
                 pre_vote,
             } => {
@@ -78,8 +82,8 @@ impl Session<'_> {
                             message,
                         })?;
                 self.adapter = (self.make)(bug, pre_vote);
-                self.setup = ClusterSetup { nodes };
-                self.history = NodeHistories::new(nodes);
+                self.setup = ClusterSetup { nodes, spares };
+                self.history = NodeHistories::new(self.setup.total());
                 self.adapter.reset(&self.setup).map_err(wire_error)?;
                 ok(serde_json::json!({}))
             }
@@ -129,7 +133,7 @@ pub fn serve(
         make,
         implementation: implementation.to_string(),
         adapter: make(None, false),
-        setup: ClusterSetup { nodes: 0 },
+        setup: ClusterSetup::new(0),
         history: NodeHistories::default(),
     };
     for line in input.lines() {

@@ -18,6 +18,13 @@ pub const FEATURE_FINGERPRINT: &str = "fingerprint";
 pub const FEATURE_RESET_NODE: &str = "reset_node";
 /// Feature name: the child runs its implementation with pre-vote when `reset` asks for it.
 pub const FEATURE_PRE_VOTE: &str = "pre_vote";
+/// Feature name: the child builds spares (`reset`'s `spares`), applies `propose_conf_change`,
+/// carries configuration changes in entries, and reports each node's `config`, `applied` and
+/// `state_machine`.
+pub const FEATURE_MEMBERSHIP: &str = "membership";
+/// Feature name: the child applies `compact`, sends and installs `Snapshot` messages, and
+/// reports each node's `snapshot_index` and `snapshot_term`.
+pub const FEATURE_SNAPSHOTS: &str = "snapshots";
 
 /// A request, as sent on the child's stdin.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -40,8 +47,11 @@ pub enum Op {
     },
     /// A brand-new cluster.
     Reset {
-        /// Number of nodes.
+        /// Number of voters of the initial configuration.
         nodes: u64,
+        /// Nodes outside it, ids after the voters (sent only when there are any).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        spares: u64,
         /// The bug to inject, if any.
         inject: Option<String>,
         /// Pre-vote on (sent only when true; absent means off).
@@ -77,6 +87,10 @@ impl Op {
             Op::ResetNode { .. } => "reset_node",
         }
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A response line: `ok` or `error`.

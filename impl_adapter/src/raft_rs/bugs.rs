@@ -5,7 +5,7 @@
 //! `ack-before-persist` needs both seams: its writes are asynchronous ([`DeferredWrites`], an
 //! honest store) and its transport does not wait for them ([`AckBeforePersist`], the bug).
 
-use raft::eraftpb::{Entry, HardState, Message, MessageType};
+use raft::eraftpb::{ConfState, Entry, HardState, Message, MessageType, Snapshot};
 use raft::Storage;
 
 use super::storage::{
@@ -23,8 +23,37 @@ pub(crate) fn storage(bug: Option<Bug>, honest: SyncedStorage) -> Box<dyn NodeSt
         Some(Bug::UnsyncedTailLost) => Box::new(UnsyncedTailLost::new(honest)),
         Some(Bug::AckBeforePersist) => Box::new(DeferredWrites::new(honest)),
         Some(Bug::ConflictNotTruncated) => Box::new(ConflictNotTruncated(honest)),
-        Some(Bug::StaleTermAsCurrent | Bug::ReplyToWrongPeer) | None => Box::new(honest),
+        Some(Bug::ConfStateNotPersisted) => Box::new(ConfStateNotPersisted(honest)),
+        Some(Bug::CompactPastApplied) => Box::new(CompactPastApplied(honest)),
+        Some(Bug::SnapshotKeepsLog) => Box::new(SnapshotKeepsLog(honest)),
+        Some(Bug::SnapshotDataIgnored) => Box::new(SnapshotDataIgnored(honest)),
+        Some(Bug::StaleTermAsCurrent | Bug::ReplyToWrongPeer | Bug::ConfChangeOnAppend) | None => {
+            Box::new(honest)
+        }
     }
+}
+
+/// When the application of a node with `bug` applies configuration changes.
+pub(crate) fn conf_change_timing(bug: Option<Bug>) -> ConfChangeTiming {
+    match bug {
+        Some(Bug::ConfChangeOnAppend) => ConfChangeTiming::OnAppend,
+        _ => ConfChangeTiming::OnCommit,
+    }
+}
+
+/// When the application calls `apply_conf_change` for a configuration entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ConfChangeTiming {
+    /// When the entry is committed and applied: the contract of raft-rs.
+    OnCommit,
+    /// `conf-change-on-append`: as soon as the entry is appended (`Ready::entries`); it is not
+    /// applied again when committed.
+    ///
+    /// Mirrors membership taking effect on append — Raft thesis §4.1's rule, safe only with
+    /// the rest of that design — in an application written against raft-rs's and etcd's
+    /// apply-on-commit contract, so an uncommitted change that a new leader overwrites is in
+    /// force anyway.
+    OnAppend,
 }
 
 /// The transport of node `id` (of `peers`) with `bug`: the honest one, or it wrapped in the bug.
@@ -41,7 +70,12 @@ pub(crate) fn transport(bug: Option<Bug>, id: u64, peers: &[u64]) -> Box<dyn Tra
             Bug::VoteNotPersisted
             | Bug::TermNotPersisted
             | Bug::UnsyncedTailLost
-            | Bug::ConflictNotTruncated,
+            | Bug::ConflictNotTruncated
+            | Bug::ConfChangeOnAppend
+            | Bug::ConfStateNotPersisted
+            | Bug::CompactPastApplied
+            | Bug::SnapshotKeepsLog
+            | Bug::SnapshotDataIgnored,
         )
         | None => Box::new(Direct),
     }
@@ -209,6 +243,100 @@ impl NodeStorage for ConflictNotTruncated {
     }
 }
 
+/// The writes of the honest store `$inner` (a field of `$store`), for the bug stores below that
+/// change only the application's side.
+macro_rules! log_writes_through {
+    ($inner:tt) => {
+        fn raft_storage(&self) -> &RaftStorage {
+            self.$inner.raft_storage()
+        }
+
+        fn append(&mut self, entries: &[Entry]) -> Result<(), AdapterError> {
+            self.$inner.append(entries)
+        }
+
+        fn set_hard_state(&mut self, hs: &HardState) -> Result<(), AdapterError> {
+            self.$inner.set_hard_state(hs)
+        }
+
+        fn set_commit(&mut self, commit: u64) -> Result<(), AdapterError> {
+            self.$inner.set_commit(commit)
+        }
+    };
+}
+
+/// `conf-state-not-persisted`: the configuration `apply_conf_change` returns is never written,
+/// so the store keeps the one the node started with (or last installed from a snapshot), and
+/// a restart rebuilds the node in it.
+///
+/// Mirrors conf state kept only in memory (or not saved with the snapshot): the class of etcd
+/// and TiKV bugs in which a restarted member comes back with a stale peer list.
+pub(crate) struct ConfStateNotPersisted(SyncedStorage);
+
+impl NodeStorage for ConfStateNotPersisted {
+    log_writes_through!(0);
+
+    fn set_conf_state(&mut self, _conf_state: &ConfState) -> Result<(), AdapterError> {
+        Ok(()) // the bug
+    }
+}
+
+/// `compact-past-applied`: compaction snapshots at the last index of the log instead of the
+/// applied index — with the state machine as it is at the applied index.
+///
+/// Mirrors compacting past the applied index (what etcd's `MemoryStorage.Compact` guards
+/// against for the commit index only), which makes a snapshot of state the state machine
+/// never had and discards entries it still has to apply.
+pub(crate) struct CompactPastApplied(SyncedStorage);
+
+impl NodeStorage for CompactPastApplied {
+    log_writes_through!(0);
+
+    fn compact(&mut self) -> Result<(), AdapterError> {
+        let store = self.0.raft_storage();
+        let mut core = store.wl();
+        let last = core.last_index(); // the bug: not `core.applied`
+        core.compact(last)
+            .map_err(|e| AdapterError::Fault(format!("could not compact: {e}")))
+    }
+}
+
+/// `snapshot-keeps-log`: installing a snapshot keeps the stored entries after its index.
+///
+/// Mirrors a storage whose `ApplySnapshot` sets the snapshot metadata but forgets to truncate
+/// the log, so stale, conflicting entries survive past the snapshot.
+pub(crate) struct SnapshotKeepsLog(SyncedStorage);
+
+impl NodeStorage for SnapshotKeepsLog {
+    log_writes_through!(0);
+
+    fn apply_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), AdapterError> {
+        let index = snapshot.get_metadata().index;
+        let kept = self.0.entries_from(index + 1);
+        self.0.apply_snapshot(snapshot)?;
+        self.0.append(&kept) // the bug
+    }
+}
+
+/// `snapshot-data-ignored`: installing a snapshot takes its metadata (log, commit index,
+/// configuration) but never loads its data into the state machine.
+///
+/// Mirrors restoring raft's view from a snapshot's metadata without restoring the
+/// application's state from its payload: a follower caught up by snapshot misses every value
+/// in it.
+pub(crate) struct SnapshotDataIgnored(SyncedStorage);
+
+impl NodeStorage for SnapshotDataIgnored {
+    log_writes_through!(0);
+
+    fn apply_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), AdapterError> {
+        let kept = self.0.raft_storage().rl().state_machine.clone();
+        self.0.apply_snapshot(snapshot)?;
+        self.0.raft_storage().wl().state_machine = kept; // the bug
+        Ok(())
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Message bugs
 // ---------------------------------------------------------------------------------------------
@@ -326,7 +454,10 @@ mod tests {
     }
 
     fn terms(store: &dyn NodeStorage) -> Vec<u64> {
-        super::super::storage::stored_entries(store.raft_storage(), 1)
+        store
+            .raft_storage()
+            .rl()
+            .entries_from(1)
             .iter()
             .map(|e| e.term)
             .collect()
@@ -341,7 +472,7 @@ mod tests {
     }
 
     fn stored_hard_state(store: &dyn NodeStorage) -> HardState {
-        store.raft_storage().rl().hard_state().clone()
+        store.raft_storage().rl().hard_state.clone()
     }
 
     #[test]

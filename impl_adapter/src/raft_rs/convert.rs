@@ -16,13 +16,24 @@
 //! | `MsgHeartbeat`           | `Heartbeat`              | `commit`                                                |
 //! | `MsgHeartbeatResponse`   | `HeartbeatResponse`      | `commit`                                                |
 //! | `MsgPropose`             | `Propose`                | the single entry's data → `value`                       |
+//! | `MsgSnapshot`            | `Snapshot`               | `snapshot.metadata` (index, term, conf state), `snapshot.data` → `values` |
 //!
-//! `to`, `from` and `term` map one to one. Entries: `EntryNormal` only; empty `data` is the
-//! empty leader entry (`value: None`), otherwise `data` is the client value as 8 big-endian
-//! bytes; an entry's `index` is implied by its position after `prev_log_index`.
+//! `to`, `from` and `term` map one to one. Entries: `EntryNormal` with empty `data` is the
+//! empty entry (`value: None`), otherwise `data` is the client value as 8 big-endian bytes;
+//! `EntryConfChange` carries a `ConfChange` (the spec's single change), `EntryConfChangeV2` a
+//! `ConfChangeV2`: with changes and transition `JointImplicit` a joint change left
+//! automatically, `JointExplicit` one left explicitly, with no changes the leave. An entry's
+//! `index` is implied by its position after `prev_log_index`. A snapshot's data is the state
+//! machine, each value as 8 big-endian bytes; its `ConfState` is the spec's configuration.
 
-use raft::eraftpb::{self, EntryType, MessageType};
-use raftcheck_spec::{Entry, Message, Payload, Role, Value};
+use protobuf::Message as _;
+use raft::eraftpb::{
+    self, ConfChangeSingle, ConfChangeTransition, ConfChangeType, ConfState, EntryType, MessageType,
+};
+use raftcheck_spec::{
+    Change, ChangeOp, ConfChange, Configuration, Entry, JointConfig, MajorityConfig, Message,
+    Payload, Role, Snapshot, Value,
+};
 
 use crate::AdapterError;
 
@@ -44,28 +55,191 @@ pub fn data_to_value(data: &[u8]) -> Result<Option<Value>, String> {
     }
 }
 
-/// A raft-rs log entry in spec terms.
-pub fn entry_from_raft(e: &eraftpb::Entry) -> Result<Entry, String> {
-    if e.get_entry_type() != EntryType::EntryNormal {
+/// Encodes a state machine (a snapshot's data): each value as 8 big-endian bytes.
+pub fn values_to_data(values: &[Value]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_be_bytes()).collect()
+}
+
+/// Decodes a snapshot's data into the state machine's values.
+pub fn data_to_values(data: &[u8]) -> Result<Vec<Value>, String> {
+    if data.len() % 8 != 0 {
         return Err(format!(
-            "entry {} has type {:?}; the spec models normal entries only",
-            e.index,
-            e.get_entry_type()
+            "snapshot data of {} bytes is not a sequence of 8-byte values",
+            data.len()
         ));
     }
-    Ok(Entry {
-        term: e.term,
-        value: data_to_value(e.get_data())?,
+    Ok(data
+        .chunks_exact(8)
+        .map(|c| Value::from_be_bytes(c.try_into().expect("8 bytes")))
+        .collect())
+}
+
+fn op_from_raft(t: ConfChangeType) -> ChangeOp {
+    match t {
+        ConfChangeType::AddNode => ChangeOp::AddVoter,
+        ConfChangeType::AddLearnerNode => ChangeOp::AddLearner,
+        ConfChangeType::RemoveNode => ChangeOp::Remove,
+    }
+}
+
+fn op_to_raft(op: ChangeOp) -> ConfChangeType {
+    match op {
+        ChangeOp::AddVoter => ConfChangeType::AddNode,
+        ChangeOp::AddLearner => ConfChangeType::AddLearnerNode,
+        ChangeOp::Remove => ConfChangeType::RemoveNode,
+    }
+}
+
+/// A spec configuration change as raft-rs proposes it: its entry type and data.
+pub fn conf_change_to_raft(change: &ConfChange) -> (EntryType, Vec<u8>) {
+    let single = |c: &Change| {
+        let mut s = ConfChangeSingle::default();
+        s.set_change_type(op_to_raft(c.op));
+        s.node_id = c.node;
+        s
+    };
+    let bytes = |m: &dyn protobuf::Message| m.write_to_bytes().expect("encodes");
+    match change {
+        ConfChange::Single { change } => {
+            let mut cc = eraftpb::ConfChange::default();
+            cc.set_change_type(op_to_raft(change.op));
+            cc.node_id = change.node;
+            (EntryType::EntryConfChange, bytes(&cc))
+        }
+        ConfChange::Joint {
+            changes,
+            auto_leave,
+        } => {
+            let mut cc = eraftpb::ConfChangeV2::default();
+            cc.set_transition(if *auto_leave {
+                ConfChangeTransition::Implicit
+            } else {
+                ConfChangeTransition::Explicit
+            });
+            cc.set_changes(changes.iter().map(single).collect());
+            (EntryType::EntryConfChangeV2, bytes(&cc))
+        }
+        ConfChange::Leave => (EntryType::EntryConfChangeV2, Vec::new()),
+    }
+}
+
+/// The configuration change a raft-rs entry of `entry_type` with `data` carries.
+fn conf_change_from_raft(entry_type: EntryType, data: &[u8]) -> Result<ConfChange, String> {
+    let change = |t, node| Change {
+        op: op_from_raft(t),
+        node,
+    };
+    match entry_type {
+        EntryType::EntryNormal => Err("a normal entry carries no configuration change".into()),
+        EntryType::EntryConfChange => {
+            let cc = eraftpb::ConfChange::parse_from_bytes(data).map_err(|e| e.to_string())?;
+            Ok(ConfChange::Single {
+                change: change(cc.get_change_type(), cc.node_id),
+            })
+        }
+        EntryType::EntryConfChangeV2 => {
+            let cc = eraftpb::ConfChangeV2::parse_from_bytes(data).map_err(|e| e.to_string())?;
+            if cc.changes.is_empty() {
+                return Ok(ConfChange::Leave);
+            }
+            let auto_leave = match cc.get_transition() {
+                ConfChangeTransition::Implicit => true,
+                ConfChangeTransition::Explicit => false,
+                ConfChangeTransition::Auto => {
+                    return Err("a ConfChangeV2 with transition Auto, which the spec never \
+                                proposes"
+                        .into())
+                }
+            };
+            Ok(ConfChange::Joint {
+                changes: cc
+                    .changes
+                    .iter()
+                    .map(|c| change(c.get_change_type(), c.node_id))
+                    .collect(),
+                auto_leave,
+            })
+        }
+    }
+}
+
+/// A raft-rs `ConfState` as a spec configuration.
+pub fn config_from_raft(cs: &ConfState) -> Configuration {
+    Configuration {
+        voters: JointConfig {
+            incoming: MajorityConfig::new(cs.voters.iter().copied()),
+            outgoing: MajorityConfig::new(cs.voters_outgoing.iter().copied()),
+        },
+        learners: cs.learners.iter().copied().collect(),
+        learners_next: cs.learners_next.iter().copied().collect(),
+        auto_leave: cs.auto_leave,
+    }
+}
+
+/// A spec configuration as a raft-rs `ConfState`, every list ascending.
+pub fn config_to_raft(c: &Configuration) -> ConfState {
+    let mut cs = ConfState::default();
+    cs.set_voters(c.voters.incoming.ids().collect());
+    cs.set_voters_outgoing(c.voters.outgoing.ids().collect());
+    cs.set_learners(c.learners.iter().copied().collect());
+    cs.set_learners_next(c.learners_next.iter().copied().collect());
+    cs.auto_leave = c.auto_leave;
+    cs
+}
+
+/// A raft-rs snapshot in spec terms.
+pub fn snapshot_from_raft(s: &eraftpb::Snapshot) -> Result<Snapshot, String> {
+    let meta = s.get_metadata();
+    Ok(Snapshot {
+        index: meta.index,
+        term: meta.term,
+        config: config_from_raft(meta.get_conf_state()),
+        values: data_to_values(s.get_data())?,
     })
+}
+
+fn snapshot_to_raft(s: &Snapshot) -> eraftpb::Snapshot {
+    let mut out = eraftpb::Snapshot::default();
+    out.set_data(values_to_data(&s.values).into());
+    let meta = out.mut_metadata();
+    meta.index = s.index;
+    meta.term = s.term;
+    meta.set_conf_state(config_to_raft(&s.config));
+    out
+}
+
+/// A raft-rs log entry in spec terms.
+pub fn entry_from_raft(e: &eraftpb::Entry) -> Result<Entry, String> {
+    match e.get_entry_type() {
+        EntryType::EntryNormal => Ok(Entry {
+            term: e.term,
+            value: data_to_value(e.get_data())?,
+            conf: None,
+        }),
+        t => Ok(Entry::conf(
+            e.term,
+            conf_change_from_raft(t, e.get_data())
+                .map_err(|m| format!("entry {}: {m}", e.index))?,
+        )),
+    }
 }
 
 fn entry_to_raft(e: &Entry, index: u64) -> eraftpb::Entry {
     let mut out = eraftpb::Entry::default();
-    out.set_entry_type(EntryType::EntryNormal);
     out.term = e.term;
     out.index = index;
-    if let Some(v) = e.value {
-        out.data = value_to_data(v).into();
+    match &e.conf {
+        Some(change) => {
+            let (entry_type, data) = conf_change_to_raft(change);
+            out.set_entry_type(entry_type);
+            out.data = data.into();
+        }
+        None => {
+            out.set_entry_type(EntryType::EntryNormal);
+            if let Some(v) = e.value {
+                out.data = value_to_data(v).into();
+            }
+        }
     }
     out
 }
@@ -158,6 +332,10 @@ pub fn message_to_raft(m: &Message) -> eraftpb::Message {
             };
             out.set_entries(vec![e].into());
         }
+        Payload::Snapshot { snapshot } => {
+            out.set_msg_type(MessageType::MsgSnapshot);
+            out.set_snapshot(snapshot_to_raft(snapshot));
+        }
     }
     out
 }
@@ -205,6 +383,9 @@ fn payload_from_raft(m: &eraftpb::Message) -> Result<Payload, String> {
             },
             es => return Err(format!("a MsgPropose with {} entries", es.len())),
         },
+        MessageType::MsgSnapshot => Payload::Snapshot {
+            snapshot: snapshot_from_raft(m.get_snapshot())?,
+        },
         other => {
             return Err(format!(
                 "raft-rs sent {other:?}, a message type the spec does not model"
@@ -221,12 +402,26 @@ pub fn message_from_raft(m: &eraftpb::Message) -> Result<Message, AdapterError> 
         term: m.term,
         payload: payload_from_raft(m).map_err(AdapterError::Unmodelled)?,
     };
-    if message_to_raft(&translated) != *m {
+    if message_to_raft(&translated) != sorted_conf_state(m) {
         return Err(AdapterError::Unmodelled(format!(
             "raft-rs message {m:?} sets fields the spec does not model"
         )));
     }
     Ok(translated)
+}
+
+/// `m` with the lists of its snapshot's `ConfState` in ascending order: raft-rs builds them from
+/// hash sets, so their order carries no meaning.
+fn sorted_conf_state(m: &eraftpb::Message) -> eraftpb::Message {
+    let mut m = m.clone();
+    if m.get_msg_type() == MessageType::MsgSnapshot {
+        let cs = m.mut_snapshot().mut_metadata().mut_conf_state();
+        cs.voters.sort_unstable();
+        cs.voters_outgoing.sort_unstable();
+        cs.learners.sort_unstable();
+        cs.learners_next.sort_unstable();
+    }
+    m
 }
 
 /// A raft-rs role in spec terms. (`PreCandidate` with pre-vote off would be a state mismatch

@@ -10,9 +10,12 @@
 //! - `ProgressTracker`: the votes received (sorted by voter) and every peer's `Progress` (matched,
 //!   next index, probe/replicate state, paused, snapshot fields, recent activity, committed index,
 //!   and the in-flight window in full);
-//! - storage: the hard state and every stored entry; while some writes are not durable (the
+//! - storage: the hard state, the configuration, the snapshot (metadata and data), every stored
+//!   entry, the applied index and the state machine; while some writes are not durable (the
 //!   injected persistence bugs, asynchronous writes), what a restart would go back to, and
 //!   whether a write is in flight;
+//! - the application: whether configuration changes were applied on append (a bug), and up to
+//!   where;
 //! - transport: the messages waiting for a write to become durable (in full).
 //!
 //! Deliberately not covered: `election_elapsed`, `heartbeat_elapsed` and the randomized election
@@ -28,6 +31,7 @@ use raft::eraftpb;
 use siphasher::sip::SipHasher13;
 
 use super::node::RaftNode;
+use super::storage::StoreCore;
 
 /// A hasher with fixed keys: the same state gives the same fingerprint on every run.
 pub(crate) fn stable_hasher() -> SipHasher13 {
@@ -39,6 +43,20 @@ fn hash_entry(e: &eraftpb::Entry, h: &mut impl Hasher) {
     e.term.hash(h);
     (e.get_entry_type() as i32).hash(h);
     e.get_data().hash(h);
+}
+
+/// Feeds everything a store holds into `h`.
+fn hash_store(core: &StoreCore, h: &mut impl Hasher) {
+    let hs = &core.hard_state;
+    (hs.term, hs.vote, hs.commit).hash(h);
+    format!("{:?}", core.conf_state).hash(h);
+    let meta = core.snapshot.get_metadata();
+    (meta.index, meta.term).hash(h);
+    format!("{:?}", meta.get_conf_state()).hash(h);
+    core.snapshot.get_data().hash(h);
+    core.entries.iter().for_each(|e| hash_entry(e, h));
+    core.applied.hash(h);
+    core.state_machine.hash(h);
 }
 
 /// Feeds one node's hidden state into `h`.
@@ -88,34 +106,16 @@ pub(crate) fn hash_node(node: &RaftNode, h: &mut impl Hasher) {
         format!("{:?}", pr.ins).hash(h);
     }
 
-    let store = node.storage.raft_storage();
-    let stored = store.rl();
-    let hs = stored.hard_state();
-    (hs.term, hs.vote, hs.commit).hash(h);
-    drop(stored);
-    if let Ok(stored_last) = raft::Storage::last_index(store) {
-        stored_last.hash(h);
-        if stored_last > 0 {
-            if let Ok(entries) = raft::Storage::entries(
-                store,
-                1,
-                stored_last + 1,
-                None,
-                raft::GetEntriesContext::empty(false),
-            ) {
-                entries.iter().for_each(|e| hash_entry(e, h));
-            }
-        }
-    }
+    hash_store(&node.storage.raft_storage().rl(), h);
     match node.storage.durable_state() {
         None => 0u8.hash(h),
         Some(d) => {
             1u8.hash(h);
-            (d.hard_state.term, d.hard_state.vote, d.hard_state.commit).hash(h);
-            d.entries.iter().for_each(|e| hash_entry(e, h));
+            hash_store(d, h);
         }
     }
     node.storage.write_in_flight().is_some().hash(h);
+    node.applied_on_append().hash(h);
     let waiting: Vec<String> = node.outbox.waiting().map(|m| format!("{m:?}")).collect();
     waiting.hash(h);
 }

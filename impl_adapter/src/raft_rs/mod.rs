@@ -53,6 +53,7 @@ pub mod convert;
 mod fingerprint;
 mod node;
 mod storage;
+mod store;
 mod transport;
 
 use std::hash::Hasher;
@@ -75,6 +76,8 @@ pub struct RaftRsAdapter {
     history: NodeHistories,
     bug: Option<Bug>,
     pre_vote: bool,
+    /// The voters of the initial configuration, `1..=voters`; the other nodes are spares.
+    voters: u64,
     logger: slog::Logger,
 }
 
@@ -91,6 +94,7 @@ impl RaftRsAdapter {
             history: NodeHistories::default(),
             bug,
             pre_vote: false,
+            voters: 0,
             logger: slog::Logger::root(slog::Discard, slog::o!()),
         }
     }
@@ -106,10 +110,18 @@ impl RaftRsAdapter {
     /// A brand-new node: the honest storage and transport, with the injected bug wrapped
     /// around them.
     fn fresh_node(&self, id: u64) -> Result<RaftNode, AdapterError> {
+        let voters: Vec<u64> = (1..=self.voters).collect();
         let peers: Vec<u64> = (1..=self.history.len() as u64).collect();
-        let storage = bugs::storage(self.bug, SyncedStorage::new(&peers));
+        let storage = bugs::storage(self.bug, SyncedStorage::new(&voters));
         let transport = bugs::transport(self.bug, id, &peers);
-        RaftNode::new(id, storage, transport, self.pre_vote, self.logger.clone())
+        RaftNode::new(
+            id,
+            storage,
+            transport,
+            self.pre_vote,
+            bugs::conf_change_timing(self.bug),
+            self.logger.clone(),
+        )
     }
 
     fn step(&mut self, input: &Input) -> Result<Vec<Output>, AdapterError> {
@@ -129,10 +141,11 @@ impl RaftRsAdapter {
         outputs
     }
 
-    fn build(&mut self, nodes: u64) -> Result<(), AdapterError> {
-        self.history = NodeHistories::new(nodes);
+    fn build(&mut self, setup: &ClusterSetup) -> Result<(), AdapterError> {
+        self.voters = setup.nodes;
+        self.history = NodeHistories::new(setup.total());
         self.nodes.clear();
-        for id in 1..=nodes {
+        for id in setup.ids() {
             let node = self.fresh_node(id)?;
             self.nodes.push(node);
         }
@@ -140,8 +153,8 @@ impl RaftRsAdapter {
     }
 
     fn goto(&mut self, setup: &ClusterSetup, path: &[Input]) -> Result<u64, AdapterError> {
-        if self.nodes.len() as u64 != setup.nodes {
-            self.build(setup.nodes)?;
+        if self.nodes.len() as u64 != setup.total() || self.voters != setup.nodes {
+            self.build(setup)?;
         }
         let plan = self.history.plan(path).map_err(AdapterError::Fault)?;
         let mut driven = 0;
@@ -179,6 +192,8 @@ impl RaftRsAdapter {
                     .map(convert::entry_from_raft)
                     .collect::<Result<_, _>>()
                     .map_err(|e| AdapterError::Fault(format!("n{}: {e}", node.id)))?;
+                let snapshot_index = core.raft_log.first_index() - 1;
+                let app = node.storage.raft_storage().rl();
                 Ok(NodeView {
                     term: core.term,
                     role: convert::role_from_raft(core.state)?,
@@ -186,6 +201,11 @@ impl RaftRsAdapter {
                     leader: (core.leader_id != 0).then_some(core.leader_id),
                     log,
                     commit: core.raft_log.committed,
+                    snapshot_index,
+                    snapshot_term: core.raft_log.term(snapshot_index).unwrap_or(0),
+                    config: convert::config_from_raft(&node.raw.raft.prs().conf().to_conf_state()),
+                    applied: app.applied,
+                    state_machine: app.state_machine.clone(),
                 })
             })
             .collect::<Result<_, AdapterError>>()?;
@@ -258,6 +278,10 @@ fn drive(node: &mut RaftNode, input: &Input) -> Result<Vec<Output>, AdapterError
             }
         }
         Input::Heartbeat { .. } => node.raw.ping(),
+        Input::ProposeConfChange { change, .. } => {
+            node.propose_conf_change(change).map_err(refused)?
+        }
+        Input::Compact { .. } => node.storage.compact()?,
         Input::Drop { .. } | Input::Duplicate { .. } => {}
     }
     sent.extend(node.drain_ready()?);
@@ -288,7 +312,7 @@ impl Adapter for RaftRsAdapter {
     }
 
     fn reset(&mut self, setup: &ClusterSetup) -> Result<(), AdapterError> {
-        self.guarded(|a| a.build(setup.nodes))
+        self.guarded(|a| a.build(setup))
     }
 
     fn apply(&mut self, input: &Input) -> Result<Vec<Output>, AdapterError> {
@@ -336,7 +360,7 @@ mod tests {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut a = RaftRsAdapter::with_bug(Some(Bug::UnsyncedTailLost));
-            a.reset(&ClusterSetup { nodes: 3 }).unwrap();
+            a.reset(&ClusterSetup::new(3)).unwrap();
             let out = a.apply(&Input::Timeout { node: 1 }).unwrap();
             let rv = sent(&out, "RequestVote", 2);
             let out = a.apply(&Input::Receive { message: rv }).unwrap();

@@ -1,9 +1,14 @@
 //! One raft-rs node: a `RawNode`, the `Ready` loop that persists its state through the node's
-//! [`NodeStorage`] and hands its messages to the node's [`Transport`], and restarts.
+//! [`NodeStorage`] and hands its messages to the node's [`Transport`], the application that
+//! applies committed entries (client values to its state machine, configuration changes with
+//! `apply_conf_change`), and restarts.
 
-use raft::eraftpb::{self, Message};
+use protobuf::Message as _;
+use raft::eraftpb::{self, ConfChange, ConfChangeV2, EntryType, Message};
 use raft::{Config, RawNode, Ready, StateRole};
 
+use super::bugs::ConfChangeTiming;
+use super::convert;
 use super::storage::{self, NodeStorage, Persistence, RaftStorage};
 use super::transport::{Outbox, Transport};
 use crate::AdapterError;
@@ -20,12 +25,18 @@ pub(crate) struct RaftNode {
     pub outbox: Outbox,
     /// `Config::pre_vote` for this node (and again after every restart).
     pre_vote: bool,
+    /// When the application applies configuration changes.
+    conf_timing: ConfChangeTiming,
+    /// With [`ConfChangeTiming::OnAppend`]: the last index whose configuration change was
+    /// applied on append, so it is not applied again on commit.
+    applied_on_append: u64,
     logger: slog::Logger,
 }
 
 /// The configuration every node runs with: deterministic (elections only by `campaign`, never by
-/// ticks), pre-vote and check-quorum off, no limit on entries per append.
-pub(crate) fn node_config(id: u64, pre_vote: bool) -> Config {
+/// ticks), pre-vote and check-quorum off, no limit on entries per append; `applied` is the
+/// application's applied index, so nothing it applied is handed out again after a restart.
+pub(crate) fn node_config(id: u64, pre_vote: bool, applied: u64) -> Config {
     Config {
         id,
         election_tick: 10,
@@ -36,7 +47,7 @@ pub(crate) fn node_config(id: u64, pre_vote: bool) -> Config {
         max_inflight_msgs: 256,
         check_quorum: false,
         pre_vote,
-        applied: 0,
+        applied,
         ..Config::default()
     }
 }
@@ -48,10 +59,12 @@ impl RaftNode {
         storage: Box<dyn NodeStorage>,
         transport: Box<dyn Transport>,
         pre_vote: bool,
+        conf_timing: ConfChangeTiming,
         logger: slog::Logger,
     ) -> Result<Self, AdapterError> {
+        let applied = storage.raft_storage().rl().applied;
         let raw = RawNode::new(
-            &node_config(id, pre_vote),
+            &node_config(id, pre_vote, applied),
             storage.raft_storage().clone(),
             &logger,
         )
@@ -63,6 +76,8 @@ impl RaftNode {
             transport,
             outbox: Outbox::default(),
             pre_vote,
+            conf_timing,
+            applied_on_append: 0,
             logger,
         })
     }
@@ -76,10 +91,36 @@ impl RaftNode {
         self.raw.raft.term
     }
 
-    /// Steps a message that arrived from the network.
+    /// Steps a message that arrived from the network. An answer from a node that has no
+    /// progress here (outside the configuration) is refused by `RawNode::step` with
+    /// `StepPeerNotFound` before raft-rs looks at it: that is the node ignoring it.
     pub fn receive(&mut self, m: Message) -> Result<(), raft::Error> {
         let m = self.transport.deliver(m, self.term());
-        self.raw.step(m)
+        match self.raw.step(m) {
+            Err(raft::Error::StepPeerNotFound) => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Proposes a configuration change: a spec single change as a `ConfChange`, a joint change
+    /// or a leave as a `ConfChangeV2` (see [`convert::conf_change_to_raft`]).
+    pub fn propose_conf_change(
+        &mut self,
+        change: &raftcheck_spec::ConfChange,
+    ) -> Result<(), raft::Error> {
+        let (entry_type, data) = convert::conf_change_to_raft(change);
+        if entry_type == EntryType::EntryConfChange {
+            let cc = ConfChange::parse_from_bytes(&data)?;
+            self.raw.propose_conf_change(Vec::new(), cc)
+        } else {
+            let cc = ConfChangeV2::parse_from_bytes(&data)?;
+            self.raw.propose_conf_change(Vec::new(), cc)
+        }
+    }
+
+    /// With `conf-change-on-append`: the last index whose change was applied on append.
+    pub fn applied_on_append(&self) -> u64 {
+        self.applied_on_append
     }
 
     /// Crash and restart: everything in memory is lost (the `RawNode`, and messages that have
@@ -87,8 +128,13 @@ impl RaftNode {
     pub fn restart(&mut self) -> Result<(), AdapterError> {
         let survived = self.storage.restart()?;
         self.outbox.crash();
-        self.raw = RawNode::new(&node_config(self.id, self.pre_vote), survived, &self.logger)
-            .map_err(|e| storage::fault("could not restart from its storage", e))?;
+        let applied = survived.rl().applied;
+        self.raw = RawNode::new(
+            &node_config(self.id, self.pre_vote, applied),
+            survived,
+            &self.logger,
+        )
+        .map_err(|e| storage::fault("could not restart from its storage", e))?;
         Ok(())
     }
 
@@ -124,20 +170,28 @@ impl RaftNode {
 
     /// One `Ready`: its messages leave, its entries and hard state are written; once the writes
     /// are durable its persisted messages leave and raft-rs is told (`advance`), and the
-    /// `LightReady`'s commit index is written and its messages leave. Committed entries are not
-    /// applied anywhere (there is no state machine).
+    /// `LightReady`'s commit index is written and its messages leave. A snapshot is installed
+    /// first; committed entries — of the `Ready` and of the `LightReady` — are applied before
+    /// raft-rs hears that they are (`advance`, `advance_apply`).
     fn handle_ready(&mut self, mut rd: Ready) -> Result<(), AdapterError> {
         self.send_all(rd.take_messages());
         if !rd.snapshot().is_empty() {
-            return Err(AdapterError::Unmodelled(
-                "raft-rs produced a snapshot; the spec does not model log compaction".into(),
-            ));
+            self.storage.apply_snapshot(rd.snapshot())?;
         }
-        let _ = rd.take_committed_entries();
+        let committed = rd.take_committed_entries();
         self.storage.append(rd.entries())?;
+        if self.conf_timing == ConfChangeTiming::OnAppend {
+            let appended = rd.entries().to_vec();
+            for e in &appended {
+                if self.apply_conf_entry(e)? {
+                    self.applied_on_append = e.index;
+                }
+            }
+        }
         if let Some(hs) = rd.hs() {
             self.storage.set_hard_state(hs)?;
         }
+        self.apply_committed(&committed)?;
         match self.storage.persist(rd.number()) {
             Persistence::Durable => {
                 self.send_all(rd.take_persisted_messages());
@@ -146,7 +200,8 @@ impl RaftNode {
                     self.storage.set_commit(commit)?;
                 }
                 self.send_all(light.take_messages());
-                let _ = light.take_committed_entries();
+                let committed = light.take_committed_entries();
+                self.apply_committed(&committed)?;
             }
             Persistence::InFlight => {
                 // raft-rs hears of the writes when they complete (`complete_writes`); the
@@ -159,6 +214,46 @@ impl RaftNode {
         }
         self.raw.advance_apply();
         Ok(())
+    }
+
+    /// The application applies committed entries in order: a client value to its state
+    /// machine, a configuration change to raft-rs (`apply_conf_change`) and the resulting
+    /// configuration to storage.
+    fn apply_committed(&mut self, entries: &[eraftpb::Entry]) -> Result<(), AdapterError> {
+        for e in entries {
+            let value = match e.get_entry_type() {
+                EntryType::EntryNormal => convert::data_to_value(e.get_data())
+                    .map_err(|m| AdapterError::Fault(format!("n{}: {m}", self.id)))?,
+                EntryType::EntryConfChange | EntryType::EntryConfChangeV2 => {
+                    if e.index > self.applied_on_append {
+                        self.apply_conf_entry(e)?;
+                    }
+                    None
+                }
+            };
+            self.storage.apply_value(e.index, value)?;
+        }
+        Ok(())
+    }
+
+    /// Applies the configuration change `e` carries, if it carries one; true if it did.
+    fn apply_conf_entry(&mut self, e: &eraftpb::Entry) -> Result<bool, AdapterError> {
+        let decoded = match e.get_entry_type() {
+            EntryType::EntryNormal => return Ok(false),
+            EntryType::EntryConfChange => {
+                ConfChange::parse_from_bytes(e.get_data()).map(|cc| self.raw.apply_conf_change(&cc))
+            }
+            EntryType::EntryConfChangeV2 => ConfChangeV2::parse_from_bytes(e.get_data())
+                .map(|cc| self.raw.apply_conf_change(&cc)),
+        };
+        let conf_state = decoded
+            .map_err(|err| AdapterError::Fault(format!("n{}: entry {}: {err}", self.id, e.index)))?
+            .map_err(|err| AdapterError::Refused {
+                input: format!("the configuration change at index {}", e.index),
+                reason: err.to_string(),
+            })?;
+        self.storage.set_conf_state(&conf_state)?;
+        Ok(true)
     }
 
     fn send_all(&mut self, messages: Vec<Message>) {
@@ -174,14 +269,14 @@ impl RaftNode {
     pub fn log_entries(&self) -> Result<Vec<eraftpb::Entry>, String> {
         let log = &self.raw.raft.r.raft_log;
         let unstable = &log.unstable;
-        let stored = storage::stored_entries(self.storage.raft_storage(), 1);
-        (1..=log.last_index())
+        let stored = self.storage.raft_storage().rl();
+        (log.first_index()..=log.last_index())
             .map(|index| {
                 let from_unstable = index
                     .checked_sub(unstable.offset)
                     .and_then(|k| unstable.entries.get(k as usize));
                 from_unstable
-                    .or_else(|| stored.get(index as usize - 1))
+                    .or_else(|| stored.entry(index))
                     .cloned()
                     .ok_or_else(|| {
                         format!(

@@ -11,24 +11,25 @@
 //!
 //! # Snapshots and membership
 //!
-//! Not modelled yet: a `Ready` carrying a snapshot is refused by the loop as unmodelled, and the
-//! configuration is the fixed voter list a store is created with. When they are, they belong to
-//! this seam: applying a `Ready`'s snapshot (with the `ConfState` it carries) and compacting the
-//! log become [`NodeStorage`] writes beside [`NodeStorage::append`]; the snapshot a leader sends
-//! comes from the store; [`StoredState`] gains the snapshot and its `ConfState`, so that a
-//! restart rebuilds from them; and [`RaftStorage`] becomes a storage of the adapter's own that
-//! carries snapshot data (raft-rs's `MemStorage::snapshot` carries metadata only). The `Ready`
-//! loop and the bug wrappers keep their shape: they see only the seam.
+//! The storage is the adapter's own [`AppStore`] (see `store.rs` for why not `MemStorage`):
+//! besides the log and hard state it holds the configuration the application switched to, the
+//! snapshot with its data, and the application's applied index and state machine, so a restart
+//! rebuilds all of them. The `Ready` loop writes the application's side through this seam too
+//! ([`NodeStorage::apply_snapshot`], [`NodeStorage::set_conf_state`],
+//! [`NodeStorage::apply_value`], [`NodeStorage::compact`]); the injected membership and snapshot
+//! bugs are wrappers around those writes like the persistence bugs are around the others.
 
-use raft::eraftpb::{Entry, HardState};
-use raft::storage::MemStorage;
-use raft::{GetEntriesContext, Storage};
+use raft::eraftpb::{ConfState, Entry, HardState, Snapshot};
 
+pub(crate) use super::store::{AppStore, StoreCore};
 use crate::AdapterError;
 
 /// The storage raft-rs reads: the log and hard state as written, durable or not. A clone is a
 /// handle on the same storage, not a copy.
-pub(crate) type RaftStorage = MemStorage;
+pub(crate) type RaftStorage = AppStore;
+
+/// What a store held at some point: everything in it.
+pub(crate) type StoredState = StoreCore;
 
 /// Whether the writes of one `Ready` are durable once [`NodeStorage::persist`] returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +65,39 @@ pub(crate) trait NodeStorage: Send {
     /// Writes the commit index a `LightReady` advanced to; the rest of the hard state stays.
     fn set_commit(&mut self, commit: u64) -> Result<(), AdapterError>;
 
+    /// Installs a `Ready`'s snapshot: log, commit index, configuration and state machine.
+    fn apply_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), AdapterError> {
+        self.raft_storage()
+            .wl()
+            .apply_snapshot(snapshot)
+            .map_err(|e| AdapterError::Fault(format!("could not install a snapshot: {e}")))
+    }
+
+    /// Writes the configuration `apply_conf_change` switched to.
+    fn set_conf_state(&mut self, conf_state: &ConfState) -> Result<(), AdapterError> {
+        self.raft_storage().wl().conf_state = conf_state.clone();
+        Ok(())
+    }
+
+    /// The application applied the committed entry at `index`; `value` is the client value it
+    /// carries, if any.
+    fn apply_value(&mut self, index: u64, value: Option<u64>) -> Result<(), AdapterError> {
+        let store = self.raft_storage();
+        let mut core = store.wl();
+        core.state_machine.extend(value);
+        core.applied = index;
+        Ok(())
+    }
+
+    /// The application compacts the log at its applied index, taking a snapshot there.
+    fn compact(&mut self) -> Result<(), AdapterError> {
+        let store = self.raft_storage();
+        let mut core = store.wl();
+        let applied = core.applied;
+        core.compact(applied)
+            .map_err(|e| AdapterError::Fault(format!("could not compact: {e}")))
+    }
+
     /// Every write of `Ready` number `ready` has been issued: are they durable now?
     fn persist(&mut self, _ready: u64) -> Persistence {
         Persistence::Durable
@@ -93,56 +127,39 @@ pub(crate) trait NodeStorage: Send {
     }
 }
 
-/// The honest store: raft-rs's `MemStorage`, every write durable when it returns.
+/// The honest store: an [`AppStore`], every write durable when it returns.
 pub(crate) struct SyncedStorage {
-    /// The configuration a fresh store reports (the cluster's voters).
-    voters: Vec<u64>,
     store: RaftStorage,
 }
 
 impl SyncedStorage {
     /// An empty store: log at index 0, term 0, no configuration entries, no hard state; its
-    /// `initial_state` reports `voters` (`MemStorage::new_with_conf_state`), so there are no
-    /// bootstrap entries to map away.
+    /// `initial_state` reports `voters`, so there are no bootstrap entries to map away.
     pub fn new(voters: &[u64]) -> Self {
         SyncedStorage {
-            voters: voters.to_vec(),
-            store: fresh_storage(voters),
+            store: AppStore::new(voters),
         }
     }
 
     /// The hard state last written.
     pub fn hard_state(&self) -> HardState {
-        self.store.rl().hard_state().clone()
+        self.store.rl().hard_state.clone()
     }
 
     /// Every stored entry from index `from` on.
     pub fn entries_from(&self, from: u64) -> Vec<Entry> {
-        stored_entries(&self.store, from)
+        self.store.rl().entries_from(from).to_vec()
     }
 
     /// A copy of everything the store holds now.
     pub fn capture(&self) -> StoredState {
-        // The read guard must be gone before `entries_from`: raft-rs's `MemStorage::entries`
-        // takes the write lock.
-        let hard_state = self.hard_state();
-        StoredState {
-            hard_state,
-            entries: self.entries_from(1),
-        }
+        self.store.rl().clone()
     }
 
     /// Replaces the store by a fresh one holding exactly `state`. Whoever read the old store
     /// (the crashed `RawNode`) keeps the old one.
     pub fn restore(&mut self, state: &StoredState) -> Result<(), AdapterError> {
-        let store = fresh_storage(&self.voters);
-        {
-            let mut core = store.wl();
-            core.append(&state.entries)
-                .map_err(|e| fault("could not restore the durable log", e))?;
-            core.set_hardstate(state.hard_state.clone());
-        }
-        self.store = store;
+        self.store = AppStore::from_core(state.clone());
         Ok(())
     }
 }
@@ -156,27 +173,18 @@ impl NodeStorage for SyncedStorage {
         self.store
             .wl()
             .append(entries)
-            .map_err(|e| fault("storage refused entries", e))
+            .map_err(|e| AdapterError::Fault(format!("storage refused entries: {e}")))
     }
 
     fn set_hard_state(&mut self, hs: &HardState) -> Result<(), AdapterError> {
-        self.store.wl().set_hardstate(hs.clone());
+        self.store.wl().hard_state = hs.clone();
         Ok(())
     }
 
     fn set_commit(&mut self, commit: u64) -> Result<(), AdapterError> {
-        self.store.wl().mut_hard_state().commit = commit;
+        self.store.wl().hard_state.commit = commit;
         Ok(())
     }
-}
-
-/// What a store held at some point: its hard state and its whole log.
-#[derive(Clone, Debug)]
-pub(crate) struct StoredState {
-    /// The hard state (term, vote, commit).
-    pub hard_state: HardState,
-    /// Every entry, from index 1.
-    pub entries: Vec<Entry>,
 }
 
 /// A [`SyncedStorage`] behind a volatile cache: writes reach the store raft-rs reads at once but
@@ -306,21 +314,6 @@ impl NodeStorage for DeferredWrites {
     fn write_in_flight(&self) -> Option<u64> {
         self.in_flight
     }
-}
-
-fn fresh_storage(voters: &[u64]) -> RaftStorage {
-    MemStorage::new_with_conf_state((voters.to_vec(), vec![]))
-}
-
-/// Every entry `store` holds from index `from` on (none if `from` is past its end).
-pub(crate) fn stored_entries(store: &RaftStorage, from: u64) -> Vec<Entry> {
-    let last = store.last_index().unwrap_or(0);
-    if from > last {
-        return Vec::new();
-    }
-    store
-        .entries(from, last + 1, None, GetEntriesContext::empty(false))
-        .unwrap_or_default()
 }
 
 pub(crate) fn fault(context: &str, e: raft::Error) -> AdapterError {

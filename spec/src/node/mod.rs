@@ -5,11 +5,16 @@
 //! The rules are split by concern: this module holds the node's state, role changes, restarts
 //! and the term handling every message goes through; `election` the (pre-)campaign, voting
 //! and vote counting; `replication` proposals, appends, heartbeats and the leader's commit
-//! index; `snapshot` the boundary that the log's compacted prefix sets.
+//! index; `membership` configuration-change proposals and applying committed entries (the
+//! application's side: the state machine and `apply_conf_change`); `snapshot` compaction,
+//! sending and installing snapshots.
 
 mod election;
+mod membership;
 mod replication;
 mod snapshot;
+
+pub use membership::conf_change_menu;
 
 use std::sync::Arc;
 
@@ -19,7 +24,9 @@ use crate::configuration::Configuration;
 use crate::flavour::Flavour;
 use crate::idmap::IdMap;
 use crate::log::Log;
-use crate::types::{Entry, LogIndex, Message, NodeId, Output, Payload, Role, Term};
+use crate::types::{
+    Entry, LogIndex, Message, NodeId, Output, Payload, Role, Snapshot, Term, Value,
+};
 
 /// The state of one node, exactly as much as the spec needs: the persistent state of Raft's
 /// Figure 2 (term, vote, log), the commit index, the configuration the node works in, and the
@@ -51,6 +58,19 @@ pub struct NodeState {
     /// Leader only: for each peer of its configuration, the highest index known to be
     /// replicated there. Empty in other roles.
     pub match_index: IdMap<LogIndex>,
+    /// Index of the last entry the application has applied. Entries are applied as soon as
+    /// they are committed, in the same step, so outside a step `applied == commit` (raft-rs/etcd
+    /// `applied`; the application persists it with its state machine).
+    pub applied: LogIndex,
+    /// The application's state machine: the client values applied, in log order.
+    pub state_machine: Vec<Value>,
+    /// Leader only: the index of the last configuration change this leader may not yet have
+    /// applied; a new one is refused while `pending_conf_index > applied` (raft-rs
+    /// `pending_conf_index`, etcd `pendingConfIndex`). 0 in other roles.
+    pub pending_conf_index: LogIndex,
+    /// The last snapshot this node took (by compacting) or installed, if any. It is what the
+    /// node sends as leader to a follower that needs compacted entries.
+    pub snapshot: Option<Arc<Snapshot>>,
 }
 
 /// Deliberate spec bugs, each of which some safety property must catch.
@@ -67,6 +87,12 @@ pub enum Mutation {
     AppendWithoutLogCheck,
     /// A restart forgets the commit index although the flavour keeps it.
     RestartForgetsCommit,
+    /// Leaders accept a configuration change while another is still pending.
+    ConfChangeWhilePending,
+    /// Leaders in a joint configuration commit by a majority of the incoming voters alone.
+    CommitByIncomingOnly,
+    /// Compaction snapshots the whole log, committed or not.
+    CompactPastApplied,
 }
 
 /// Where a transition puts what it emits, and the facts of the run it needs.
@@ -77,6 +103,8 @@ pub struct Outbox<'a> {
     pub outputs: Vec<Output>,
     /// A deliberate spec bug in force (tests of the properties only).
     pub mutation: Option<Mutation>,
+    /// Set when the step installed a snapshot on its node (for the history).
+    pub installed_snapshot: bool,
 }
 
 impl<'a> Outbox<'a> {
@@ -86,6 +114,7 @@ impl<'a> Outbox<'a> {
             flavour,
             outputs: Vec::new(),
             mutation: None,
+            installed_snapshot: false,
         }
     }
 
@@ -115,6 +144,10 @@ impl NodeState {
             config: config.into(),
             votes: IdMap::new(),
             match_index: IdMap::new(),
+            applied: 0,
+            state_machine: Vec::new(),
+            pending_conf_index: 0,
+            snapshot: None,
         }
     }
 
@@ -158,6 +191,7 @@ impl NodeState {
         self.leader = None;
         self.votes.clear();
         self.match_index.clear();
+        self.pending_conf_index = 0;
     }
 
     fn become_follower(&mut self, term: Term, leader: Option<NodeId>) {
@@ -173,6 +207,9 @@ impl NodeState {
         self.role = Role::Leader;
         self.leader = Some(self.id);
         self.match_index = self.config.peers(self.id).map(|p| (p, 0)).collect();
+        // Any configuration change in the log may still be unapplied: none is accepted until
+        // everything up to here is (raft-rs/etcd `becomeLeader`).
+        self.pending_conf_index = self.last_index();
         if out.flavour.leader_appends_empty_entry {
             self.log.push(Entry::empty(self.term));
         }
@@ -183,15 +220,19 @@ impl NodeState {
         self.advance_leader_commit(out);
     }
 
-    /// The node crashes and restarts: it keeps what Raft persists (term, vote, log, and the
-    /// commit index where the flavour says so) and starts as a follower that knows no leader.
+    /// The node crashes and restarts: it keeps what Raft persists (term, vote, log, snapshot,
+    /// and the commit index where the flavour says so) and what the application persists (its
+    /// state machine, applied index and configuration), and starts as a follower that knows no
+    /// leader. Without a durable commit index it restarts from its snapshot's index, which it
+    /// knows to be committed.
     pub fn restart(&mut self, flavour: &Flavour) {
         self.role = Role::Follower;
         self.leader = None;
         self.votes.clear();
         self.match_index.clear();
+        self.pending_conf_index = 0;
         if !flavour.restart_keeps_commit {
-            self.commit = 0;
+            self.commit = self.log.snapshot_index();
         }
     }
 
@@ -201,6 +242,11 @@ impl NodeState {
         if let Payload::Propose { value } = m.payload {
             // Proposals travel outside the term discipline (term 0).
             self.propose(m.from, value, out);
+            return;
+        }
+        if m.payload.is_response() && !self.config.contains(m.from) {
+            // raft-rs and etcd `RawNode::step`: an answer from a node without progress here
+            // (outside the configuration) is refused before the term is even looked at.
             return;
         }
         if m.term > self.term {
@@ -217,7 +263,9 @@ impl NodeState {
             );
             if !future_term {
                 let leader = match m.payload {
-                    Payload::AppendEntries { .. } | Payload::Heartbeat { .. } => Some(m.from),
+                    Payload::AppendEntries { .. }
+                    | Payload::Heartbeat { .. }
+                    | Payload::Snapshot { .. } => Some(m.from),
                     _ => None,
                 };
                 self.become_follower(m.term, leader);
@@ -276,6 +324,13 @@ impl NodeState {
                 }
             },
             Payload::HeartbeatResponse { .. } => {}
+            Payload::Snapshot { snapshot } => match self.role {
+                Role::Leader => {}
+                Role::PreCandidate | Role::Candidate | Role::Follower => {
+                    self.become_follower(self.term, Some(m.from));
+                    self.handle_snapshot(m.from, snapshot, out);
+                }
+            },
             Payload::Propose { .. } => unreachable!("handled above"),
         }
     }

@@ -14,6 +14,14 @@ impl NodeState {
 
     pub(super) fn propose(&mut self, origin: NodeId, value: Value, out: &mut Outbox) {
         match (self.role, self.leader) {
+            (Role::Leader, _) if !self.config.contains(self.id) => {
+                // A leader removed from its configuration takes no new proposals (raft-rs and
+                // etcd `stepLeader`, `MsgProp`).
+                out.outputs.push(Output::ProposalDropped {
+                    node: self.id,
+                    value,
+                })
+            }
             (Role::Leader, _) => {
                 self.log.push(Entry::value(self.term, value));
                 self.advance_leader_commit(out);
@@ -148,13 +156,18 @@ impl NodeState {
         if self.role != Role::Leader {
             return;
         }
-        let quorum_index = self.config.committed_index(|id| {
+        let acked = |id| {
             if id == self.id {
                 Some(self.last_index())
             } else {
                 self.match_index.get(id).copied()
             }
-        });
+        };
+        let quorum_index = if out.mutation == Some(Mutation::CommitByIncomingOnly) {
+            self.config.voters.incoming.committed_index(acked)
+        } else {
+            self.config.committed_index(acked)
+        };
         let own_term = self.log.term_at(quorum_index) == Some(self.term)
             || (out.mutation == Some(Mutation::CommitOldTermByCount)
                 && quorum_index <= self.last_index());
@@ -166,18 +179,15 @@ impl NodeState {
     /// Checks that this node, in this state, may send `m` of its own accord: the messages a
     /// leader sends when it chooses (appends and probes). Returns the reason when it may not.
     pub fn may_send(&self, m: &Message) -> Result<(), String> {
-        let Payload::AppendEntries {
-            prev_log_index,
-            prev_log_term,
-            entries,
-            commit,
-        } = &m.payload
-        else {
+        if !matches!(
+            m.payload,
+            Payload::AppendEntries { .. } | Payload::Snapshot { .. }
+        ) {
             return Err(format!(
                 "a {} is only sent in reply to an input, never of a node's own accord",
                 m.payload.kind()
             ));
-        };
+        }
         if m.from != self.id {
             return Err(format!(
                 "sent by n{} but from field says n{}",
@@ -205,6 +215,18 @@ impl NodeState {
                 m.term, self.term
             ));
         }
+        let Payload::AppendEntries {
+            prev_log_index,
+            prev_log_term,
+            entries,
+            commit,
+        } = &m.payload
+        else {
+            let Payload::Snapshot { snapshot } = &m.payload else {
+                unreachable!("checked above")
+            };
+            return self.may_send_snapshot(snapshot);
+        };
         if let Some(reason) = self.compacted_append(*prev_log_index) {
             return Err(reason);
         }
@@ -252,11 +274,12 @@ impl NodeState {
 
     /// The appends a leader may choose to send in spec-only mode: to each peer of its
     /// configuration, from each previous index its log can vouch for, all entries after it, with
-    /// the leader's commit index.
+    /// the leader's commit index; and its snapshot to the peers that may need it.
     pub fn send_menu(&self, menu: &mut Vec<Message>) {
         if self.role != Role::Leader {
             return;
         }
+        self.snapshot_menu(menu);
         for peer in self.config.peers(self.id) {
             for prev in self.first_append_prev()..=self.last_index() {
                 let entries = self
