@@ -7,7 +7,8 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{
-    assert_says, json, read_json, run as raftcheck, run_with, stderr, stdout, write_json,
+    assert_says, assert_usage_error, json, read_json, run as raftcheck, run_with, stdout,
+    write_json,
 };
 use serde_json::Value;
 
@@ -207,18 +208,13 @@ fn a_configured_check_that_diverges_fails_with_a_trace() {
 #[test]
 fn configuration_errors_are_usage_errors_naming_the_line() {
     let dir = project("bad-config", "[bounds]\ndepth = 6\nmax_trem = 2\n");
-    let o = raftcheck(&["ci"], &dir);
-    assert_eq!(o.status.code(), Some(2));
-    assert_says(&stderr(&o), &["raftcheck.toml", "line 3"]);
-    let o = raftcheck(&["ci", "--config", "missing.toml"], &dir);
-    assert_eq!(o.status.code(), Some(2));
+    assert_usage_error(&["ci"], &dir, &["raftcheck.toml", "line 3"]);
+    assert_usage_error(&["ci", "--config", "missing.toml"], &dir, &["missing.toml"]);
 
     let dir = project(
         "unwritable-out",
         "out = \"a-file/new\"\n[[check]]\nimpl = \"raft-rs\"\n",
     );
     std::fs::write(dir.join("a-file"), "").unwrap();
-    let o = raftcheck(&["ci"], &dir);
-    assert_eq!(o.status.code(), Some(2));
-    assert_says(&stderr(&o), &["traces cannot be written to"]);
+    assert_usage_error(&["ci"], &dir, &["traces cannot be written to"]);
 }

@@ -5,7 +5,10 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{assert_says, code, json, read_json, run as raftcheck, stderr, stdout, write_json};
+use common::{
+    assert_run, assert_says, assert_usage_error, code, json, read_json, run as raftcheck, stderr,
+    stdout, write_json,
+};
 use serde_json::Value;
 
 fn scratch(name: &str) -> PathBuf {
@@ -43,10 +46,10 @@ fn default_check_agrees_on_raft_rs_and_reaches_interesting_states() {
 #[test]
 fn human_summary_names_the_result_and_the_speed() {
     let dir = scratch("human");
-    let o = raftcheck(&["check", "--quiet", "--depth", "6"], &dir);
-    assert_eq!(code(&o), 0);
-    assert_says(
-        &stdout(&o),
+    assert_run(
+        &["check", "--quiet", "--depth", "6"],
+        &dir,
+        0,
         &["result: agree", "implementation events/s", "product states"],
     );
 }
@@ -76,13 +79,10 @@ fn every_injected_bug_is_found_with_a_short_replayable_trace() {
 #[test]
 fn a_divergence_prints_the_trace_the_diff_and_the_replay_command() {
     let dir = scratch("divergence");
-    let o = raftcheck(
+    assert_run(
         &["check", "--inject", "vote-not-persisted", "--quiet"],
         &dir,
-    );
-    assert_eq!(code(&o), 1);
-    assert_says(
-        &stdout(&o),
+        1,
         &[
             "DIVERGENCE (state-mismatch) at step 2",
             "1  Timeout n1",
@@ -100,9 +100,12 @@ fn replay_says_plainly_when_a_divergence_is_gone() {
     let mut t = found_trace(&dir, "term-not-persisted");
     t.as_object_mut().unwrap().remove("inject");
     write_json(&dir.join("fixed.json"), &t);
-    let replay = raftcheck(&["replay", "fixed.json"], &dir);
-    assert_eq!(code(&replay), 1);
-    assert_says(&stdout(&replay), &["the trace no longer diverges"]);
+    assert_run(
+        &["replay", "fixed.json"],
+        &dir,
+        1,
+        &["the trace no longer diverges"],
+    );
     let replay = raftcheck(&["replay", "fixed.json", "--format", "json"], &dir);
     assert_eq!(json(&replay)["verdict"], "fixed");
     assert_eq!(json(&replay)["result"], "agree");
@@ -121,9 +124,7 @@ fn replay_reports_a_changed_outcome() {
     t["inject"] = Value::from("reply-to-wrong-peer");
     t["expect"] = serde_json::json!({"result": "agree"});
     write_json(&dir.join("changed.json"), &t);
-    let replay = raftcheck(&["replay", "changed.json"], &dir);
-    assert_eq!(code(&replay), 1);
-    assert_says(&stdout(&replay), &["outcome changed"]);
+    assert_run(&["replay", "changed.json"], &dir, 1, &["outcome changed"]);
 }
 
 #[test]
@@ -190,9 +191,7 @@ fn a_trace_naming_an_unknown_node_or_bug_is_refused() {
         let mut t = original.clone();
         edit(&mut t);
         write_json(&dir.join(file), &t);
-        let o = raftcheck(&["replay", file], &dir);
-        assert_eq!(code(&o), 2, "{file}");
-        assert_says(&stderr(&o), &[expected]);
+        assert_usage_error(&["replay", file], &dir, &[expected]);
     }
 }
 
@@ -203,9 +202,12 @@ fn a_trace_whose_messages_were_never_sent_stops_applying() {
     // Deliver a vote request that was never sent: term 5.
     t["events"][1]["input"]["message"]["term"] = Value::from(5);
     write_json(&dir.join("edited.json"), &t);
-    let o = raftcheck(&["replay", "edited.json"], &dir);
-    assert_eq!(code(&o), 1);
-    assert_says(&stdout(&o), &["stops applying at step 2"]);
+    assert_run(
+        &["replay", "edited.json"],
+        &dir,
+        1,
+        &["stops applying at step 2"],
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{assert_says, code, run as raftcheck, run_with, stderr, stdout};
+use common::{assert_run, assert_usage_error, code, run as raftcheck, run_with};
 
 fn scratch(name: &str) -> PathBuf {
     common::scratch("protocol", name)
@@ -69,7 +69,7 @@ fn pre_vote_travels_through_the_protocol() {
     assert_eq!(in_process, run(&served()));
 
     // A child that does not list the pre_vote feature cannot be checked with it: a usage error.
-    let o = raftcheck(
+    assert_usage_error(
         &[
             "check",
             "--impl",
@@ -78,9 +78,8 @@ fn pre_vote_travels_through_the_protocol() {
             "--quiet",
         ],
         &dir,
+        &["cannot run with pre-vote"],
     );
-    assert_eq!(code(&o), 2);
-    assert_says(&stderr(&o), &["cannot run with pre-vote"]);
 }
 
 #[test]
@@ -96,7 +95,7 @@ fn bugs_are_injected_through_the_protocol_and_traces_replay() {
 #[test]
 fn a_bug_the_child_does_not_support_is_a_usage_error() {
     let dir = scratch("unsupported");
-    let o = raftcheck(
+    assert_usage_error(
         &[
             "check",
             "--impl",
@@ -105,9 +104,8 @@ fn a_bug_the_child_does_not_support_is_a_usage_error() {
             "vote-not-persisted",
         ],
         &dir,
+        &["cannot inject 'vote-not-persisted'"],
     );
-    assert_eq!(code(&o), 2);
-    assert_says(&stderr(&o), &["cannot inject 'vote-not-persisted'"]);
 }
 
 /// Runs `check` against `imp` (pids of fake children recorded in `pids`) and asserts what every
@@ -270,14 +268,11 @@ fn a_refusal_through_the_protocol_is_an_input_refused_divergence() {
 #[test]
 fn a_missing_program_is_a_fault_naming_it() {
     let dir = scratch("missing");
-    let o = raftcheck(
+    // A fault is reported as a fault, not as a divergence.
+    assert_run(
         &["check", "--impl", "cmd:./no-such-adapter", "--quiet"],
         &dir,
-    );
-    assert_eq!(code(&o), 3);
-    // A fault is reported as a fault, not as a divergence.
-    assert_says(
-        &stdout(&o),
+        3,
         &[
             "cannot start ./no-such-adapter",
             "result: ADAPTER FAULT at step 0 — the implementation failed here",

@@ -143,3 +143,27 @@ pub fn assert_bug_found_and_replayed(
     assert_eq!(code(&replay), 0, "{bug}: replay: {}", stdout(&replay));
     replay
 }
+
+/// Runs `raftcheck args` in `cwd`; asserts that it exits with `exit` and prints every one of
+/// `says` on stdout. Returns the run.
+pub fn assert_run(args: &[&str], cwd: &Path, exit: i32, says: &[&str]) -> Output {
+    let o = run(args, cwd);
+    assert_eq!(
+        code(&o),
+        exit,
+        "raftcheck {}: {}",
+        args.join(" "),
+        stderr(&o)
+    );
+    assert_says(&stdout(&o), says);
+    o
+}
+
+/// Runs `raftcheck args` in `cwd`; asserts that it is a usage error (exit 2) whose message on
+/// stderr says every one of `says`. Returns the run.
+pub fn assert_usage_error(args: &[&str], cwd: &Path, says: &[&str]) -> Output {
+    let o = run(args, cwd);
+    assert_eq!(code(&o), 2, "raftcheck {}: {}", args.join(" "), stderr(&o));
+    assert_says(&stderr(&o), says);
+    o
+}
