@@ -164,13 +164,16 @@ fn malformed_trace_files_are_usage_errors_naming_the_position() {
     assert!(stderr(&o).contains("no-such-file.json"));
 }
 
+/// A change to a trace file.
+type TraceEdit = fn(&mut Value);
+
 #[test]
 fn a_trace_naming_an_unknown_node_or_bug_is_refused() {
     let dir = scratch("semantic");
     let original = found_trace(&dir, "vote-not-persisted");
 
     // Each edit, the replay refused (exit 2) with the message.
-    let edits: [(&str, fn(&mut Value), &str); 3] = [
+    let edits: [(&str, TraceEdit, &str); 3] = [
         (
             "node.json",
             |t| t["events"][1]["input"]["node"] = Value::from(9),
