@@ -177,6 +177,9 @@ fn fields_a_flavour_does_not_use_may_be_omitted() {
     assert!(err.to_string().contains("InstallSnapshot"), "{err}");
 }
 
+/// An input kind that carries a message.
+type Carrying = fn(Message) -> Input;
+
 #[test]
 fn every_input() {
     let naming_nodes = [
@@ -203,7 +206,7 @@ fn every_input() {
     // The inputs carrying a message hold its own v1 form.
     let m = msg(1, 2, 1, Payload::Heartbeat { commit: 0 });
     let mj = r#"{"from":1,"to":2,"term":1,"type":"Heartbeat","commit":0}"#;
-    let carrying: [(fn(Message) -> Input, &str); 3] = [
+    let carrying: [(Carrying, &str); 3] = [
         (|message| Input::Receive { message }, "receive"),
         (|message| Input::Drop { message }, "drop"),
         (|message| Input::Duplicate { message }, "duplicate"),
