@@ -5,16 +5,12 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use common::{json, stdout};
+use common::{
+    assert_says, assert_usage_error, json, read_json, run as raftcheck, run_with, stdout,
+    write_json,
+};
 use serde_json::Value;
-
-fn raftcheck(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
-    let mut c = common::command(args, cwd);
-    c.envs(env.iter().copied());
-    c.output().expect("raftcheck runs")
-}
 
 /// A project directory with a copy of the shipped corpus and a small configuration.
 fn project(name: &str, config: &str) -> PathBuf {
@@ -49,21 +45,27 @@ fn edit_trace(dir: &Path, prefix: &str, edit: impl Fn(&mut Value)) -> String {
         .map(|e| e.unwrap().path())
         .find(|p| p.file_name().unwrap().to_string_lossy().starts_with(prefix))
         .unwrap();
-    let mut t: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let mut t = read_json(&file);
     edit(&mut t);
-    std::fs::write(&file, t.to_string()).unwrap();
+    write_json(&file, &t);
     format!("traces/{}", file.file_name().unwrap().to_string_lossy())
+}
+
+/// The item of a `ci --format json` report named `name`.
+fn item_named(report: &Value, name: &str) -> Value {
+    let items = report["items"].as_array().unwrap();
+    let item = items.iter().find(|i| i["name"] == name);
+    item.unwrap_or_else(|| panic!("no item {name}: {report}"))
+        .clone()
 }
 
 #[test]
 fn the_corpus_replays_and_the_check_passes() {
     let dir = project("pass", SMALL);
-    let o = raftcheck(&["ci", "--quiet"], &dir, &[]);
+    let o = raftcheck(&["ci", "--quiet"], &dir);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
-    let out = stdout(&o);
-    assert!(out.contains("result: pass"), "{out}");
-    assert!(out.contains("as recorded"), "{out}");
-    let o = raftcheck(&["ci", "--quiet", "--format", "json"], &dir, &[]);
+    assert_says(&stdout(&o), &["result: pass", "as recorded"]);
+    let o = raftcheck(&["ci", "--quiet", "--format", "json"], &dir);
     let r = json(&o);
     assert_eq!(r["result"], "pass");
     let items = r["items"].as_array().unwrap();
@@ -84,28 +86,22 @@ fn a_fixed_bug_is_fixed_not_a_regression() {
     let fixed = edit_trace(&dir, "raft-rs-term-not-persisted", |t| {
         t.as_object_mut().unwrap().remove("inject");
     });
-    let o = raftcheck(&["ci", "--quiet", "--format", "json"], &dir, &[]);
+    let o = raftcheck(&["ci", "--quiet", "--format", "json"], &dir);
     assert_eq!(o.status.code(), Some(0), "fixed? alone does not fail");
     let r = json(&o);
     assert_eq!(r["counts"]["fixed"], 1);
     assert_eq!(r["counts"]["failed"], 0);
-    let item = r["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["name"] == fixed.as_str())
-        .unwrap()
-        .clone();
+    let item = item_named(&r, &fixed);
     assert_eq!(item["status"], "fixed");
     assert!(item["summary"].as_str().unwrap().contains("fixed?"));
-    let o = raftcheck(&["ci", "--quiet", "--fail-on-fixed"], &dir, &[]);
+    let o = raftcheck(&["ci", "--quiet", "--fail-on-fixed"], &dir);
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("fixed?"), "{}", stdout(&o));
 
     // Re-recorded, the trace expects agreement and passes.
-    let o = raftcheck(&["replay", &fixed, "--update"], &dir, &[]);
+    let o = raftcheck(&["replay", &fixed, "--update"], &dir);
     assert_eq!(o.status.code(), Some(0));
-    let o = raftcheck(&["ci", "--quiet", "--fail-on-fixed"], &dir, &[]);
+    let o = raftcheck(&["ci", "--quiet", "--fail-on-fixed"], &dir);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }
 
@@ -115,18 +111,12 @@ fn a_changed_outcome_is_a_regression() {
     let changed = edit_trace(&dir, "raft-rs-reply-to-wrong-peer", |t| {
         t["expect"] = serde_json::json!({"result": "agree"});
     });
-    let o = raftcheck(&["ci", "--quiet", "--format", "json"], &dir, &[]);
+    let o = raftcheck(&["ci", "--quiet", "--format", "json"], &dir);
     assert_eq!(o.status.code(), Some(1));
     let r = json(&o);
     assert_eq!(r["result"], "fail");
     assert_eq!(r["counts"]["failed"], 1);
-    let item = r["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["name"] == changed.as_str())
-        .unwrap()
-        .clone();
+    let item = item_named(&r, &changed);
     assert_eq!(item["status"], "failed");
     // The misaddressed reply is one finding, a wrong reply, not an unexpected output plus a
     // missing one.
@@ -147,11 +137,7 @@ fn junit_xml_is_valid_with_the_right_counts() {
     edit_trace(&dir, "raft-rs-reply-to-wrong-peer", |t| {
         t["expect"] = serde_json::json!({"result": "agree"});
     });
-    let o = raftcheck(
-        &["ci", "--quiet", "--junit", "reports/junit.xml"],
-        &dir,
-        &[],
-    );
+    let o = raftcheck(&["ci", "--quiet", "--junit", "reports/junit.xml"], &dir);
     assert_eq!(o.status.code(), Some(1));
     let xml = std::fs::read_to_string(dir.join("reports/junit.xml")).unwrap();
     let doc = roxmltree::Document::parse(&xml).expect("valid XML");
@@ -187,7 +173,7 @@ fn github_actions_gets_annotations() {
     let changed = edit_trace(&dir, "raft-rs-reply-to-wrong-peer", |t| {
         t["expect"] = serde_json::json!({"result": "agree"});
     });
-    let o = raftcheck(&["ci", "--quiet"], &dir, &[("GITHUB_ACTIONS", "true")]);
+    let o = run_with(&["ci", "--quiet"], &dir, &[("GITHUB_ACTIONS", "true")]);
     let out = stdout(&o);
     let line = out
         .lines()
@@ -195,7 +181,7 @@ fn github_actions_gets_annotations() {
         .unwrap_or_else(|| panic!("no annotation: {out}"));
     assert!(line.contains(&format!("file={changed}")), "{line}");
     assert!(line.contains("title=raftcheck replay FAIL::"), "{line}");
-    let o = raftcheck(&["ci", "--quiet"], &dir, &[]);
+    let o = raftcheck(&["ci", "--quiet"], &dir);
     assert!(
         !stdout(&o).contains("::error"),
         "annotations only under Actions"
@@ -206,7 +192,7 @@ fn github_actions_gets_annotations() {
 fn a_configured_check_that_diverges_fails_with_a_trace() {
     let config = "out = \"found\"\n[bounds]\ndepth = 4\n\n[[check]]\nimpl = \"raft-rs\"\ninject = \"vote-not-persisted\"\n";
     let dir = project("diverges", config);
-    let o = raftcheck(&["ci", "--quiet", "--format", "json"], &dir, &[]);
+    let o = raftcheck(&["ci", "--quiet", "--format", "json"], &dir);
     assert_eq!(o.status.code(), Some(1));
     let r = json(&o);
     let check = r["items"].as_array().unwrap().last().unwrap().clone();
@@ -222,23 +208,13 @@ fn a_configured_check_that_diverges_fails_with_a_trace() {
 #[test]
 fn configuration_errors_are_usage_errors_naming_the_line() {
     let dir = project("bad-config", "[bounds]\ndepth = 6\nmax_trem = 2\n");
-    let o = raftcheck(&["ci"], &dir, &[]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        err.contains("raftcheck.toml") && err.contains("line 3"),
-        "{err}"
-    );
-    let o = raftcheck(&["ci", "--config", "missing.toml"], &dir, &[]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_usage_error(&["ci"], &dir, &["raftcheck.toml", "line 3"]);
+    assert_usage_error(&["ci", "--config", "missing.toml"], &dir, &["missing.toml"]);
 
     let dir = project(
         "unwritable-out",
         "out = \"a-file/new\"\n[[check]]\nimpl = \"raft-rs\"\n",
     );
     std::fs::write(dir.join("a-file"), "").unwrap();
-    let o = raftcheck(&["ci"], &dir, &[]);
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("traces cannot be written to"), "{err}");
+    assert_usage_error(&["ci"], &dir, &["traces cannot be written to"]);
 }

@@ -5,7 +5,10 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{code, json, run as raftcheck, stderr, stdout};
+use common::{
+    assert_run, assert_says, assert_usage_error, code, json, read_json, run as raftcheck, stderr,
+    stdout, write_json,
+};
 use serde_json::Value;
 
 fn scratch(name: &str) -> PathBuf {
@@ -14,13 +17,8 @@ fn scratch(name: &str) -> PathBuf {
 
 /// Checks raft-rs with `bug` injected in `dir` (it must diverge) and returns the trace written.
 fn found_trace(dir: &Path, bug: &str) -> Value {
-    let o = raftcheck(
-        &["check", "--inject", bug, "--quiet", "--format", "json"],
-        dir,
-    );
-    assert_eq!(code(&o), 1, "{bug}: {}", stderr(&o));
-    let trace = json(&o)["trace"].as_str().unwrap().to_string();
-    serde_json::from_str(&std::fs::read_to_string(dir.join(trace)).unwrap()).unwrap()
+    let r = common::diverging_check(&["--inject", bug], dir);
+    read_json(&dir.join(r["trace"].as_str().unwrap()))
 }
 
 fn bug_names(dir: &Path) -> Vec<String> {
@@ -32,9 +30,7 @@ fn bug_names(dir: &Path) -> Vec<String> {
 #[test]
 fn default_check_agrees_on_raft_rs_and_reaches_interesting_states() {
     let dir = scratch("default");
-    let o = raftcheck(&["check", "--quiet", "--format", "json"], &dir);
-    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
-    let r = json(&o);
+    let r = common::agreeing_check(&[], &dir);
     assert_eq!(r["result"], "agree");
     assert_eq!(r["complete"], true);
     assert_eq!(r["depth"], 12);
@@ -50,12 +46,12 @@ fn default_check_agrees_on_raft_rs_and_reaches_interesting_states() {
 #[test]
 fn human_summary_names_the_result_and_the_speed() {
     let dir = scratch("human");
-    let o = raftcheck(&["check", "--quiet", "--depth", "6"], &dir);
-    assert_eq!(code(&o), 0);
-    let out = stdout(&o);
-    assert!(out.contains("result: agree"), "{out}");
-    assert!(out.contains("implementation events/s"), "{out}");
-    assert!(out.contains("product states"), "{out}");
+    assert_run(
+        &["check", "--quiet", "--depth", "6"],
+        &dir,
+        0,
+        &["result: agree", "implementation events/s", "product states"],
+    );
 }
 
 #[test]
@@ -74,48 +70,26 @@ fn inject_list_prints_each_bug_once() {
 fn every_injected_bug_is_found_with_a_short_replayable_trace() {
     let dir = scratch("bugs");
     for bug in bug_names(&dir) {
-        let o = raftcheck(
-            &[
-                "check", "--inject", &bug, "--quiet", "--format", "json", "--out", "found",
-            ],
-            &dir,
-        );
-        assert_eq!(code(&o), 1, "{bug}: {}{}", stdout(&o), stderr(&o));
-        let r = json(&o);
-        assert_eq!(r["result"], "divergence", "{bug}: {r}");
-        let step = r["step"].as_u64().unwrap();
-        assert!((1..=10).contains(&step), "{bug}: trace of {step} steps");
-        let trace = r["trace"].as_str().unwrap();
-        assert!(trace.starts_with("found/"), "{trace}");
-        assert!(dir.join(trace).is_file(), "{bug}: trace not written");
-
-        let replay = raftcheck(&["replay", trace], &dir);
-        assert_eq!(code(&replay), 0, "{bug}: {}", stdout(&replay));
-        let out = stdout(&replay);
-        assert!(out.contains("recorded outcome holds"), "{bug}: {out}");
-        assert!(out.contains("DIFFER"), "{bug}: {out}");
+        let replay =
+            common::assert_bug_found_and_replayed(&["--out", "found"], &bug, "found/", &dir);
+        assert_says(&stdout(&replay), &["recorded outcome holds", "DIFFER"]);
     }
 }
 
 #[test]
 fn a_divergence_prints_the_trace_the_diff_and_the_replay_command() {
     let dir = scratch("divergence");
-    let o = raftcheck(
+    assert_run(
         &["check", "--inject", "vote-not-persisted", "--quiet"],
         &dir,
-    );
-    assert_eq!(code(&o), 1);
-    let out = stdout(&o);
-    assert!(
-        out.contains("DIVERGENCE (state-mismatch) at step 2"),
-        "{out}"
-    );
-    assert!(out.contains("1  Timeout n1"), "{out}");
-    assert!(out.contains("2  Restart n1"), "{out}");
-    assert!(out.contains("n1.vote: spec n1, impl none"), "{out}");
-    assert!(
-        out.contains("replay with: raftcheck replay traces/"),
-        "{out}"
+        1,
+        &[
+            "DIVERGENCE (state-mismatch) at step 2",
+            "1  Timeout n1",
+            "2  Restart n1",
+            "n1.vote: spec n1, impl none",
+            "replay with: raftcheck replay traces/",
+        ],
     );
 }
 
@@ -125,13 +99,12 @@ fn replay_says_plainly_when_a_divergence_is_gone() {
     // The same events against stock raft-rs: the bug is "fixed".
     let mut t = found_trace(&dir, "term-not-persisted");
     t.as_object_mut().unwrap().remove("inject");
-    std::fs::write(dir.join("fixed.json"), t.to_string()).unwrap();
-    let replay = raftcheck(&["replay", "fixed.json"], &dir);
-    assert_eq!(code(&replay), 1);
-    assert!(
-        stdout(&replay).contains("the trace no longer diverges"),
-        "{}",
-        stdout(&replay)
+    write_json(&dir.join("fixed.json"), &t);
+    assert_run(
+        &["replay", "fixed.json"],
+        &dir,
+        1,
+        &["the trace no longer diverges"],
     );
     let replay = raftcheck(&["replay", "fixed.json", "--format", "json"], &dir);
     assert_eq!(json(&replay)["verdict"], "fixed");
@@ -143,21 +116,15 @@ fn replay_reports_a_changed_outcome() {
     let dir = scratch("changed");
     let mut t = found_trace(&dir, "reply-to-wrong-peer");
     t["inject"] = Value::from("vote-not-persisted");
-    std::fs::write(dir.join("changed.json"), t.to_string()).unwrap();
+    write_json(&dir.join("changed.json"), &t);
     let replay = raftcheck(&["replay", "changed.json", "--format", "json"], &dir);
     assert_eq!(code(&replay), 1);
     assert_eq!(json(&replay)["verdict"], "fixed");
     // Recorded as agreeing, but the bug is back: a new divergence.
     t["inject"] = Value::from("reply-to-wrong-peer");
     t["expect"] = serde_json::json!({"result": "agree"});
-    std::fs::write(dir.join("changed.json"), t.to_string()).unwrap();
-    let replay = raftcheck(&["replay", "changed.json"], &dir);
-    assert_eq!(code(&replay), 1);
-    assert!(
-        stdout(&replay).contains("outcome changed"),
-        "{}",
-        stdout(&replay)
-    );
+    write_json(&dir.join("changed.json"), &t);
+    assert_run(&["replay", "changed.json"], &dir, 1, &["outcome changed"]);
 }
 
 #[test]
@@ -197,35 +164,38 @@ fn malformed_trace_files_are_usage_errors_naming_the_position() {
     assert!(stderr(&o).contains("no-such-file.json"));
 }
 
+/// A change to a trace file.
+type TraceEdit = fn(&mut Value);
+
 #[test]
 fn a_trace_naming_an_unknown_node_or_bug_is_refused() {
     let dir = scratch("semantic");
     let original = found_trace(&dir, "vote-not-persisted");
 
-    let mut t = original.clone();
-    t["events"][1]["input"]["node"] = Value::from(9);
-    std::fs::write(dir.join("node.json"), t.to_string()).unwrap();
-    let o = raftcheck(&["replay", "node.json"], &dir);
-    assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("event 2"), "{}", stderr(&o));
-
-    let mut t = original.clone();
-    t["inject"] = Value::from("no-such-bug");
-    std::fs::write(dir.join("bug.json"), t.to_string()).unwrap();
-    let o = raftcheck(&["replay", "bug.json"], &dir);
-    assert_eq!(code(&o), 2);
-    assert!(stderr(&o).contains("unknown bug"), "{}", stderr(&o));
-
-    let mut t = original;
-    t["adapter"] = Value::from("paxos");
-    std::fs::write(dir.join("adapter.json"), t.to_string()).unwrap();
-    let o = raftcheck(&["replay", "adapter.json"], &dir);
-    assert_eq!(code(&o), 2);
-    assert!(
-        stderr(&o).contains("unknown implementation"),
-        "{}",
-        stderr(&o)
-    );
+    // Each edit, the replay refused (exit 2) with the message.
+    let edits: [(&str, TraceEdit, &str); 3] = [
+        (
+            "node.json",
+            |t| t["events"][1]["input"]["node"] = Value::from(9),
+            "event 2",
+        ),
+        (
+            "bug.json",
+            |t| t["inject"] = Value::from("no-such-bug"),
+            "unknown bug",
+        ),
+        (
+            "adapter.json",
+            |t| t["adapter"] = Value::from("paxos"),
+            "unknown implementation",
+        ),
+    ];
+    for (file, edit, expected) in edits {
+        let mut t = original.clone();
+        edit(&mut t);
+        write_json(&dir.join(file), &t);
+        assert_usage_error(&["replay", file], &dir, &[expected]);
+    }
 }
 
 #[test]
@@ -234,13 +204,12 @@ fn a_trace_whose_messages_were_never_sent_stops_applying() {
     let mut t = found_trace(&dir, "unsynced-tail-lost");
     // Deliver a vote request that was never sent: term 5.
     t["events"][1]["input"]["message"]["term"] = Value::from(5);
-    std::fs::write(dir.join("edited.json"), t.to_string()).unwrap();
-    let o = raftcheck(&["replay", "edited.json"], &dir);
-    assert_eq!(code(&o), 1);
-    assert!(
-        stdout(&o).contains("stops applying at step 2"),
-        "{}",
-        stdout(&o)
+    write_json(&dir.join("edited.json"), &t);
+    assert_run(
+        &["replay", "edited.json"],
+        &dir,
+        1,
+        &["stops applying at step 2"],
     );
 }
 
@@ -256,35 +225,19 @@ fn pre_vote_is_checked_in_lockstep_and_its_traces_replay_with_it() {
 
     // A bug is still found with pre-vote, and its trace records the flavour with pre-vote, so
     // replay drives the implementation with pre-vote again.
-    let o = raftcheck(
-        &[
-            "check",
-            "--pre-vote",
-            "--inject",
-            "vote-not-persisted",
-            "--quiet",
-            "--format",
-            "json",
-        ],
-        &dir,
-    );
-    assert_eq!(code(&o), 1, "{}", stderr(&o));
-    let trace = json(&o)["trace"].as_str().unwrap().to_string();
-    assert!(
-        trace.contains("raft-rs-pre-vote-vote-not-persisted"),
-        "{trace}"
-    );
-    let t: Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join(&trace)).unwrap()).unwrap();
+    let r = common::diverging_check(&["--pre-vote", "--inject", "vote-not-persisted"], &dir);
+    let trace = r["trace"].as_str().unwrap();
+    assert_says(trace, &["raft-rs-pre-vote-vote-not-persisted"]);
+    let t = read_json(&dir.join(trace));
     assert_eq!(t["flavour"]["pre_vote"], true);
     assert!(t["events"].to_string().contains("RequestPreVote"));
-    let replay = raftcheck(&["replay", &trace], &dir);
+    let replay = raftcheck(&["replay", trace], &dir);
     assert_eq!(code(&replay), 0, "{}", stdout(&replay));
 
     // The same events without pre-vote no longer even apply: the replay says the outcome changed.
     let mut plain = t.clone();
     plain["flavour"].as_object_mut().unwrap().remove("pre_vote");
-    std::fs::write(dir.join("plain.json"), plain.to_string()).unwrap();
+    write_json(&dir.join("plain.json"), &plain);
     assert_eq!(code(&raftcheck(&["replay", "plain.json"], &dir)), 1);
 
     // The spec alone with pre-vote.
@@ -424,21 +377,7 @@ fn spec_only_holds_and_reports_states() {
 fn check_output_is_deterministic_whatever_the_thread_count() {
     let dir = scratch("determinism");
     let run = |threads: &str| {
-        let o = raftcheck(
-            &[
-                "check",
-                "--quiet",
-                "--format",
-                "json",
-                "--depth",
-                "9",
-                "--threads",
-                threads,
-            ],
-            &dir,
-        );
-        assert_eq!(code(&o), 0);
-        let r = json(&o);
+        let r = common::agreeing_check(&["--depth", "9", "--threads", threads], &dir);
         (
             r["states"].clone(),
             r["spec_states"].clone(),
@@ -452,20 +391,10 @@ fn check_output_is_deterministic_whatever_the_thread_count() {
     assert_eq!(one, run("1"));
 
     let bug = |threads: &str| {
-        let o = raftcheck(
-            &[
-                "check",
-                "--inject",
-                "conflict-not-truncated",
-                "--quiet",
-                "--format",
-                "json",
-                "--threads",
-                threads,
-            ],
+        let r = common::diverging_check(
+            &["--inject", "conflict-not-truncated", "--threads", threads],
             &dir,
         );
-        let r = json(&o);
         let trace = std::fs::read_to_string(dir.join(r["trace"].as_str().unwrap())).unwrap();
         (r["trace"].clone(), trace)
     };

@@ -9,9 +9,9 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-use common::json;
+use common::{assert_says, check_with, code, run as raftcheck, run_with, stderr, stdout};
 
 fn skip() -> bool {
     if std::env::var("RAFTCHECK_SKIP_ETCD").is_ok_and(|v| v == "1") {
@@ -19,12 +19,6 @@ fn skip() -> bool {
         return true;
     }
     false
-}
-
-fn raftcheck(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> Output {
-    let mut c = common::command(args, cwd);
-    c.envs(env.iter().copied());
-    c.output().expect("raftcheck runs")
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -58,20 +52,7 @@ fn stock_etcd_conforms_to_the_etcd_flavour() {
         return;
     }
     let dir = scratch("stock");
-    let o = raftcheck(
-        &[
-            "check", "--impl", "etcd", "--depth", "8", "--quiet", "--format", "json",
-        ],
-        &dir,
-        &[],
-    );
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
-    let r = json(&o);
+    let r = common::agreeing_check(&["--impl", "etcd", "--depth", "8"], &dir);
     assert_eq!(r["result"], "agree");
     assert_eq!(r["flavour"], "etcd");
     assert_eq!(r["complete"], true);
@@ -87,34 +68,14 @@ fn stock_etcd_with_pre_vote_conforms_and_a_bug_is_still_found() {
         return;
     }
     let dir = scratch("pre-vote");
-    let check = |extra: &[&str]| {
-        let mut args = vec![
-            "check",
-            "--impl",
-            "etcd",
-            "--pre-vote",
-            "--depth",
-            "8",
-            "--quiet",
-            "--format",
-            "json",
-        ];
-        args.extend_from_slice(extra);
-        let o = raftcheck(&args, &dir, &[]);
-        (o.status.code(), json(&o))
-    };
-    let (code, r) = check(&[]);
-    assert_eq!(code, Some(0), "{r}");
+    let args = ["--impl", "etcd", "--pre-vote", "--depth", "8"];
+    let r = common::agreeing_check(&args, &dir);
     assert_eq!(
         (r["flavour"].clone(), r["pre_vote"].clone()),
         ("etcd".into(), true.into())
     );
     assert!(r["coverage"]["inputs"]["Receive RequestPreVoteResponse"].as_u64() > Some(0));
-    let (code, r) = check(&["--inject", "vote-not-persisted"]);
-    assert_eq!(code, Some(1), "{r}");
-    let trace = r["trace"].as_str().unwrap();
-    let replay = raftcheck(&["replay", trace], &dir, &[]);
-    assert_eq!(replay.status.code(), Some(0));
+    common::assert_bug_found_and_replayed(&args, "vote-not-persisted", "traces/etcd-", &dir);
 }
 
 #[test]
@@ -123,25 +84,9 @@ fn every_injected_bug_is_found_through_the_protocol() {
         return;
     }
     let dir = scratch("bugs");
-    let list = raftcheck(&["check", "--inject", "list"], &dir, &[]);
-    let bugs = String::from_utf8_lossy(&list.stdout).into_owned();
+    let bugs = stdout(&raftcheck(&["check", "--inject", "list"], &dir));
     for bug in bugs.lines() {
-        let o = raftcheck(
-            &[
-                "check", "--impl", "etcd", "--inject", bug, "--quiet", "--format", "json",
-            ],
-            &dir,
-            &[],
-        );
-        assert_eq!(o.status.code(), Some(1), "{bug}");
-        let r = json(&o);
-        assert_eq!(r["result"], "divergence", "{bug}: {r}");
-        let step = r["step"].as_u64().unwrap();
-        assert!((1..=10).contains(&step), "{bug}: {step} steps");
-        let trace = r["trace"].as_str().unwrap();
-        assert!(trace.starts_with("traces/etcd-"), "{trace}");
-        let replay = raftcheck(&["replay", trace], &dir, &[]);
-        assert_eq!(replay.status.code(), Some(0), "{bug}: replay");
+        common::assert_bug_found_and_replayed(&["--impl", "etcd"], bug, "traces/etcd-", &dir);
     }
 }
 
@@ -174,19 +119,20 @@ fn a_fork_named_by_raftcheck_etcd_gopath_is_what_gets_checked() {
     );
     std::fs::write(raft.join("raft.go"), patched).unwrap();
 
-    let gopath = format!("{}:{original}", fork.display());
-    let o = raftcheck(
-        &[
-            "check", "--impl", "etcd", "--depth", "4", "--quiet", "--format", "json",
-        ],
-        &dir,
-        &[
-            ("RAFTCHECK_ETCD_GOPATH", gopath.as_str()),
-            ("RAFTCHECK_BUILD_DIR", dir.join("build").to_str().unwrap()),
-        ],
-    );
-    assert_eq!(o.status.code(), Some(1), "the fork's bug is found");
-    let r = json(&o);
+    // The fork's etcd, or the unpatched one, built in a directory of this test's own.
+    let check = |gopath: &str| {
+        let build = dir.join("build");
+        check_with(
+            &["--impl", "etcd", "--depth", "4"],
+            &dir,
+            &[
+                ("RAFTCHECK_ETCD_GOPATH", gopath),
+                ("RAFTCHECK_BUILD_DIR", build.to_str().unwrap()),
+            ],
+        )
+    };
+    let (code, r) = check(&format!("{}:{original}", fork.display()));
+    assert_eq!(code, 1, "the fork's bug is found: {r}");
     assert_eq!(r["kind"], "state-mismatch");
     assert_eq!(r["step"], 3);
     assert!(
@@ -197,17 +143,8 @@ fn a_fork_named_by_raftcheck_etcd_gopath_is_what_gets_checked() {
     );
 
     // The same check against the unpatched sources agrees.
-    let o = raftcheck(
-        &[
-            "check", "--impl", "etcd", "--depth", "4", "--quiet", "--format", "json",
-        ],
-        &dir,
-        &[
-            ("RAFTCHECK_ETCD_GOPATH", original.as_str()),
-            ("RAFTCHECK_BUILD_DIR", dir.join("build").to_str().unwrap()),
-        ],
-    );
-    assert_eq!(o.status.code(), Some(0));
+    let (code, r) = check(&original);
+    assert_eq!(code, 0, "{r}");
 }
 
 #[test]
@@ -216,17 +153,8 @@ fn a_missing_go_toolchain_names_the_apt_command() {
         return;
     }
     let dir = scratch("no-go");
-    let o = raftcheck(
-        &["check", "--impl", "etcd", "--depth", "2"],
-        &dir,
-        &[
-            ("PATH", "/nonexistent"),
-            ("RAFTCHECK_BUILD_DIR", dir.join("build").to_str().unwrap()),
-        ],
-    );
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("apt-get install golang-go"), "{err}");
+    let o = without_etcd(&dir, ("PATH", "/nonexistent"));
+    assert_says(&stderr(&o), &["apt-get install golang-go"]);
 }
 
 #[test]
@@ -242,16 +170,22 @@ fn missing_raft_sources_name_the_apt_command_and_the_variable() {
     let dir = scratch("no-sources");
     let empty = dir.join("empty-gopath");
     std::fs::create_dir_all(&empty).unwrap();
-    let o = raftcheck(
-        &["check", "--impl", "etcd", "--depth", "2"],
-        &dir,
-        &[
-            ("RAFTCHECK_ETCD_GOPATH", empty.to_str().unwrap()),
-            ("RAFTCHECK_BUILD_DIR", dir.join("build").to_str().unwrap()),
-        ],
+    let o = without_etcd(&dir, ("RAFTCHECK_ETCD_GOPATH", empty.to_str().unwrap()));
+    assert_says(
+        &stderr(&o),
+        &["golang-etcd-server-dev", "RAFTCHECK_ETCD_GOPATH"],
     );
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("golang-etcd-server-dev"), "{err}");
-    assert!(err.contains("RAFTCHECK_ETCD_GOPATH"), "{err}");
+}
+
+/// Runs `check --impl etcd` in `dir` with the variable `missing` set to hide what the etcd
+/// adapter needs (building in a directory of `dir`'s own); it must be a usage error (exit 2).
+fn without_etcd(dir: &Path, missing: (&str, &str)) -> std::process::Output {
+    let build = dir.join("build");
+    let o = run_with(
+        &["check", "--impl", "etcd", "--depth", "2"],
+        dir,
+        &[missing, ("RAFTCHECK_BUILD_DIR", build.to_str().unwrap())],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    o
 }

@@ -6,15 +6,8 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
 
-use common::json;
-
-fn raftcheck(args: &[&str], cwd: &Path, env: &[(&str, &Path)]) -> Output {
-    let mut command = common::command(args, cwd);
-    command.envs(env.iter().copied());
-    command.output().expect("raftcheck runs")
-}
+use common::{assert_run, assert_usage_error, code, run as raftcheck, run_with};
 
 fn scratch(name: &str) -> PathBuf {
     common::scratch("protocol", name)
@@ -27,6 +20,13 @@ fn served() -> String {
 fn fake(mode: &str) -> String {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake-child.sh");
     format!("cmd:{} {mode}", script.display())
+}
+
+/// A fresh directory in `dir` where fake children record their pids.
+fn pids_dir(dir: &Path) -> PathBuf {
+    let pids = dir.join("pids");
+    std::fs::create_dir_all(&pids).unwrap();
+    pids
 }
 
 /// True while the process exists.
@@ -69,7 +69,7 @@ fn pre_vote_travels_through_the_protocol() {
     assert_eq!(in_process, run(&served()));
 
     // A child that does not list the pre_vote feature cannot be checked with it: a usage error.
-    let o = raftcheck(
+    assert_usage_error(
         &[
             "check",
             "--impl",
@@ -78,43 +78,24 @@ fn pre_vote_travels_through_the_protocol() {
             "--quiet",
         ],
         &dir,
-        &[],
+        &["cannot run with pre-vote"],
     );
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("cannot run with pre-vote"), "{err}");
 }
 
 #[test]
 fn bugs_are_injected_through_the_protocol_and_traces_replay() {
     let dir = scratch("served-bug");
-    let o = raftcheck(
-        &[
-            "check",
-            "--impl",
-            &served(),
-            "--inject",
-            "stale-term-as-current",
-            "--quiet",
-            "--format",
-            "json",
-        ],
-        &dir,
-        &[],
-    );
-    assert_eq!(o.status.code(), Some(1));
-    let r = json(&o);
-    assert_eq!(r["result"], "divergence");
+    let imp = served();
+    let r = common::diverging_check(&["--impl", &imp, "--inject", "stale-term-as-current"], &dir);
     assert_eq!(r["step"], 4);
-    let trace = r["trace"].as_str().unwrap();
-    let replay = raftcheck(&["replay", trace], &dir, &[]);
-    assert_eq!(replay.status.code(), Some(0));
+    let replay = raftcheck(&["replay", r["trace"].as_str().unwrap()], &dir);
+    assert_eq!(code(&replay), 0);
 }
 
 #[test]
 fn a_bug_the_child_does_not_support_is_a_usage_error() {
     let dir = scratch("unsupported");
-    let o = raftcheck(
+    assert_usage_error(
         &[
             "check",
             "--impl",
@@ -123,43 +104,29 @@ fn a_bug_the_child_does_not_support_is_a_usage_error() {
             "vote-not-persisted",
         ],
         &dir,
-        &[],
+        &["cannot inject 'vote-not-persisted'"],
     );
-    assert_eq!(o.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("cannot inject 'vote-not-persisted'"), "{err}");
 }
 
 /// Runs `check` against `imp` (pids of fake children recorded in `pids`) and asserts what every
 /// fault must give: exit 3 (not a signal), a fault report, a trace on disk that replays to the
 /// same fault. Returns the report.
 fn fault_report(dir: &Path, imp: &str, out: &str, pids: &Path) -> serde_json::Value {
-    let o = raftcheck(
+    let (exit, r) = common::check_with(
         &[
-            "check",
             "--impl",
             imp,
             "--timeout",
             "0.5",
             "--depth",
             "3",
-            "--quiet",
-            "--format",
-            "json",
             "--out",
             out,
         ],
         dir,
         &[("FAKE_PIDS", pids)],
     );
-    assert_eq!(
-        o.status.code(),
-        Some(3),
-        "{imp}: {:?}: {}",
-        o.status,
-        String::from_utf8_lossy(&o.stdout)
-    );
-    let r = json(&o);
+    assert_eq!(exit, 3, "{imp}: {r}");
     assert_eq!(r["result"], "fault", "{imp}");
     assert!(
         r["kind"] == "adapter-fault" || r["kind"] == "implementation-panicked",
@@ -169,17 +136,12 @@ fn fault_report(dir: &Path, imp: &str, out: &str, pids: &Path) -> serde_json::Va
     let trace = dir.join(r["trace"].as_str().unwrap());
     assert!(trace.is_file(), "{imp}: no trace");
     // The trace replays to the same fault.
-    let replay = raftcheck(
+    let replay = run_with(
         &["replay", trace.to_str().unwrap(), "--timeout", "0.5"],
         dir,
         &[("FAKE_PIDS", pids)],
     );
-    assert_eq!(
-        replay.status.code(),
-        Some(0),
-        "{imp}: replay: {:?}",
-        replay.status
-    );
+    assert_eq!(code(&replay), 0, "{imp}: replay: {:?}", replay.status);
     r
 }
 
@@ -198,8 +160,7 @@ fn assert_no_leftovers(pids: &Path, at_least: usize) {
 #[test]
 fn misbehaving_children_are_faults_with_a_message_a_trace_and_no_leftovers() {
     let dir = scratch("misbehaving");
-    let pids = dir.join("pids");
-    std::fs::create_dir_all(&pids).unwrap();
+    let pids = pids_dir(&dir);
     let cases: &[(&str, usize, &str)] = &[
         ("hang-at-start", 0, "no answer within 0.5 s"),
         ("exit-at-start", 0, "the child exited (exit status: 7)"),
@@ -249,8 +210,7 @@ fn a_child_that_exits_before_reading_is_a_fault_every_time() {
     // (exit 141, nothing printed) in about half of the runs. 40 runs all lose it with the old
     // code less often than once in ten million.
     let dir = scratch("exit-at-once");
-    let pids = dir.join("pids");
-    std::fs::create_dir_all(&pids).unwrap();
+    let pids = pids_dir(&dir);
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/exit-at-once.sh");
     let imp = format!("cmd:{}", script.display());
     for run in 0..40 {
@@ -271,8 +231,7 @@ fn a_child_that_exits_before_reading_is_a_fault_every_time() {
 #[test]
 fn a_child_that_dies_of_a_panic_is_reported_as_an_implementation_panic() {
     let dir = scratch("panicking");
-    let pids = dir.join("pids");
-    std::fs::create_dir_all(&pids).unwrap();
+    let pids = pids_dir(&dir);
     let cases = [
         (
             "go-panic-on-apply",
@@ -301,41 +260,23 @@ fn a_child_that_dies_of_a_panic_is_reported_as_an_implementation_panic() {
 #[test]
 fn a_refusal_through_the_protocol_is_an_input_refused_divergence() {
     let dir = scratch("refused");
-    let o = raftcheck(
-        &[
-            "check",
-            "--impl",
-            &fake("refuse-on-apply"),
-            "--depth",
-            "2",
-            "--quiet",
-            "--format",
-            "json",
-        ],
-        &dir,
-        &[],
-    );
-    assert_eq!(o.status.code(), Some(1));
-    assert_eq!(json(&o)["kind"], "input-refused");
+    let imp = fake("refuse-on-apply");
+    let r = common::diverging_check(&["--impl", &imp, "--depth", "2"], &dir);
+    assert_eq!(r["kind"], "input-refused");
 }
 
 #[test]
 fn a_missing_program_is_a_fault_naming_it() {
     let dir = scratch("missing");
-    let o = raftcheck(
+    // A fault is reported as a fault, not as a divergence.
+    assert_run(
         &["check", "--impl", "cmd:./no-such-adapter", "--quiet"],
         &dir,
-        &[],
-    );
-    assert_eq!(o.status.code(), Some(3));
-    let out = String::from_utf8_lossy(&o.stdout);
-    assert!(out.contains("cannot start ./no-such-adapter"), "{out}");
-    assert!(
-        out.contains("result: ADAPTER FAULT at step 0 — the implementation failed here"),
-        "a fault is reported as a fault, not as a divergence: {out}"
-    );
-    assert!(
-        out.contains("coverage: no input reached the implementation"),
-        "{out}"
+        3,
+        &[
+            "cannot start ./no-such-adapter",
+            "result: ADAPTER FAULT at step 0 — the implementation failed here",
+            "coverage: no input reached the implementation",
+        ],
     );
 }

@@ -9,26 +9,29 @@ use raftcheck_spec::{
     Bounds, ClusterView, Entry, Flavour, Input, Message, NodeView, Output, Payload, Role,
 };
 
-/// Writes `value` through its v1 form, checks the bytes, reads them back, checks the value.
-fn golden_input(value: Input, json: &str) {
-    let written = serde_json::to_string(&v1::Input::from(&value)).unwrap();
+/// Writes the spec value `value` through its v1 form `V`, checks the bytes, reads them back
+/// through `V`, checks the value.
+fn golden<T, V>(value: T, json: &str)
+where
+    V: for<'a> From<&'a T> + serde::Serialize + serde::de::DeserializeOwned,
+    T: From<V> + PartialEq + std::fmt::Debug,
+{
+    let written = serde_json::to_string(&V::from(&value)).unwrap();
     assert_eq!(written, json);
-    let read: v1::Input = serde_json::from_str(json).unwrap();
-    assert_eq!(Input::from(read), value, "{json}");
+    let read: V = serde_json::from_str(json).unwrap();
+    assert_eq!(T::from(read), value, "{json}");
+}
+
+fn golden_input(value: Input, json: &str) {
+    golden::<_, v1::Input>(value, json);
 }
 
 fn golden_output(value: Output, json: &str) {
-    let written = serde_json::to_string(&v1::Output::from(&value)).unwrap();
-    assert_eq!(written, json);
-    let read: v1::Output = serde_json::from_str(json).unwrap();
-    assert_eq!(Output::from(read), value, "{json}");
+    golden::<_, v1::Output>(value, json);
 }
 
 fn golden_message(value: Message, json: &str) {
-    let written = serde_json::to_string(&v1::Message::from(&value)).unwrap();
-    assert_eq!(written, json);
-    let read: v1::Message = serde_json::from_str(json).unwrap();
-    assert_eq!(Message::from(read), value, "{json}");
+    golden::<_, v1::Message>(value, json);
 }
 
 fn msg(from: u64, to: u64, term: u64, payload: Payload) -> Message {
@@ -174,38 +177,46 @@ fn fields_a_flavour_does_not_use_may_be_omitted() {
     assert!(err.to_string().contains("InstallSnapshot"), "{err}");
 }
 
+/// An input kind that carries a message.
+type Carrying = fn(Message) -> Input;
+
 #[test]
 fn every_input() {
+    let naming_nodes = [
+        (
+            Input::Timeout { node: 1 },
+            r#"{"input":"timeout","node":1}"#,
+        ),
+        (
+            Input::Restart { node: 2 },
+            r#"{"input":"restart","node":2}"#,
+        ),
+        (
+            Input::ClientRequest { node: 3, value: 1 },
+            r#"{"input":"client_request","node":3,"value":1}"#,
+        ),
+        (
+            Input::Heartbeat { node: 1 },
+            r#"{"input":"heartbeat","node":1}"#,
+        ),
+    ];
+    for (input, json) in naming_nodes {
+        golden_input(input, json);
+    }
+    // The inputs carrying a message hold its own v1 form.
     let m = msg(1, 2, 1, Payload::Heartbeat { commit: 0 });
     let mj = r#"{"from":1,"to":2,"term":1,"type":"Heartbeat","commit":0}"#;
-    golden_input(
-        Input::Timeout { node: 1 },
-        r#"{"input":"timeout","node":1}"#,
-    );
-    golden_input(
-        Input::Receive { message: m.clone() },
-        &format!(r#"{{"input":"receive","message":{mj}}}"#),
-    );
-    golden_input(
-        Input::Restart { node: 2 },
-        r#"{"input":"restart","node":2}"#,
-    );
-    golden_input(
-        Input::ClientRequest { node: 3, value: 1 },
-        r#"{"input":"client_request","node":3,"value":1}"#,
-    );
-    golden_input(
-        Input::Heartbeat { node: 1 },
-        r#"{"input":"heartbeat","node":1}"#,
-    );
-    golden_input(
-        Input::Drop { message: m.clone() },
-        &format!(r#"{{"input":"drop","message":{mj}}}"#),
-    );
-    golden_input(
-        Input::Duplicate { message: m },
-        &format!(r#"{{"input":"duplicate","message":{mj}}}"#),
-    );
+    let carrying: [(Carrying, &str); 3] = [
+        (|message| Input::Receive { message }, "receive"),
+        (|message| Input::Drop { message }, "drop"),
+        (|message| Input::Duplicate { message }, "duplicate"),
+    ];
+    for (input, name) in carrying {
+        golden_input(
+            input(m.clone()),
+            &format!(r#"{{"input":"{name}","message":{mj}}}"#),
+        );
+    }
 }
 
 #[test]

@@ -621,6 +621,15 @@ func TestInjectedBugs(t *testing.T) {
 		h.apply(restart(2))
 		return h.view(2)
 	}
+	// n1 elected; n2 gets the leader's empty entry with commit, then restarts
+	appendedThenRestart := func(commit int) func(h *harness) string {
+		return func(h *harness) string {
+			h.elect()
+			h.apply(receive(ae(1, 2, 1, 0, 0, `[{"term":1}]`, commit)))
+			h.apply(restart(2))
+			return h.view(2)
+		}
+	}
 	cases := []struct {
 		bug      string
 		scenario func(h *harness) string
@@ -645,21 +654,13 @@ func TestInjectedBugs(t *testing.T) {
 			return h.view(2)
 		}, nodeView(1, "Follower", "1", "null", "[]", 0),
 			nodeView(1, "Follower", "1", "null", "[]", 0)},
-		{bugUnsyncedTailLost, func(h *harness) string {
-			// The empty entry arrives without a HardState change: never synced.
-			h.elect()
-			h.apply(receive(ae(1, 2, 1, 0, 0, `[{"term":1}]`, 0)))
-			h.apply(restart(2))
-			return h.view(2)
-		}, nodeView(1, "Follower", "1", "null", `[{"term":1}]`, 0),
+		// The empty entry arrives without a HardState change: never synced.
+		{bugUnsyncedTailLost, appendedThenRestart(0),
+			nodeView(1, "Follower", "1", "null", `[{"term":1}]`, 0),
 			nodeView(1, "Follower", "1", "null", `[]`, 0)},
-		{bugUnsyncedTailLost, func(h *harness) string {
-			// With a commit (a HardState change) in the same Ready, everything is synced.
-			h.elect()
-			h.apply(receive(ae(1, 2, 1, 0, 0, `[{"term":1}]`, 1)))
-			h.apply(restart(2))
-			return h.view(2)
-		}, nodeView(1, "Follower", "1", "null", `[{"term":1}]`, 1),
+		// With a commit (a HardState change) in the same Ready, everything is synced.
+		{bugUnsyncedTailLost, appendedThenRestart(1),
+			nodeView(1, "Follower", "1", "null", `[{"term":1}]`, 1),
 			nodeView(1, "Follower", "1", "null", `[{"term":1}]`, 1)},
 		{bugStaleTermAsCurrent, func(h *harness) string {
 			h.apply(timeout(2))

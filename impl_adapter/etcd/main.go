@@ -180,11 +180,20 @@ func (s *session) dispatch(r *request) (interface{}, error) {
 		}
 		s.cluster = c
 		return struct{}{}, nil
-	case "apply":
+	case "apply", "observe", "fingerprint", "reset_node":
 		c, err := s.current()
 		if err != nil {
 			return nil, err
 		}
+		return clusterOp(c, r, what)
+	}
+	return nil, fault("unknown op %q", r.op)
+}
+
+// clusterOp answers a request that acts on the current cluster c.
+func clusterOp(c *cluster, r *request, what string) (interface{}, error) {
+	switch r.op {
+	case "apply":
 		in, aerr := decodeInput(r.fields["input"])
 		if aerr != nil {
 			return nil, aerr
@@ -195,26 +204,14 @@ func (s *session) dispatch(r *request) (interface{}, error) {
 		}
 		return map[string]interface{}{"outputs": outputs}, nil
 	case "observe":
-		c, err := s.current()
-		if err != nil {
-			return nil, err
-		}
 		views, e := c.observe()
 		if e != nil {
 			return nil, e
 		}
 		return map[string]interface{}{"nodes": views}, nil
 	case "fingerprint":
-		c, err := s.current()
-		if err != nil {
-			return nil, err
-		}
 		return map[string]interface{}{"fingerprint": c.fingerprint()}, nil
 	case "reset_node":
-		c, err := s.current()
-		if err != nil {
-			return nil, err
-		}
 		id, aerr := decodeUint(r.fields, "node", what, true)
 		if aerr != nil {
 			return nil, aerr

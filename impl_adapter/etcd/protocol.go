@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,27 +57,33 @@ type Entry struct {
 }
 
 // Message is a spec message. Which payload fields are meaningful depends on Type; the others
-// are zero.
+// are zero. The `wire` tag of an integer field is its name in the protocol (see uintField).
 type Message struct {
-	From, To, Term uint64
-	Type           string
+	From uint64 `wire:"from"`
+	To   uint64 `wire:"to"`
+	Term uint64 `wire:"term"`
+	Type string
 	// RequestVote, RequestPreVote
-	LastLogIndex, LastLogTerm uint64
+	LastLogIndex uint64 `wire:"last_log_index"`
+	LastLogTerm  uint64 `wire:"last_log_term"`
 	// RequestVote, RequestVoteResponse and their pre-vote twins (raft-rs only; always 0 for
 	// etcd)
-	CommitTerm uint64
+	CommitTerm uint64 `wire:"commit_term"`
 	// The (pre-)vote messages, AppendEntries, AppendEntriesResponse, Heartbeat,
 	// HeartbeatResponse
-	Commit uint64
+	Commit uint64 `wire:"commit"`
 	// RequestVoteResponse, RequestPreVoteResponse, AppendEntriesResponse
 	Reject bool
 	// AppendEntries
-	PrevLogIndex, PrevLogTerm uint64
-	Entries                   []Entry
+	PrevLogIndex uint64 `wire:"prev_log_index"`
+	PrevLogTerm  uint64 `wire:"prev_log_term"`
+	Entries      []Entry
 	// AppendEntriesResponse
-	Index, RejectHint, HintTerm uint64
+	Index      uint64 `wire:"index"`
+	RejectHint uint64 `wire:"reject_hint"`
+	HintTerm   uint64 `wire:"hint_term"`
 	// Propose
-	Value uint64
+	Value uint64 `wire:"value"`
 }
 
 // Message types of the protocol.
@@ -215,31 +222,26 @@ func (m Message) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// uintField is the integer payload field named f.
-func (m *Message) uintField(f string) *uint64 {
-	switch f {
-	case "last_log_index":
-		return &m.LastLogIndex
-	case "last_log_term":
-		return &m.LastLogTerm
-	case "commit":
-		return &m.Commit
-	case "commit_term":
-		return &m.CommitTerm
-	case "prev_log_index":
-		return &m.PrevLogIndex
-	case "prev_log_term":
-		return &m.PrevLogTerm
-	case "index":
-		return &m.Index
-	case "reject_hint":
-		return &m.RejectHint
-	case "hint_term":
-		return &m.HintTerm
-	case "value":
-		return &m.Value
+// messageUints maps the wire name of each integer field of Message to the field's index, as
+// its `wire` tag gives it.
+var messageUints = func() map[string]int {
+	index := map[string]int{}
+	t := reflect.TypeOf(Message{})
+	for i := 0; i < t.NumField(); i++ {
+		if name, ok := t.Field(i).Tag.Lookup("wire"); ok && t.Field(i).Type.Kind() == reflect.Uint64 {
+			index[name] = i
+		}
 	}
-	panic("no integer field " + f)
+	return index
+}()
+
+// uintField is the integer field named f on the wire (from, to, term or a payload field).
+func (m *Message) uintField(f string) *uint64 {
+	i, ok := messageUints[f]
+	if !ok {
+		panic("no integer field " + f)
+	}
+	return reflect.ValueOf(m).Elem().Field(i).Addr().Interface().(*uint64)
 }
 
 // MarshalJSON writes the output in the protocol's shape.
@@ -306,44 +308,41 @@ func onlyFields(fields map[string]json.RawMessage, what string, allowed ...[]str
 		strings.Join(unknown, ", "), strings.Join(names, ", "))
 }
 
-// decodeUint decodes a non-negative integer; absent fields are an error only if required.
-func decodeUint(fields map[string]json.RawMessage, key, what string, required bool) (uint64, *adapterError) {
+// decodeField decodes the field key into v, which it leaves alone if the field is absent; an
+// absent field is an error only if required. expected names the JSON the field must hold.
+func decodeField(fields map[string]json.RawMessage, key, what string, required bool, v interface{}, expected string) *adapterError {
 	raw, ok := fields[key]
 	if !ok {
 		if required {
-			return 0, fault("%s lacks the field %q", what, key)
+			return fault("%s lacks the field %q", what, key)
 		}
-		return 0, nil
+		return nil
 	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fault("%s field %q must be %s, not %s", what, key, expected, shorten(string(raw)))
+	}
+	return nil
+}
+
+// decodeUint decodes a non-negative integer; absent fields are an error only if required.
+func decodeUint(fields map[string]json.RawMessage, key, what string, required bool) (uint64, *adapterError) {
 	var v uint64
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return 0, fault("%s field %q must be a non-negative integer, not %s", what, key, shorten(string(raw)))
-	}
-	return v, nil
+	err := decodeField(fields, key, what, required, &v, "a non-negative integer")
+	return v, err
 }
 
+// decodeBool decodes true or false; an absent field is false.
 func decodeBool(fields map[string]json.RawMessage, key, what string) (bool, *adapterError) {
-	raw, ok := fields[key]
-	if !ok {
-		return false, nil
-	}
 	var v bool
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return false, fault("%s field %q must be true or false, not %s", what, key, shorten(string(raw)))
-	}
-	return v, nil
+	err := decodeField(fields, key, what, false, &v, "true or false")
+	return v, err
 }
 
+// decodeString decodes a required string.
 func decodeString(fields map[string]json.RawMessage, key, what string) (string, *adapterError) {
-	raw, ok := fields[key]
-	if !ok {
-		return "", fault("%s lacks the field %q", what, key)
-	}
 	var v string
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return "", fault("%s field %q must be a string, not %s", what, key, shorten(string(raw)))
-	}
-	return v, nil
+	err := decodeField(fields, key, what, true, &v, "a string")
+	return v, err
 }
 
 func decodeEntry(raw json.RawMessage, what string) (Entry, *adapterError) {
@@ -369,39 +368,51 @@ func decodeEntry(raw json.RawMessage, what string) (Entry, *adapterError) {
 	return e, nil
 }
 
-func decodeMessage(raw json.RawMessage) (*Message, *adapterError) {
-	const what = "message"
+// variant is a decoded object of a tagged union (a message or an input): its fields, its kind
+// (the tag's value), the fields that kind has and how error messages name it.
+type variant struct {
+	fields map[string]json.RawMessage
+	kind   string
+	args   []string
+	what   string
+}
+
+// decodeVariant decodes raw, a what ("message" or "input") whose field tag names its kind:
+// one of kinds (for the error, unknown says what the tag names and known lists the kinds). It
+// refuses fields other than tag, common and the kind's own.
+func decodeVariant(raw json.RawMessage, what, tag string, kinds map[string][]string, unknown, known string, common ...string) (*variant, *adapterError) {
 	fields, err := object(raw, what)
 	if err != nil {
 		return nil, err
 	}
-	typ, err := decodeString(fields, "type", what)
+	kind, err := decodeString(fields, tag, what)
 	if err != nil {
 		return nil, err
 	}
-	payload, ok := payloadFields[typ]
+	args, ok := kinds[kind]
 	if !ok {
-		return nil, fault("unknown message type %q (known: RequestVote, RequestVoteResponse, "+
-			"RequestPreVote, RequestPreVoteResponse, AppendEntries, AppendEntriesResponse, "+
-			"Heartbeat, HeartbeatResponse, Propose)", typ)
+		return nil, fault("unknown %s %q (known: %s)", unknown, kind, known)
 	}
-	what2 := "a " + typ + " message"
-	if err := onlyFields(fields, what2, []string{"from", "to", "term", "type"}, payload); err != nil {
+	v := &variant{fields, kind, args, "a " + kind + " " + what}
+	if err := onlyFields(fields, v.what, append([]string{tag}, common...), args); err != nil {
 		return nil, err
 	}
-	m := &Message{Type: typ}
+	return v, nil
+}
+
+func decodeMessage(raw json.RawMessage) (*Message, *adapterError) {
+	v, err := decodeVariant(raw, "message", "type", payloadFields, "message type",
+		"RequestVote, RequestVoteResponse, RequestPreVote, RequestPreVoteResponse, "+
+			"AppendEntries, AppendEntriesResponse, Heartbeat, HeartbeatResponse, Propose",
+		"from", "to", "term")
+	if err != nil {
+		return nil, err
+	}
+	fields, payload, what2 := v.fields, v.args, v.what
+	m := &Message{Type: v.kind}
 	for _, f := range []string{"from", "to", "term"} {
-		v, err := decodeUint(fields, f, what2, true)
-		if err != nil {
+		if *m.uintField(f), err = decodeUint(fields, f, what2, true); err != nil {
 			return nil, err
-		}
-		switch f {
-		case "from":
-			m.From = v
-		case "to":
-			m.To = v
-		case "term":
-			m.Term = v
 		}
 	}
 	for _, f := range payload {
@@ -436,28 +447,16 @@ func decodeMessage(raw json.RawMessage) (*Message, *adapterError) {
 }
 
 func decodeInput(raw json.RawMessage) (*Input, *adapterError) {
-	const what = "input"
 	if raw == nil {
 		return nil, fault("the apply request lacks the field \"input\"")
 	}
-	fields, err := object(raw, what)
+	v, err := decodeVariant(raw, "input", "input", inputFields, "input",
+		"timeout, receive, restart, client_request, heartbeat, drop, duplicate")
 	if err != nil {
 		return nil, err
 	}
-	kind, err := decodeString(fields, "input", what)
-	if err != nil {
-		return nil, err
-	}
-	args, ok := inputFields[kind]
-	if !ok {
-		return nil, fault("unknown input %q (known: timeout, receive, restart, client_request, "+
-			"heartbeat, drop, duplicate)", kind)
-	}
-	what2 := "a " + kind + " input"
-	if err := onlyFields(fields, what2, []string{"input"}, args); err != nil {
-		return nil, err
-	}
-	in := &Input{Kind: kind}
+	fields, args, what2 := v.fields, v.args, v.what
+	in := &Input{Kind: v.kind}
 	for _, f := range args {
 		switch f {
 		case "node":

@@ -265,9 +265,15 @@ const DRIVABLE_BUGS: [Option<Bug>; 8] = [
 /// Elects n1 in term 1 with n2's vote: Timeout n1, RequestVote → n2, the grant → n1. The vote
 /// request to n3 and both initial appends stay in flight.
 fn elect_n1(r: &mut Run) {
-    r.apply(Input::Timeout { node: 1 });
-    r.deliver("RequestVote", 1, 2);
-    r.deliver("RequestVoteResponse", 2, 1);
+    elect(r, 1, 2);
+}
+
+/// Elects `candidate` with `voter`'s vote: Timeout, its RequestVote delivered to `voter`, the
+/// answer delivered back; the other messages stay in flight.
+fn elect(r: &mut Run, candidate: NodeId, voter: NodeId) {
+    r.apply(Input::Timeout { node: candidate });
+    r.deliver("RequestVote", candidate, voter);
+    r.deliver("RequestVoteResponse", voter, candidate);
 }
 
 /// Elects n1 and commits its empty entry and client value 1 on every node (see
@@ -1158,9 +1164,7 @@ fn bug_conflict_not_truncated() {
         r.apply(Input::ClientRequest { node: 1, value: 1 });
         r.apply(Input::ClientRequest { node: 1, value: 2 });
         // n2 leads term 2 with n3's vote and overwrites n1's log from index 1.
-        r.apply(Input::Timeout { node: 2 });
-        r.deliver("RequestVote", 2, 3);
-        r.deliver("RequestVoteResponse", 3, 2);
+        elect(r, 2, 3);
         let before = r.node(1).log;
         let out = r.deliver("AppendEntries", 2, 1);
         (before, out, r.node(1))
@@ -1212,9 +1216,7 @@ fn every_bug_differs_from_stock_in_its_scenario() {
                 Bug::ConflictNotTruncated => {
                     elect_n1(r);
                     r.apply(Input::ClientRequest { node: 1, value: 1 });
-                    r.apply(Input::Timeout { node: 2 });
-                    r.deliver("RequestVote", 2, 3);
-                    r.deliver("RequestVoteResponse", 3, 2);
+                    elect(r, 2, 3);
                     r.deliver("AppendEntries", 2, 1);
                 }
             }

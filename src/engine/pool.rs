@@ -9,10 +9,24 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use raftcheck_adapter::Adapter;
+use raftcheck_adapter::{Adapter, AdapterError};
 
 /// One adapter per worker thread.
 pub type Adapters = [Mutex<Box<dyn Adapter>>];
+
+/// Builds one adapter per worker thread.
+pub type AdapterFactory<'a> = dyn Fn() -> Result<Box<dyn Adapter>, AdapterError> + Sync + 'a;
+
+/// One adapter per worker thread, `threads` (at least one) of them, each built by
+/// `make_adapter`; the first error building one is the result.
+pub fn build_adapters(
+    make_adapter: &AdapterFactory,
+    threads: usize,
+) -> Result<Vec<Mutex<Box<dyn Adapter>>>, AdapterError> {
+    (0..threads.max(1))
+        .map(|_| make_adapter().map(Mutex::new))
+        .collect()
+}
 
 /// Runs `work(adapter, k)` for the jobs `k` in `0..jobs`; `work` returns the job's result and
 /// whether the run should stop after it. Returns every job's result by number, `None` for the

@@ -8,7 +8,6 @@
 //! go deep.
 
 use std::collections::HashSet;
-use std::sync::Mutex;
 use std::time::Instant;
 
 use raftcheck_adapter::{Adapter, AdapterError};
@@ -19,7 +18,8 @@ use super::coverage::Coverage;
 use super::executor;
 use super::outcome::Problem;
 use super::pool::run_jobs;
-use super::search::{spec_fingerprint, AdapterFactory};
+use super::pool::{build_adapters, AdapterFactory};
+use super::search::spec_fingerprint;
 
 /// SplitMix64: a tiny generator whose output for a seed never changes between builds.
 #[derive(Clone, Debug)]
@@ -165,11 +165,7 @@ pub fn random_walks(
     options: &WalkOptions,
 ) -> Result<WalkOutcome, AdapterError> {
     let started = Instant::now();
-    let threads = options.threads.max(1);
-    let mut adapters = Vec::with_capacity(threads);
-    for _ in 0..threads {
-        adapters.push(Mutex::new(make_adapter()?));
-    }
+    let adapters = build_adapters(make_adapter, options.threads)?;
     let results = run_jobs(&adapters, options.walks, |adapter, i| {
         let mut rng = walk_rng(options.seed, i);
         let r = walk(model, adapter, &mut rng, options.steps);

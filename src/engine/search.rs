@@ -14,7 +14,6 @@
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use raftcheck_adapter::{Adapter, AdapterError, ClusterSetup};
@@ -26,10 +25,8 @@ use stateright::{Expectation, Property};
 use super::coverage::Coverage;
 use super::executor;
 use super::outcome::Problem;
-use super::pool::{run_jobs, Adapters};
-
-/// Builds one adapter per worker thread.
-pub type AdapterFactory<'a> = dyn Fn() -> Result<Box<dyn Adapter>, AdapterError> + Sync + 'a;
+pub use super::pool::AdapterFactory;
+use super::pool::{build_adapters, run_jobs, Adapters};
 
 /// How to search.
 #[derive(Clone, Debug)]
@@ -176,11 +173,7 @@ pub fn search(
 ) -> Result<SearchResult, AdapterError> {
     let started = Instant::now();
     let setup = executor::setup(model);
-    let threads = options.threads.max(1);
-    let mut adapters: Vec<Mutex<Box<dyn Adapter>>> = Vec::with_capacity(threads);
-    for _ in 0..threads {
-        adapters.push(Mutex::new(make_adapter()?));
-    }
+    let adapters = build_adapters(make_adapter, options.threads)?;
     let counters = Counters {
         steps: AtomicU64::new(0),
         events: AtomicU64::new(0),

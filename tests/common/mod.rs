@@ -48,16 +48,122 @@ pub fn json(o: &Output) -> Value {
 
 /// The exit code (the run must have exited, not been killed).
 pub fn code(o: &Output) -> i32 {
-    o.status.code().expect("exited normally")
+    o.status
+        .code()
+        .unwrap_or_else(|| panic!("raftcheck did not exit normally: {:?}", o.status))
 }
 
 /// Runs `raftcheck check ARGS --quiet --format json` in `cwd`, which must agree (exit 0), and
 /// returns its report.
 pub fn agreeing_check(args: &[&str], cwd: &Path) -> Value {
-    let mut all = vec!["check"];
-    all.extend_from_slice(args);
-    all.extend_from_slice(&["--quiet", "--format", "json"]);
+    let all = json_check_args(args);
     let o = run(&all, cwd);
     assert_eq!(code(&o), 0, "raftcheck {}: {}", all.join(" "), stderr(&o));
     json(&o)
+}
+
+/// Runs `raftcheck args` in `cwd` to completion, with the variables `env` set for it.
+pub fn run_with<V: AsRef<std::ffi::OsStr>>(args: &[&str], cwd: &Path, env: &[(&str, V)]) -> Output {
+    let mut c = command(args, cwd);
+    c.envs(env.iter().map(|(k, v)| (k, v)));
+    c.output().expect("raftcheck runs")
+}
+
+/// The arguments of `raftcheck check ARGS --quiet --format json`.
+pub fn json_check_args<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec!["check"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--quiet", "--format", "json"]);
+    all
+}
+
+/// Runs `raftcheck check ARGS --quiet --format json` in `cwd` with the variables `env` set;
+/// returns its exit code and its report.
+pub fn check_with<V: AsRef<std::ffi::OsStr>>(
+    args: &[&str],
+    cwd: &Path,
+    env: &[(&str, V)],
+) -> (i32, Value) {
+    let o = run_with(&json_check_args(args), cwd, env);
+    (code(&o), json(&o))
+}
+
+/// Runs `raftcheck check ARGS --quiet --format json` in `cwd`; returns its exit code and its
+/// report.
+pub fn check(args: &[&str], cwd: &Path) -> (i32, Value) {
+    check_with::<&str>(args, cwd, &[])
+}
+
+/// Runs `raftcheck check ARGS --quiet --format json` in `cwd`, which must find a divergence
+/// (exit 1), and returns its report.
+pub fn diverging_check(args: &[&str], cwd: &Path) -> Value {
+    let (code, r) = check(args, cwd);
+    assert_eq!(code, 1, "raftcheck check {}: {r}", args.join(" "));
+    assert_eq!(r["result"], "divergence", "{r}");
+    r
+}
+
+/// The JSON file at `path` (a trace, a report).
+pub fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// Writes `value` as the JSON file at `path`.
+pub fn write_json(path: &Path, value: &Value) {
+    std::fs::write(path, value.to_string()).unwrap();
+}
+
+/// Asserts that `text` (what a run printed) contains every one of `needles`.
+pub fn assert_says(text: &str, needles: &[&str]) {
+    for needle in needles {
+        assert!(text.contains(needle), "no {needle:?} in:\n{text}");
+    }
+}
+
+/// Checks with `bug` injected (and `args`) in `cwd`: the check must diverge within ten steps
+/// and write its trace at a path starting with `trace_prefix`, and that trace must replay to
+/// the recorded outcome (exit 0). Returns the replay's run.
+pub fn assert_bug_found_and_replayed(
+    args: &[&str],
+    bug: &str,
+    trace_prefix: &str,
+    cwd: &Path,
+) -> Output {
+    let mut all = vec!["--inject", bug];
+    all.extend_from_slice(args);
+    let r = diverging_check(&all, cwd);
+    let step = r["step"].as_u64().unwrap();
+    assert!((1..=10).contains(&step), "{bug}: trace of {step} steps");
+    let trace = r["trace"].as_str().unwrap();
+    assert!(trace.starts_with(trace_prefix), "{bug}: {trace}");
+    assert!(cwd.join(trace).is_file(), "{bug}: trace not written");
+    let replay = run(&["replay", trace], cwd);
+    assert_eq!(code(&replay), 0, "{bug}: replay: {}", stdout(&replay));
+    replay
+}
+
+/// Runs `raftcheck args` in `cwd`; asserts that it exits with `exit` and prints every one of
+/// `says` on stdout. Returns the run.
+pub fn assert_run(args: &[&str], cwd: &Path, exit: i32, says: &[&str]) -> Output {
+    let o = run(args, cwd);
+    assert_eq!(
+        code(&o),
+        exit,
+        "raftcheck {}: {}",
+        args.join(" "),
+        stderr(&o)
+    );
+    assert_says(&stdout(&o), says);
+    o
+}
+
+/// Runs `raftcheck args` in `cwd`; asserts that it is a usage error (exit 2) whose message on
+/// stderr says every one of `says`. Returns the run.
+pub fn assert_usage_error(args: &[&str], cwd: &Path, says: &[&str]) -> Output {
+    let o = run(args, cwd);
+    assert_eq!(code(&o), 2, "raftcheck {}: {}", args.join(" "), stderr(&o));
+    assert_says(&stderr(&o), says);
+    o
 }
