@@ -156,22 +156,10 @@ pub enum Payload {
         /// The leader's commit index.
         commit: u64,
     },
-    /// A follower's answer to an append.
-    AppendEntriesResponse {
-        /// True when the log did not match.
-        reject: bool,
-        /// On success the last matching index; on rejection the rejected previous index.
-        index: u64,
-        /// On rejection, where to probe next.
-        #[serde(default)]
-        reject_hint: u64,
-        /// On rejection, the follower's term at `reject_hint`.
-        #[serde(default)]
-        hint_term: u64,
-        /// The follower's commit index.
-        #[serde(default)]
-        commit: u64,
-    },
+    /// A follower's answer to an append: `reject`, `index`, and (0 when absent) `reject_hint`,
+    /// `hint_term`, `commit` — the spec's own [`raftcheck_spec::AppendAnswer`] form, pinned by
+    /// the golden tests.
+    AppendEntriesResponse(spec::AppendAnswer),
     /// A leader's heartbeat.
     Heartbeat {
         /// A commit index safe for the receiver.
@@ -435,19 +423,7 @@ impl From<&spec::Payload> for Payload {
                 entries: entries.iter().map(Entry::from).collect(),
                 commit,
             },
-            P::AppendEntriesResponse {
-                reject,
-                index,
-                reject_hint,
-                hint_term,
-                commit,
-            } => Payload::AppendEntriesResponse {
-                reject,
-                index,
-                reject_hint,
-                hint_term,
-                commit,
-            },
+            P::AppendEntriesResponse(ref a) => Payload::AppendEntriesResponse(a.clone()),
             P::Heartbeat { commit } => Payload::Heartbeat { commit },
             P::HeartbeatResponse { commit } => Payload::HeartbeatResponse { commit },
             P::Propose { value } => Payload::Propose { value },
@@ -655,19 +631,7 @@ impl From<Payload> for spec::Payload {
                 entries: entries.into_iter().map(spec::Entry::from).collect(),
                 commit,
             },
-            Payload::AppendEntriesResponse {
-                reject,
-                index,
-                reject_hint,
-                hint_term,
-                commit,
-            } => P::AppendEntriesResponse {
-                reject,
-                index,
-                reject_hint,
-                hint_term,
-                commit,
-            },
+            Payload::AppendEntriesResponse(a) => P::AppendEntriesResponse(a),
             Payload::Heartbeat { commit } => P::Heartbeat { commit },
             Payload::HeartbeatResponse { commit } => P::HeartbeatResponse { commit },
             Payload::Propose { value } => P::Propose { value },

@@ -6,8 +6,8 @@
 
 use raftcheck_format::v1;
 use raftcheck_spec::{
-    Bounds, Change, ChangeOp, ClusterView, ConfChange, Configuration, Entry, Flavour, Input,
-    JointConfig, MajorityConfig, Message, NodeView, Output, Payload, Role, Snapshot,
+    AppendAnswer, Bounds, Change, ChangeOp, ClusterView, ConfChange, Configuration, Entry, Flavour,
+    Input, JointConfig, MajorityConfig, Message, NodeView, Output, Payload, Role, Snapshot,
 };
 
 /// Writes the spec value `value` through its v1 form `V`, checks the bytes, reads them back
@@ -101,13 +101,13 @@ fn every_message_kind() {
                 3,
                 1,
                 2,
-                Payload::AppendEntriesResponse {
+                Payload::AppendEntriesResponse(AppendAnswer {
                     reject: true,
                     index: 3,
                     reject_hint: 1,
                     hint_term: 1,
                     commit: 1,
-                },
+                }),
             ),
             r#"{"from":3,"to":1,"term":2,"type":"AppendEntriesResponse","reject":true,"index":3,"reject_hint":1,"hint_term":1,"commit":1}"#,
         ),
@@ -153,13 +153,7 @@ fn fields_a_flavour_does_not_use_may_be_omitted() {
         ),
         (
             r#"{"from":1,"to":2,"term":1,"type":"AppendEntriesResponse","reject":false,"index":2}"#,
-            Payload::AppendEntriesResponse {
-                reject: false,
-                index: 2,
-                reject_hint: 0,
-                hint_term: 0,
-                commit: 0,
-            },
+            Payload::AppendEntriesResponse(AppendAnswer::ack(2, 0)),
         ),
         (
             r#"{"from":1,"to":2,"term":1,"type":"HeartbeatResponse"}"#,

@@ -37,8 +37,8 @@
 use std::hash::{Hash, Hasher};
 
 use raftcheck_spec::{
-    Bounds, ClusterState, ClusterView, Flavour, Input, Message, Mode, NodeId, Output, Payload,
-    RaftModel, Role,
+    AppendAnswer, Bounds, ClusterState, ClusterView, Flavour, Input, Message, Mode, NodeId, Output,
+    Payload, RaftModel, Role,
 };
 use siphasher::sip::SipHasher13;
 
@@ -226,7 +226,7 @@ fn is_response(payload: &Payload) -> bool {
     matches!(
         payload,
         Payload::RequestVoteResponse { .. }
-            | Payload::AppendEntriesResponse { .. }
+            | Payload::AppendEntriesResponse(_)
             | Payload::HeartbeatResponse { .. }
     )
 }
@@ -282,7 +282,7 @@ fn discretionary_sends(before: &ClusterState, after: &ClusterState, input: &Inpu
                         && message.term == leader.term
                         && matches!(
                             message.payload,
-                            Payload::AppendEntriesResponse { reject: false, .. }
+                            Payload::AppendEntriesResponse(AppendAnswer { reject: false, .. })
                                 | Payload::HeartbeatResponse { .. }
                         )
                         && leader.match_index.get(message.from).copied().unwrap_or(0)

@@ -8,8 +8,8 @@ use raftcheck_adapter::inject::Bug;
 use raftcheck_adapter::raft_rs::{convert, RaftRsAdapter};
 use raftcheck_adapter::{Adapter, AdapterError, ClusterSetup};
 use raftcheck_spec::{
-    Change, ChangeOp, ClusterView, ConfChange, Configuration, Entry, Flavour, Input, Message,
-    NodeId, NodeView, Output, Payload, Role,
+    AppendAnswer, Change, ChangeOp, ClusterView, ConfChange, Configuration, Entry, Flavour, Input,
+    Message, NodeId, NodeView, Output, Payload, Role,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -193,13 +193,7 @@ fn append_ok(from: NodeId, to: NodeId, term: u64, index: u64, commit: u64) -> Me
         from,
         to,
         term,
-        Payload::AppendEntriesResponse {
-            reject: false,
-            index,
-            reject_hint: 0,
-            hint_term: 0,
-            commit,
-        },
+        Payload::AppendEntriesResponse(AppendAnswer::ack(index, commit)),
     )
 }
 

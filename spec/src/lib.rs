@@ -53,7 +53,7 @@ pub use model::{Action, Mode, RaftModel, Transition};
 pub use node::{conf_change_menu, Mutation, NodeState};
 pub use quorum::{JointConfig, MajorityConfig, VoteResult};
 pub use types::{
-    Change, ChangeOp, ConfChange, Entry, Input, LogIndex, Message, NodeId, Output, Payload, Role,
-    Snapshot, Term, Value,
+    AppendAnswer, Change, ChangeOp, ConfChange, Entry, Input, LogIndex, Message, NodeId, Output,
+    Payload, Role, Snapshot, Term, Value,
 };
 pub use view::{ClusterView, FieldDiff, NodeView};

@@ -315,23 +315,8 @@ pub enum Payload {
         /// The leader's commit index.
         commit: LogIndex,
     },
-    /// A follower's answer to [`Payload::AppendEntries`].
-    AppendEntriesResponse {
-        /// True when the log did not match at `prev_log_index`.
-        reject: bool,
-        /// On success, the index of the last entry known to match the leader; on rejection, the
-        /// rejected `prev_log_index`.
-        index: LogIndex,
-        /// On rejection, where the follower suggests the leader probe next.
-        #[serde(default)]
-        reject_hint: LogIndex,
-        /// On rejection, the follower's term at `reject_hint` (raft-rs only).
-        #[serde(default)]
-        hint_term: Term,
-        /// The follower's commit index (raft-rs only).
-        #[serde(default)]
-        commit: LogIndex,
-    },
+    /// A follower's answer to [`Payload::AppendEntries`] (or to a [`Payload::Snapshot`]).
+    AppendEntriesResponse(AppendAnswer),
     /// A leader's heartbeat: no log check, only a commit index safe for this follower.
     Heartbeat {
         /// `min(match index of the receiver, leader commit)`.
@@ -357,6 +342,36 @@ pub enum Payload {
     },
 }
 
+/// The fields of a follower's answer to an append, in wire order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AppendAnswer {
+    /// True when the log did not match at `prev_log_index`.
+    pub reject: bool,
+    /// On success, the index of the last entry known to match the leader; on rejection, the
+    /// rejected `prev_log_index`.
+    pub index: LogIndex,
+    /// On rejection, where the follower suggests the leader probe next.
+    #[serde(default)]
+    pub reject_hint: LogIndex,
+    /// On rejection, the follower's term at `reject_hint` (raft-rs only).
+    #[serde(default)]
+    pub hint_term: Term,
+    /// The follower's commit index (raft-rs only).
+    #[serde(default)]
+    pub commit: LogIndex,
+}
+
+impl AppendAnswer {
+    /// An acknowledgement of the log up to `index`, carrying the commit index `commit`.
+    pub fn ack(index: LogIndex, commit: LogIndex) -> Self {
+        AppendAnswer {
+            index,
+            commit,
+            ..AppendAnswer::default()
+        }
+    }
+}
+
 impl Payload {
     /// True for the answers to a request (raft-rs/etcd `is_response_msg`), which a node takes
     /// only from members of its configuration.
@@ -364,7 +379,7 @@ impl Payload {
         matches!(
             self,
             Payload::RequestVoteResponse { .. }
-                | Payload::AppendEntriesResponse { .. }
+                | Payload::AppendEntriesResponse(_)
                 | Payload::HeartbeatResponse { .. }
         )
     }
@@ -377,7 +392,7 @@ impl Payload {
             Payload::RequestVote { pre: true, .. } => "RequestPreVote",
             Payload::RequestVoteResponse { pre: true, .. } => "RequestPreVoteResponse",
             Payload::AppendEntries { .. } => "AppendEntries",
-            Payload::AppendEntriesResponse { .. } => "AppendEntriesResponse",
+            Payload::AppendEntriesResponse(_) => "AppendEntriesResponse",
             Payload::Heartbeat { .. } => "Heartbeat",
             Payload::HeartbeatResponse { .. } => "HeartbeatResponse",
             Payload::Propose { .. } => "Propose",
@@ -437,22 +452,17 @@ impl fmt::Display for Message {
                 }
                 write!(f, "] commit={commit}")
             }
-            Payload::AppendEntriesResponse {
-                reject,
-                index,
-                reject_hint,
-                hint_term,
-                commit,
-            } => {
-                if *reject {
+            Payload::AppendEntriesResponse(a) => {
+                if a.reject {
                     write!(
                         f,
-                        " rejected index={index} hint=({reject_hint},t{hint_term})"
+                        " rejected index={} hint=({},t{})",
+                        a.index, a.reject_hint, a.hint_term
                     )?;
                 } else {
-                    write!(f, " ok index={index}")?;
+                    write!(f, " ok index={}", a.index)?;
                 }
-                write!(f, " commit={commit}")
+                write!(f, " commit={}", a.commit)
             }
             Payload::Heartbeat { commit } | Payload::HeartbeatResponse { commit } => {
                 write!(f, " commit={commit}")

@@ -7,7 +7,8 @@ mod common;
 
 use common::{deliver, msg, sends as sent, step};
 use raftcheck_spec::{
-    Bounds, ClusterState, Entry, Flavour, Input, Message, Mode, Output, Payload, RaftModel, Role,
+    AppendAnswer, Bounds, ClusterState, Entry, Flavour, Input, Message, Mode, Output, Payload,
+    RaftModel, Role,
 };
 
 fn pre_vote_model(flavour: Flavour) -> RaftModel {
@@ -158,13 +159,7 @@ fn stale_appends_and_pre_votes_are_answered_at_the_newer_term() {
             2,
             1,
             2,
-            Payload::AppendEntriesResponse {
-                reject: false,
-                index: 0,
-                reject_hint: 0,
-                hint_term: 0,
-                commit: 0,
-            }
+            Payload::AppendEntriesResponse(AppendAnswer::ack(0, 0))
         )]
     );
     let (_, out) = deliver(&model, &s, &msg(3, 2, 1, pre_vote(0, 0)));

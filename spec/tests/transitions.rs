@@ -10,8 +10,8 @@ mod common;
 
 use common::{deliver, msg, sends, step};
 use raftcheck_spec::{
-    Bounds, ClusterState, Configuration, Entry, Flavour, IdMap, Input, LogIndex, Message, Mode,
-    Mutation, NodeId, NodeState, Output, Payload, RaftModel, Role, Term,
+    AppendAnswer, Bounds, ClusterState, Configuration, Entry, Flavour, IdMap, Input, LogIndex,
+    Message, Mode, Mutation, NodeId, NodeState, Output, Payload, RaftModel, Role, Term,
 };
 
 // ------------------------------------------------------------------------------------------
@@ -83,23 +83,17 @@ fn append(prev: LogIndex, prev_term: Term, entries: Vec<Entry>, commit: LogIndex
 }
 
 fn append_ok(index: LogIndex, commit: LogIndex) -> Payload {
-    Payload::AppendEntriesResponse {
-        reject: false,
-        index,
-        reject_hint: 0,
-        hint_term: 0,
-        commit,
-    }
+    Payload::AppendEntriesResponse(AppendAnswer::ack(index, commit))
 }
 
 fn append_rejected(index: LogIndex, hint: LogIndex, hint_term: Term, commit: LogIndex) -> Payload {
-    Payload::AppendEntriesResponse {
+    Payload::AppendEntriesResponse(AppendAnswer {
         reject: true,
         index,
         reject_hint: hint,
         hint_term,
         commit,
-    }
+    })
 }
 
 fn e(term: Term) -> Entry {
@@ -960,11 +954,11 @@ fn a_stale_append_below_the_commit_index_is_answered_with_the_commit_index() {
         assert!(
             matches!(
                 &sends(&out)[0].payload,
-                Payload::AppendEntriesResponse {
+                Payload::AppendEntriesResponse(AppendAnswer {
                     reject: true,
                     index: 2,
                     ..
-                }
+                })
             ),
             "{flavour}: {out:?}"
         );

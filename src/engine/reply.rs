@@ -5,7 +5,7 @@
 //! `wrong reply: n2 must reject RequestVote from n1 (t1): its log (last (2,t1)) is more up to date
 //! than the candidate's (1,t1); it granted`
 
-use raftcheck_spec::{ClusterState, Input, Message, Payload};
+use raftcheck_spec::{AppendAnswer, ClusterState, Input, Message, Payload};
 
 /// One line explaining why `got` is not the `want` the spec requires after `input` in `before`.
 pub fn explain(before: &ClusterState, input: &Input, want: &Message, got: &Message) -> String {
@@ -56,7 +56,7 @@ fn is_reply(m: &Message) -> bool {
     matches!(
         m.payload,
         Payload::RequestVoteResponse { .. }
-            | Payload::AppendEntriesResponse { .. }
+            | Payload::AppendEntriesResponse(_)
             | Payload::HeartbeatResponse { .. }
     )
 }
@@ -97,7 +97,7 @@ fn decision(m: &Message) -> Option<Decision> {
         } else {
             Decision::Grant
         }),
-        Payload::AppendEntriesResponse { reject, .. } => Some(if reject {
+        Payload::AppendEntriesResponse(AppendAnswer { reject, .. }) => Some(if reject {
             Decision::Reject
         } else {
             Decision::Accept

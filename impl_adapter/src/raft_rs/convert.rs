@@ -31,8 +31,8 @@ use raft::eraftpb::{
     self, ConfChangeSingle, ConfChangeTransition, ConfChangeType, ConfState, EntryType, MessageType,
 };
 use raftcheck_spec::{
-    Change, ChangeOp, ConfChange, Configuration, Entry, JointConfig, MajorityConfig, Message,
-    Payload, Role, Snapshot, Value,
+    AppendAnswer, Change, ChangeOp, ConfChange, Configuration, Entry, JointConfig, MajorityConfig,
+    Message, Payload, Role, Snapshot, Value,
 };
 
 use crate::AdapterError;
@@ -302,19 +302,13 @@ pub fn message_to_raft(m: &Message) -> eraftpb::Message {
                 .collect();
             out.set_entries(entries.into());
         }
-        Payload::AppendEntriesResponse {
-            reject,
-            index,
-            reject_hint,
-            hint_term,
-            commit,
-        } => {
+        Payload::AppendEntriesResponse(a) => {
             out.set_msg_type(MessageType::MsgAppendResponse);
-            out.reject = *reject;
-            out.index = *index;
-            out.reject_hint = *reject_hint;
-            out.log_term = *hint_term;
-            out.commit = *commit;
+            out.reject = a.reject;
+            out.index = a.index;
+            out.reject_hint = a.reject_hint;
+            out.log_term = a.hint_term;
+            out.commit = a.commit;
         }
         Payload::Heartbeat { commit } => {
             out.set_msg_type(MessageType::MsgHeartbeat);
@@ -367,13 +361,13 @@ fn payload_from_raft(m: &eraftpb::Message) -> Result<Payload, String> {
                 .collect::<Result<_, _>>()?,
             commit: m.commit,
         },
-        MessageType::MsgAppendResponse => Payload::AppendEntriesResponse {
+        MessageType::MsgAppendResponse => Payload::AppendEntriesResponse(AppendAnswer {
             reject: m.reject,
             index: m.index,
             reject_hint: m.reject_hint,
             hint_term: m.log_term,
             commit: m.commit,
-        },
+        }),
         MessageType::MsgHeartbeat => Payload::Heartbeat { commit: m.commit },
         MessageType::MsgHeartbeatResponse => Payload::HeartbeatResponse { commit: m.commit },
         MessageType::MsgPropose => match m.entries.as_slice() {
@@ -473,13 +467,13 @@ mod tests {
                 entries: vec![Entry::empty(2), Entry::value(2, 7)],
                 commit: 1,
             },
-            Payload::AppendEntriesResponse {
+            Payload::AppendEntriesResponse(AppendAnswer {
                 reject: true,
                 index: 3,
                 reject_hint: 1,
                 hint_term: 1,
                 commit: 1,
-            },
+            }),
             Payload::Heartbeat { commit: 1 },
             Payload::HeartbeatResponse { commit: 1 },
         ];

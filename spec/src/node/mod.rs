@@ -25,7 +25,7 @@ use crate::flavour::Flavour;
 use crate::idmap::IdMap;
 use crate::log::Log;
 use crate::types::{
-    Entry, LogIndex, Message, NodeId, Output, Payload, Role, Snapshot, Term, Value,
+    AppendAnswer, Entry, LogIndex, Message, NodeId, Output, Payload, Role, Snapshot, Term, Value,
 };
 
 /// The state of one node, exactly as much as the spec needs: the persistent state of Raft's
@@ -317,8 +317,8 @@ impl NodeState {
                     );
                 }
             },
-            Payload::AppendEntriesResponse { reject, index, .. } => {
-                self.handle_append_response(m.from, *reject, *index, out)
+            Payload::AppendEntriesResponse(a) => {
+                self.handle_append_response(m.from, a.reject, a.index, out)
             }
             Payload::Heartbeat { commit } => match self.role {
                 Role::Leader => {}
@@ -359,13 +359,7 @@ impl NodeState {
                     self.id,
                     m.from,
                     self.term,
-                    Payload::AppendEntriesResponse {
-                        reject: false,
-                        index: 0,
-                        reject_hint: 0,
-                        hint_term: 0,
-                        commit: 0,
-                    },
+                    Payload::AppendEntriesResponse(AppendAnswer::ack(0, 0)),
                 );
             }
             Payload::RequestVote { pre: true, .. } => out.send(

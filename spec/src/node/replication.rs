@@ -3,7 +3,9 @@
 
 use super::{Mutation, NodeState, Outbox};
 use crate::flavour::RejectHint;
-use crate::types::{Entry, LogIndex, Message, NodeId, Output, Payload, Role, Term, Value};
+use crate::types::{
+    AppendAnswer, Entry, LogIndex, Message, NodeId, Output, Payload, Role, Term, Value,
+};
 
 impl NodeState {
     /// A client asks this node to replicate `value`. A leader appends it; a follower that knows
@@ -99,21 +101,21 @@ impl NodeState {
         out: &mut Outbox,
     ) {
         let commit = self.reported_commit(out);
-        let (reject, index, (reject_hint, hint_term)) = match answer {
-            Ok(index) => (false, index, (0, 0)),
-            Err((index, hint)) => (true, index, hint),
-        };
-        out.send(
-            self.id,
-            leader,
-            self.term,
-            Payload::AppendEntriesResponse {
-                reject,
+        let answer = match answer {
+            Ok(index) => AppendAnswer::ack(index, commit),
+            Err((index, (reject_hint, hint_term))) => AppendAnswer {
+                reject: true,
                 index,
                 reject_hint,
                 hint_term,
                 commit,
             },
+        };
+        out.send(
+            self.id,
+            leader,
+            self.term,
+            Payload::AppendEntriesResponse(answer),
         );
     }
 

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use super::{Mutation, NodeState, Outbox};
-use crate::types::{LogIndex, Message, NodeId, Payload, Snapshot};
+use crate::types::{AppendAnswer, LogIndex, Message, NodeId, Payload, Snapshot};
 
 impl NodeState {
     /// The lowest previous index an append from this node can carry: its snapshot index, the
@@ -82,13 +82,7 @@ impl NodeState {
             self.id,
             leader,
             self.term,
-            Payload::AppendEntriesResponse {
-                reject: false,
-                index,
-                reject_hint: 0,
-                hint_term: 0,
-                commit: 0,
-            },
+            Payload::AppendEntriesResponse(AppendAnswer::ack(index, 0)),
         );
     }
 
