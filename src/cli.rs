@@ -94,7 +94,8 @@ macro_rules! define_bound_args {
         }
 
         impl BoundArgs {
-            /// `base` with every bound given here taking precedence.
+            /// `base` with every bound given here taking precedence. Configuration changes
+            /// without a given number of spares get one spare, so that there is a node to add.
             #[must_use]
             pub fn over(&self, mut base: Bounds) -> Bounds {
                 $(
@@ -102,6 +103,9 @@ macro_rules! define_bound_args {
                         base.$name = value;
                     }
                 )*
+                if self.spares.is_none() && base.conf_changes > 0 && base.spares == 0 {
+                    base.spares = 1;
+                }
                 base
             }
 

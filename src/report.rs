@@ -4,33 +4,73 @@
 
 use std::fmt::Write;
 
-use raftcheck_spec::{Action, Bounds, ClusterView, NodeView};
+use raftcheck_spec::{Action, Bounds, ClusterView, Configuration, NodeView};
 
 use crate::cli::bound_flag;
 use crate::engine::{Execution, NotApplicable, Outcome};
 
 /// One node's observable state on one line: `t1 candidate vote=n1 leader=none commit=0 log=[]`.
-pub fn node_line(v: &NodeView) -> String {
+/// What membership and snapshots add is shown only where it says something: the snapshot base
+/// (`log=(5,t2)+[...]`), the configuration when it is not `initial`, the applied index when it
+/// is not the commit index, the state machine when the log alone does not tell it.
+pub fn node_line(v: &NodeView, initial: &Configuration) -> String {
     let name = |id: Option<u64>| id.map_or_else(|| "none".to_string(), |id| format!("n{id}"));
     let log: Vec<String> = v.log.iter().map(|e| e.to_string()).collect();
-    format!(
-        "t{} {} vote={} leader={} commit={} log=[{}]",
+    let base = if v.snapshot_index > 0 {
+        format!("({},t{})+", v.snapshot_index, v.snapshot_term)
+    } else {
+        String::new()
+    };
+    let mut line = format!(
+        "t{} {} vote={} leader={} commit={} log={base}[{}]",
         v.term,
         v.role,
         name(v.vote),
         name(v.leader),
         v.commit,
         log.join(", ")
-    )
+    );
+    if v.config != *initial {
+        let _ = write!(line, " config={}", v.config);
+    }
+    if v.applied != v.commit {
+        let _ = write!(line, " applied={}", v.applied);
+    }
+    let implied: Vec<u64> = v
+        .log
+        .iter()
+        .take(v.applied.saturating_sub(v.snapshot_index) as usize)
+        .filter_map(|e| e.value)
+        .collect();
+    if v.snapshot_index > 0 || v.state_machine != implied {
+        let _ = write!(line, " sm={:?}", v.state_machine);
+    }
+    line
 }
 
-/// The bounds on one line, as flags.
+/// The bounds on one line, as flags. The membership and snapshot bounds are left out while
+/// they are off (0), so runs without them read as before; `--joint` is a bare flag.
 pub fn bounds_line(b: &Bounds) -> String {
     b.entries()
         .into_iter()
-        .map(|(bound, value)| format!("{} {value}", bound_flag(bound)))
+        .filter(|&(bound, value)| {
+            value != 0 || !matches!(bound, "conf_changes" | "spares" | "snapshots" | "joint")
+        })
+        .map(|(bound, value)| match bound {
+            "joint" => bound_flag(bound),
+            _ => format!("{} {value}", bound_flag(bound)),
+        })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The configuration a cluster view starts in (every node starts in the same one).
+pub fn initial_config(initial: &ClusterView) -> Configuration {
+    initial
+        .nodes
+        .first()
+        .map(|n| n.config.clone())
+        .unwrap_or_default()
 }
 
 /// A wall time for people: tenths of a second, hundredths below one second.
@@ -60,6 +100,7 @@ fn verdict(execution: &Execution, step: usize) -> String {
 pub fn execution_table(execution: &Execution) -> String {
     let mut out = String::new();
     let mut before = ClusterView::from(&execution.initial);
+    let initial = initial_config(&before);
     if let Ok(Outcome::Divergence { step: 0, kind }) = &execution.end {
         let _ = writeln!(out, "   0  (fresh cluster)  DIFFER ({kind})");
         for line in execution.initial_findings.lines() {
@@ -84,15 +125,25 @@ pub fn execution_table(execution: &Execution) -> String {
             let changed = before.nodes.get(k) != Some(spec_node);
             let differs = impl_node.is_some_and(|n| n != spec_node);
             if differs {
-                let _ = writeln!(out, "        n{} spec: {}", k + 1, node_line(spec_node));
+                let _ = writeln!(
+                    out,
+                    "        n{} spec: {}",
+                    k + 1,
+                    node_line(spec_node, &initial)
+                );
                 let _ = writeln!(
                     out,
                     "        n{} impl: {}",
                     k + 1,
-                    node_line(impl_node.expect("differs implies observed"))
+                    node_line(impl_node.expect("differs implies observed"), &initial)
                 );
             } else if changed {
-                let _ = writeln!(out, "        n{}: {}", k + 1, node_line(spec_node));
+                let _ = writeln!(
+                    out,
+                    "        n{}: {}",
+                    k + 1,
+                    node_line(spec_node, &initial)
+                );
             }
         }
         for line in step.findings.lines() {
@@ -123,6 +174,7 @@ mod tests {
 
     #[test]
     fn node_lines_read_plainly() {
+        let initial = Configuration::with_voters([1, 2, 3]);
         let v = NodeView {
             term: 2,
             role: Role::Leader,
@@ -130,10 +182,27 @@ mod tests {
             leader: Some(1),
             log: vec![Entry::empty(1), Entry::value(2, 1)],
             commit: 1,
+            applied: 1,
+            ..NodeView::fresh(initial.clone())
         };
         assert_eq!(
-            node_line(&v),
+            node_line(&v, &initial),
             "t2 leader vote=n1 leader=n1 commit=1 log=[t1:empty, t2:v1]"
+        );
+        let compacted = NodeView {
+            log: vec![Entry::value(2, 2)],
+            commit: 3,
+            applied: 3,
+            snapshot_index: 2,
+            snapshot_term: 2,
+            config: Configuration::with_voters([1, 2, 3, 4]),
+            state_machine: vec![1, 2],
+            ..v
+        };
+        assert_eq!(
+            node_line(&compacted, &initial),
+            "t2 leader vote=n1 leader=n1 commit=3 log=(2,t2)+[t2:v2] \
+             config=voters=[n1,n2,n3,n4] sm=[1, 2]"
         );
     }
 }

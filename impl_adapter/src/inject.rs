@@ -34,7 +34,7 @@ pub enum Bug {
     ConfStateNotPersisted,
     /// Compaction snapshots and discards the whole log, applied or not.
     CompactPastApplied,
-    /// Installing a snapshot keeps the log entries after the snapshot's index.
+    /// Installing a snapshot moves the log's base but keeps the stored entries after it.
     SnapshotKeepsLog,
     /// Installing a snapshot does not load its data into the state machine.
     SnapshotDataIgnored,
@@ -133,8 +133,9 @@ impl Bug {
                  index, so the snapshot holds entries that are not applied (or committed)"
             }
             Bug::SnapshotKeepsLog => {
-                "installing a snapshot sets the snapshot metadata but keeps the stored entries \
-                 after its index instead of discarding the whole log"
+                "installing a snapshot moves the log's base (first index) to the snapshot but \
+                 keeps the stored entries, which an offset-indexed store now holds at the \
+                 indexes after the snapshot, instead of discarding the whole log"
             }
             Bug::SnapshotDataIgnored => {
                 "installing a snapshot updates the log and the configuration but never loads the \
@@ -189,8 +190,9 @@ impl Bug {
                  which snapshots state the state machine never had"
             }
             Bug::SnapshotKeepsLog => {
-                "storage whose ApplySnapshot forgets to truncate the log, so stale, conflicting \
-                 entries survive past the snapshot"
+                "storage whose ApplySnapshot rewrites the base entry (etcd MemoryStorage's \
+                 ents[0]) but forgets to truncate the rest, so stale entries survive the \
+                 snapshot and conflict with the leader's log"
             }
             Bug::SnapshotDataIgnored => {
                 "restoring raft's view from a snapshot's metadata but not the application's data \

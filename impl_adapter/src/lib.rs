@@ -96,7 +96,7 @@ pub struct ClusterSetup {
 
 impl ClusterSetup {
     /// `nodes` voters and no spares.
-    pub fn new(nodes: u64) -> Self {
+    pub const fn new(nodes: u64) -> Self {
         ClusterSetup { nodes, spares: 0 }
     }
 

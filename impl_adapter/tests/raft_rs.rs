@@ -8,7 +8,8 @@ use raftcheck_adapter::inject::Bug;
 use raftcheck_adapter::raft_rs::{convert, RaftRsAdapter};
 use raftcheck_adapter::{Adapter, AdapterError, ClusterSetup};
 use raftcheck_spec::{
-    ClusterView, Entry, Flavour, Input, Message, NodeId, NodeView, Output, Payload, Role,
+    Change, ChangeOp, ClusterView, ConfChange, Configuration, Entry, Flavour, Input, Message,
+    NodeId, NodeView, Output, Payload, Role,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -103,6 +104,19 @@ impl Run {
 
     fn view(&mut self) -> ClusterView {
         self.a.observe().expect("observe")
+    }
+
+    /// Loses every message in flight.
+    fn drop_all(&mut self) {
+        self.net.clear();
+    }
+
+    /// Delivers the messages in flight between `a` and `b`, oldest first, until there are none.
+    fn settle(&mut self, a: NodeId, b: NodeId) {
+        let between = |m: &Message| (m.from, m.to) == (a, b) || (m.from, m.to) == (b, a);
+        while let Some(message) = self.net.iter().find(|m| between(m)).cloned() {
+            self.apply(Input::Receive { message });
+        }
     }
 
     fn node(&mut self, id: NodeId) -> NodeView {
@@ -201,6 +215,12 @@ fn node(
     log: Vec<Entry>,
     commit: u64,
 ) -> NodeView {
+    // Committed entries are applied at once: the state machine holds the committed values.
+    let state_machine = log
+        .iter()
+        .take(commit as usize)
+        .filter_map(|e| e.value)
+        .collect();
     NodeView {
         term,
         role,
@@ -208,6 +228,9 @@ fn node(
         leader,
         log,
         commit,
+        applied: commit,
+        state_machine,
+        ..NodeView::fresh(Configuration::with_voters([1, 2, 3]))
     }
 }
 
@@ -311,7 +334,22 @@ fn reset_gives_an_empty_cluster() {
 
     let mut five = RaftRsAdapter::new();
     five.reset(&ClusterSetup::new(5)).unwrap();
-    assert_eq!(five.observe().unwrap().nodes, vec![empty_node(); 5]);
+    assert_eq!(five.observe().unwrap().nodes, vec![empty_of(5); 5]);
+
+    // Spares start knowing the initial configuration, outside it.
+    let mut spared = RaftRsAdapter::new();
+    spared
+        .reset(&ClusterSetup {
+            nodes: 3,
+            spares: 2,
+        })
+        .unwrap();
+    assert_eq!(spared.observe().unwrap().nodes, vec![empty_node(); 5]);
+}
+
+/// A fresh node of a cluster of `n` voters.
+fn empty_of(n: u64) -> NodeView {
+    NodeView::fresh(Configuration::with_voters(1..=n))
 }
 
 #[test]
@@ -340,7 +378,7 @@ fn a_second_reset_after_activity_gives_a_fresh_cluster() {
 
     // A reset to another size also starts from nothing.
     r.a.reset(&ClusterSetup::new(5)).unwrap();
-    assert_eq!(r.view().nodes, vec![empty_node(); 5]);
+    assert_eq!(r.view().nodes, vec![empty_of(5); 5]);
     r.a.reset(&THREE).unwrap();
     assert_eq!(r.fp(), pristine);
 }
@@ -1219,12 +1257,61 @@ fn every_bug_differs_from_stock_in_its_scenario() {
                     elect(r, 2, 3);
                     r.deliver("AppendEntries", 2, 1);
                 }
+                Bug::ConfChangeOnAppend => {
+                    elect_n1(r);
+                    r.apply(remove(1, 3));
+                }
+                Bug::ConfStateNotPersisted => {
+                    elect_n1(r);
+                    r.apply(remove(1, 3));
+                    r.settle(1, 2);
+                    r.apply(Input::Restart { node: 1 });
+                }
+                Bug::CompactPastApplied => {
+                    elect_n1(r);
+                    r.apply(Input::ClientRequest { node: 1, value: 1 });
+                    r.apply(Input::Compact { node: 1 });
+                }
+                Bug::SnapshotKeepsLog | Bug::SnapshotDataIgnored => snapshot_catch_up(r),
             }
             (r.outputs.clone(), r.view())
         };
         let (stock, buggy) = both(bug, scenario);
         assert_ne!(stock, buggy, "{bug} has no visible effect in its scenario");
     }
+}
+
+/// A leader's proposal to remove `node`.
+fn remove(leader: u64, node: u64) -> Input {
+    Input::ProposeConfChange {
+        node: leader,
+        change: ConfChange::Single {
+            change: Change {
+                op: ChangeOp::Remove,
+                node,
+            },
+        },
+    }
+}
+
+/// n1 leads and commits v3 with n2 while n3 holds entries of its own from an older term; n1
+/// compacts, so it catches n3 up with its snapshot, which replaces n3's log.
+fn snapshot_catch_up(r: &mut Run) {
+    // n3 leads term 1 for a moment: its entries (1..=3, t1) reach nobody.
+    elect(r, 3, 2);
+    r.apply(Input::ClientRequest { node: 3, value: 1 });
+    r.apply(Input::ClientRequest { node: 3, value: 2 });
+    r.drop_all();
+    // n1 leads term 2 with n2 and commits v3 at index 2.
+    r.apply(Input::Timeout { node: 1 });
+    r.drop_all();
+    elect(r, 1, 2);
+    r.apply(Input::ClientRequest { node: 1, value: 3 });
+    r.settle(1, 2);
+    r.apply(Input::Compact { node: 1 });
+    r.drop_all();
+    r.apply(Input::Heartbeat { node: 1 });
+    r.settle(1, 3);
 }
 
 #[test]
@@ -1289,20 +1376,17 @@ fn an_input_for_a_missing_node_is_an_error_not_a_panic() {
 }
 
 #[test]
-fn a_response_from_an_unknown_peer_is_refused_and_the_cluster_stays_usable() {
+fn a_response_from_a_node_outside_the_configuration_is_ignored() {
     let mut r = Run::new();
     r.apply(Input::Timeout { node: 1 });
     let before = (r.view(), r.fp());
-    // raft-rs's RawNode::step refuses a response from a peer it has no progress for.
+    // raft-rs's RawNode::step refuses a response from a peer it has no progress for, before
+    // looking at its term: the node ignores it, as the spec says.
     let stranger = Input::Receive {
-        message: grant(9, 1, 1),
+        message: grant(9, 1, 5),
     };
-    let err = r.a.apply(&stranger).unwrap_err();
-    assert!(
-        matches!(&err, AdapterError::Refused { input, .. } if input.contains("n9")),
-        "{err:?}"
-    );
-    // Not a fault: the cluster is kept and unchanged, and goes on working.
+    assert_eq!(r.a.apply(&stranger), Ok(vec![]));
+    // The cluster is unchanged (not even the term moved), and goes on working.
     assert_eq!((r.view(), r.fp()), before);
     r.deliver("RequestVote", 1, 2);
     let out = r.deliver("RequestVoteResponse", 2, 1);

@@ -160,17 +160,35 @@ impl ClusterState {
                 self.history.committed.push((entry.clone(), node.term));
             }
         }
-        if node.role == crate::types::Role::Leader && self.history.unquorate_commit.is_none() {
-            self.history.unquorate_commit = self.unquorate(id, old_commit);
+    }
+
+    /// Records the commits leader `leader` made in a step, each as (from, to, the configuration
+    /// that decided it): the first newly committed entry that some voter set of that
+    /// configuration does not hold in a majority of its members' logs (a log compacted past the
+    /// index holds it) is kept in the history. The other nodes' logs are as the step left them:
+    /// a step changes one node.
+    pub(crate) fn record_leader_commits(
+        &mut self,
+        leader: NodeId,
+        commits: &[(LogIndex, LogIndex, Arc<Configuration>)],
+    ) {
+        for (from, to, config) in commits {
+            if self.history.unquorate_commit.is_some() {
+                return;
+            }
+            self.history.unquorate_commit = self.unquorate(leader, *from, *to, config);
         }
     }
 
-    /// For a leader that moved its commit index from `old_commit`: the first newly committed
-    /// entry that some voter set of its configuration does not hold in a majority of its
-    /// members' logs (a log compacted past the index holds it).
-    fn unquorate(&self, leader: NodeId, old_commit: LogIndex) -> Option<String> {
+    fn unquorate(
+        &self,
+        leader: NodeId,
+        from: LogIndex,
+        to: LogIndex,
+        config: &Configuration,
+    ) -> Option<String> {
         let node = &self.nodes[leader];
-        for index in (old_commit + 1)..=node.commit {
+        for index in (from + 1)..=to {
             let entry = node.entry(index)?;
             let holds = |id: NodeId| {
                 self.nodes.get(id).is_some_and(|n| {
@@ -178,8 +196,8 @@ impl ClusterState {
                 })
             };
             for (name, set) in [
-                ("incoming", &node.config.voters.incoming),
-                ("outgoing", &node.config.voters.outgoing),
+                ("incoming", &config.voters.incoming),
+                ("outgoing", &config.voters.outgoing),
             ] {
                 if set.is_empty() {
                     continue;
@@ -190,7 +208,7 @@ impl ClusterState {
                         "n{leader} committed index {index} ({entry}) held by {holding} of the {} \
                          {name} voters of its configuration {}",
                         set.len(),
-                        node.config
+                        config
                     ));
                 }
             }

@@ -286,6 +286,9 @@ impl RaftModel {
                 installed.insert(at, id);
             }
         }
+        if let Some(id) = input.target() {
+            next.record_leader_commits(id, &out.leader_commits);
+        }
         if let Some((id, old)) = before {
             // A restart that forgets the commit index starts over from 0, legitimately.
             let forgets =
@@ -315,6 +318,28 @@ impl RaftModel {
             ));
         }
         state.node(m.from).may_send(m)
+    }
+
+    /// [`RaftModel::may_send`] for a message sent during the step from `before` to `after`: a
+    /// leader that applied a configuration change in the step may still have sent to a member
+    /// of the configuration it had when the step began (raft-rs and etcd broadcast the commit
+    /// of a change before the application applies it).
+    pub fn may_send_in_step(
+        &self,
+        before: &ClusterState,
+        after: &ClusterState,
+        m: &Message,
+    ) -> Result<(), String> {
+        let verdict = self.may_send(after, m);
+        if verdict.is_err() && before.has_node(m.from) && after.has_node(m.from) {
+            let (was, is) = (before.node(m.from), after.node(m.from));
+            if was.config != is.config && was.config.contains(m.to) && !is.config.contains(m.to) {
+                let mut then = is.clone();
+                then.config = was.config.clone();
+                return then.may_send(m);
+            }
+        }
+        verdict
     }
 
     /// Spec-only mode: the discretionary sends on offer in `state`.

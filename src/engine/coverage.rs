@@ -8,7 +8,7 @@ use raftcheck_spec::{Bounds, Flavour, Input, Output};
 use serde::Serialize;
 
 /// The message kinds, in protocol order.
-pub const MESSAGE_KINDS: [&str; 9] = [
+pub const MESSAGE_KINDS: [&str; 10] = [
     "RequestVote",
     "RequestVoteResponse",
     "RequestPreVote",
@@ -18,6 +18,7 @@ pub const MESSAGE_KINDS: [&str; 9] = [
     "Heartbeat",
     "HeartbeatResponse",
     "Propose",
+    "Snapshot",
 ];
 
 /// Counts of inputs driven and outputs observed.
@@ -80,10 +81,14 @@ impl Coverage {
     pub fn possible_inputs(flavour: &Flavour, bounds: &Bounds) -> Vec<(String, bool)> {
         let kinds = Self::message_kinds(flavour);
         let mut labels = vec![("Timeout".to_string(), true)];
+        // A message kind is reachable when its flavour has it and the bounds make it.
+        let reachable = |kind: &str| match kind {
+            "Heartbeat" | "HeartbeatResponse" => flavour.heartbeat_input,
+            "Snapshot" => bounds.snapshots > 0,
+            _ => true,
+        };
         for &kind in &kinds {
-            let modelled =
-                kind != "Heartbeat" && kind != "HeartbeatResponse" || flavour.heartbeat_input;
-            labels.push((format!("Receive {kind}"), modelled));
+            labels.push((format!("Receive {kind}"), reachable(kind)));
         }
         labels.push(("ClientRequest".into(), bounds.values > 0));
         labels.push((
@@ -91,11 +96,16 @@ impl Coverage {
             flavour.heartbeat_input && bounds.heartbeats > 0,
         ));
         labels.push(("Restart".into(), bounds.restarts > 0));
+        labels.push(("ProposeConfChange".into(), bounds.conf_changes > 0));
+        labels.push(("Compact".into(), bounds.snapshots > 0));
         for &kind in &kinds {
-            labels.push((format!("Drop {kind}"), bounds.drops > 0));
+            labels.push((format!("Drop {kind}"), bounds.drops > 0 && reachable(kind)));
         }
         for &kind in &kinds {
-            labels.push((format!("Duplicate {kind}"), bounds.duplicates > 0));
+            labels.push((
+                format!("Duplicate {kind}"),
+                bounds.duplicates > 0 && reachable(kind),
+            ));
         }
         labels
     }

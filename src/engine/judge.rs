@@ -120,7 +120,7 @@ pub fn judge_outputs(
             continue;
         }
         let verdict = match output {
-            Output::Send { message } => model.may_send(after, message),
+            Output::Send { message } => model.may_send_in_step(before, after, message),
             Output::BecomeLeader { .. } => Err("the spec does not elect this node here".into()),
             Output::ProposalDropped { .. } => {
                 Err("the spec accepts or forwards this proposal".into())

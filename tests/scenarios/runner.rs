@@ -276,7 +276,11 @@ impl<'t> Cluster<'t> {
         let after = ClusterView::from(&outcome.next);
         for (i, (b, a)) in before.nodes.iter().zip(&after.nodes).enumerate() {
             if b != a {
-                out.push(format!("  n{}: {}", i + 1, node_line(a)));
+                out.push(format!(
+                    "  n{}: {}",
+                    i + 1,
+                    node_line(a, &self.model.initial_config())
+                ));
             }
         }
         self.state = outcome.next;
@@ -347,7 +351,11 @@ impl<'t> Cluster<'t> {
 
     fn print_state(&self, out: &mut Vec<String>) {
         for (i, n) in ClusterView::from(&self.state).nodes.iter().enumerate() {
-            out.push(format!("n{}: {}", i + 1, node_line(n)));
+            out.push(format!(
+                "n{}: {}",
+                i + 1,
+                node_line(n, &self.model.initial_config())
+            ));
         }
     }
 }

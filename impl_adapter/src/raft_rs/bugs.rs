@@ -301,20 +301,31 @@ impl NodeStorage for CompactPastApplied {
     }
 }
 
-/// `snapshot-keeps-log`: installing a snapshot keeps the stored entries after its index.
+/// `snapshot-keeps-log`: installing a snapshot moves the log's base to the snapshot but keeps
+/// the stored entries: an offset-indexed store (entry `i` at `i - base`) then holds the old
+/// entries at the indexes after the snapshot.
 ///
-/// Mirrors a storage whose `ApplySnapshot` sets the snapshot metadata but forgets to truncate
-/// the log, so stale, conflicting entries survive past the snapshot.
+/// Mirrors a storage whose `ApplySnapshot` rewrites the base entry (etcd `MemoryStorage` keeps
+/// the snapshot's index and term in `ents[0]`) but forgets to truncate the rest, so stale
+/// entries survive the snapshot and conflict with the leader's log.
 pub(crate) struct SnapshotKeepsLog(SyncedStorage);
 
 impl NodeStorage for SnapshotKeepsLog {
     log_writes_through!(0);
 
     fn apply_snapshot(&mut self, snapshot: &Snapshot) -> Result<(), AdapterError> {
-        let index = snapshot.get_metadata().index;
-        let kept = self.0.entries_from(index + 1);
+        let kept = self.0.raft_storage().rl().entries.clone();
         self.0.apply_snapshot(snapshot)?;
-        self.0.append(&kept) // the bug
+        let base = snapshot.get_metadata().index;
+        let shifted: Vec<Entry> = kept
+            .into_iter()
+            .enumerate()
+            .map(|(k, e)| Entry {
+                index: base + 1 + k as u64, // the bug: the old entries, at the new offset
+                ..e
+            })
+            .collect();
+        self.0.append(&shifted)
     }
 }
 

@@ -87,7 +87,7 @@ impl NodeState {
     /// The application applies a committed configuration change (raft-rs `apply_conf_change`,
     /// etcd `ApplyConfChange`). A change that cannot be applied leaves the configuration as it
     /// is; no leader of the spec proposes one (the snapshot property would flag it).
-    fn apply_conf_change(&mut self, change: &ConfChange, out: &Outbox) {
+    fn apply_conf_change(&mut self, change: &ConfChange, out: &mut Outbox) {
         let Ok(next) = self.config.apply(change) else {
             return;
         };

@@ -105,6 +105,9 @@ pub struct Outbox<'a> {
     pub mutation: Option<Mutation>,
     /// Set when the step installed a snapshot on its node (for the history).
     pub installed_snapshot: bool,
+    /// Every advance of a leader's commit index in the step, as (from, to, the configuration
+    /// that decided it), for the history's quorum check.
+    pub leader_commits: Vec<(LogIndex, LogIndex, Arc<Configuration>)>,
 }
 
 impl<'a> Outbox<'a> {
@@ -115,6 +118,7 @@ impl<'a> Outbox<'a> {
             outputs: Vec::new(),
             mutation: None,
             installed_snapshot: false,
+            leader_commits: Vec::new(),
         }
     }
 

@@ -152,7 +152,7 @@ impl NodeState {
 
     /// A leader commits the highest index its configuration's quorum has stored (itself
     /// included, at its last index) whose entry is from its own term (Raft §5.3, §5.4.2).
-    pub(super) fn advance_leader_commit(&mut self, out: &Outbox) {
+    pub(super) fn advance_leader_commit(&mut self, out: &mut Outbox) {
         if self.role != Role::Leader {
             return;
         }
@@ -172,6 +172,8 @@ impl NodeState {
             || (out.mutation == Some(Mutation::CommitOldTermByCount)
                 && quorum_index <= self.last_index());
         if quorum_index > self.commit && own_term {
+            out.leader_commits
+                .push((self.commit, quorum_index, self.config.clone()));
             self.commit = quorum_index;
         }
     }
