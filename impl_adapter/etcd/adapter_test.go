@@ -825,7 +825,7 @@ func TestInjectedBugs(t *testing.T) {
 			`snapshot_index=2 snapshot_term=1 log=[] commit=1 applied=1`},
 		{bugSnapshotKeepsLog, snapshotOverConflict,
 			`snapshot_index=2 log=[] commit=2 applied=2 state_machine=[5]`,
-			`snapshot_index=2 log=[{"term":1,"value":2}] commit=2 applied=2 state_machine=[5]`},
+			`snapshot_index=2 log=[{"term":1},{"term":1,"value":1},{"term":1,"value":2}] commit=2 applied=2 state_machine=[5]`},
 		{bugSnapshotDataIgnored, snapshotOverConflict,
 			`snapshot_index=2 log=[] commit=2 applied=2 state_machine=[5]`,
 			`snapshot_index=2 log=[] commit=2 applied=2 state_machine=[]`},
@@ -851,5 +851,23 @@ func TestInjectedBugs(t *testing.T) {
 		if !seen[b] {
 			t.Errorf("no scenario shows %s", b)
 		}
+	}
+}
+
+// A joint configuration entered with auto-leave is observed with its outgoing voters and
+// auto_leave (which etcd 3.4's Status().Config drops), and the leader appends the leave itself
+// in the step that applies the joint entry.
+func TestJointConfigurationIsObserved(t *testing.T) {
+	h := started(t, 3, "null")
+	h.elect()
+	h.commitEmpty()
+	joint := `{"kind":"joint","changes":[{"op":"remove","node":3}],"auto_leave":true}`
+	h.apply(confChange(1, joint))
+	h.apply(receive(ae(1, 2, 1, 1, 1, `[{"term":1,"conf":`+joint+`}]`, 1)))
+	h.apply(receive(aer(2, 1, 1, false, 2, 0)))
+	want := `config={"voters":[1,2],"voters_outgoing":[1,2,3],"auto_leave":true} ` +
+		`log=[{"term":1},{"term":1,"conf":` + joint + `},{"term":1,"conf":{"kind":"leave"}}] applied=2`
+	if got := h.fields(1, "config", "log", "applied"); got != want {
+		t.Fatalf("n1 after applying the joint entry:\n got %s\nwant %s", got, want)
 	}
 }

@@ -304,22 +304,31 @@ func (s compactPastApplied) compact() error {
 	return s.compactAt(last) // the bug: not s.store.applied
 }
 
-// snapshotKeepsLog (snapshot-keeps-log): installing a snapshot keeps the stored entries after
-// its index.
+// snapshotKeepsLog (snapshot-keeps-log): installing a snapshot moves the log's base to the
+// snapshot but keeps the stored entries: an offset-indexed store (entry i at i - base) then
+// holds the old entries at the indexes after the snapshot.
 //
-// Mirrors a storage whose ApplySnapshot sets the snapshot metadata but forgets to truncate the
-// log, so stale, conflicting entries survive past the snapshot.
+// Mirrors a storage whose ApplySnapshot rewrites the base entry (MemoryStorage keeps the
+// snapshot's index and term in ents[0]) but forgets to truncate the rest, so stale entries
+// survive the snapshot and conflict with the leader's log.
 type snapshotKeepsLog struct{ *syncedStorage }
 
 func (s snapshotKeepsLog) applySnapshot(snap pb.Snapshot) error {
-	kept, err := s.store.entriesFrom(snap.Metadata.Index + 1)
+	first, err := s.store.FirstIndex()
+	if err != nil {
+		return err
+	}
+	kept, err := s.store.entriesFrom(first)
 	if err != nil {
 		return err
 	}
 	if err := s.syncedStorage.applySnapshot(snap); err != nil {
 		return err
 	}
-	return s.append(kept) // the bug
+	for k := range kept {
+		kept[k].Index = snap.Metadata.Index + 1 + uint64(k) // the bug: the old entries, at the new offset
+	}
+	return s.append(kept)
 }
 
 // snapshotDataIgnored (snapshot-data-ignored): installing a snapshot takes its metadata (log,

@@ -188,7 +188,7 @@ func (n *node) view() (NodeView, error) {
 	if err != nil {
 		return NodeView{}, fault("n%d: no term at its snapshot index %d: %v", n.id, first-1, err)
 	}
-	config := configFromTracker(n.rn.Status().Config)
+	config := rawNodeConfig(n.rn)
 	return NodeView{
 		Term:          st.Term,
 		Role:          role,

@@ -18,9 +18,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 
+	"go.etcd.io/etcd/raft"
 	"go.etcd.io/etcd/raft/quorum"
 	pb "go.etcd.io/etcd/raft/raftpb"
 	"go.etcd.io/etcd/raft/tracker"
@@ -327,8 +329,18 @@ func (c ConfState) toEtcd() pb.ConfState {
 	}
 }
 
-// configFromTracker is the configuration raft works with (its progress tracker's), in the
-// protocol's shape.
+// rawNodeConfig is the configuration raft works with (its progress tracker's), in the protocol's
+// shape. RawNode.Status().Config is a tracker.Config.Clone, which in etcd 3.4 leaves AutoLeave
+// out (tracker.go, Clone), so AutoLeave is read from the tracker itself (raft.prs.Config,
+// unexported: with reflection, as unstableEntries does).
+func rawNodeConfig(rn *raft.RawNode) ConfState {
+	cs := configFromTracker(rn.Status().Config)
+	cs.AutoLeave = reflect.ValueOf(rn).Elem().FieldByName("raft").Elem().
+		FieldByName("prs").FieldByName("Config").FieldByName("AutoLeave").Bool()
+	return cs
+}
+
+// configFromTracker is a tracker configuration in the protocol's shape.
 func configFromTracker(cfg tracker.Config) ConfState {
 	ids := func(m map[uint64]struct{}) []uint64 {
 		return quorum.MajorityConfig(m).Slice()
