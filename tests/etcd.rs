@@ -126,10 +126,14 @@ fn stock_etcd_conforms_with_membership_changes_and_snapshots() {
 /// a few steps (a snapshot reaches a follower only after a value is committed and compacted).
 fn bounds_finding(bug: &str) -> Vec<&'static str> {
     match bug {
-        "conf-change-on-append" | "conf-state-not-persisted" | "compact-past-applied" => {
-            MEMBERSHIP.to_vec()
+        "conf-change-on-append" | "compact-past-applied" => MEMBERSHIP.to_vec(),
+        // A committed change, then a restart: 9 steps.
+        "conf-state-not-persisted" => {
+            vec!["--impl", "etcd", "--conf-changes", "1", "--max-term", "2"]
         }
-        // One voter adds the spare, compacts, and catches it up by snapshot: 7 steps.
+        // One voter adds the spare, compacts, and catches it up by snapshot: 7 steps. (`--spares
+        // 1` is given although it is the default with conf changes: traces record the bound as
+        // given, and replay does not apply that default.)
         "snapshot-data-ignored" => vec![
             "--impl",
             "etcd",
