@@ -66,10 +66,15 @@ fn merging_finds_the_same_shortest_divergences_as_the_tree() {
 fn the_divergence_found_is_a_shortest_one() {
     // Breadth first: no divergence exists at any smaller depth bound.
     for bug in Bug::ALL {
-        let found = run(small(12), Flavour::raft_rs(), Some(bug), merged(true));
+        let bounds = |depth| Bounds {
+            depth,
+            ..bug.bounds()
+        };
+        let found = run(bounds(12), Flavour::raft_rs(), Some(bug), merged(true));
+        assert!(!found.problems.is_empty(), "{bug} not found");
         let length = found.problems[0].path.len();
         let shorter = run(
-            small(length - 1),
+            bounds(length - 1),
             Flavour::raft_rs(),
             Some(bug),
             merged(true),

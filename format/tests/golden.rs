@@ -6,7 +6,8 @@
 
 use raftcheck_format::v1;
 use raftcheck_spec::{
-    Bounds, ClusterView, Entry, Flavour, Input, Message, NodeView, Output, Payload, Role,
+    Bounds, Change, ChangeOp, ClusterView, ConfChange, Configuration, Entry, Flavour, Input,
+    JointConfig, MajorityConfig, Message, NodeView, Output, Payload, Role, Snapshot,
 };
 
 /// Writes the spec value `value` through its v1 form `V`, checks the bytes, reads them back
@@ -255,6 +256,8 @@ fn observed_views() {
                     leader: None,
                     log: vec![Entry::empty(1), Entry::value(2, 5)],
                     commit: 1,
+                    applied: 1,
+                    ..NodeView::fresh(Configuration::with_voters([1, 2, 3]))
                 },
                 NodeView {
                     term: 0,
@@ -263,11 +266,12 @@ fn observed_views() {
                     leader: Some(3),
                     log: vec![],
                     commit: 0,
+                    ..NodeView::fresh(Configuration::with_voters([1, 2, 3]))
                 },
             ],
         };
         let json = format!(
-            r#"{{"nodes":[{{"term":2,"role":"{name}","vote":1,"leader":null,"log":[{{"term":1}},{{"term":2,"value":5}}],"commit":1}},{{"term":0,"role":"Follower","vote":null,"leader":3,"log":[],"commit":0}}]}}"#
+            r#"{{"nodes":[{{"term":2,"role":"{name}","vote":1,"leader":null,"log":[{{"term":1}},{{"term":2,"value":5}}],"commit":1,"config":{{"voters":[1,2,3]}},"applied":1,"state_machine":[]}},{{"term":0,"role":"Follower","vote":null,"leader":3,"log":[],"commit":0,"config":{{"voters":[1,2,3]}},"applied":0,"state_machine":[]}}]}}"#
         );
         assert_eq!(
             serde_json::to_string(&v1::ClusterView::from(&view)).unwrap(),
@@ -276,6 +280,118 @@ fn observed_views() {
         let read: v1::ClusterView = serde_json::from_str(&json).unwrap();
         assert_eq!(ClusterView::from(read), view);
     }
+}
+
+/// A child without the `membership` and `snapshots` features reports views as before those
+/// features: the configuration is left out (the process adapter puts the initial one in its
+/// place), the applied index is the commit index, the state machine the committed values.
+#[test]
+fn views_without_membership_fields() {
+    let json = r#"{"term":2,"role":"Leader","vote":1,"leader":1,"log":[{"term":1},{"term":2,"value":5}],"commit":2}"#;
+    let read: v1::NodeView = serde_json::from_str(json).unwrap();
+    let view = NodeView::from(read);
+    assert_eq!(view.config, Configuration::default());
+    assert_eq!((view.applied, view.state_machine), (2, vec![5]));
+}
+
+/// Membership and snapshots in v1: a configuration-change entry, a snapshot message and a
+/// compacted view.
+#[test]
+fn membership_and_snapshots() {
+    let joint = ConfChange::Joint {
+        changes: vec![
+            Change {
+                op: ChangeOp::AddVoter,
+                node: 4,
+            },
+            Change {
+                op: ChangeOp::Remove,
+                node: 1,
+            },
+        ],
+        auto_leave: true,
+    };
+    golden_input(
+        Input::ProposeConfChange {
+            node: 1,
+            change: joint.clone(),
+        },
+        r#"{"input":"propose_conf_change","node":1,"change":{"kind":"joint","changes":[{"op":"add-voter","node":4},{"op":"remove","node":1}],"auto_leave":true}}"#,
+    );
+    golden_input(
+        Input::Compact { node: 2 },
+        r#"{"input":"compact","node":2}"#,
+    );
+    let append = msg(
+        1,
+        2,
+        2,
+        Payload::AppendEntries {
+            prev_log_index: 1,
+            prev_log_term: 1,
+            entries: vec![
+                Entry::conf(2, joint),
+                Entry::conf(2, ConfChange::Leave),
+                Entry::conf(
+                    2,
+                    ConfChange::Single {
+                        change: Change {
+                            op: ChangeOp::AddLearner,
+                            node: 5,
+                        },
+                    },
+                ),
+            ],
+            commit: 1,
+        },
+    );
+    golden_message(
+        append,
+        r#"{"from":1,"to":2,"term":2,"type":"AppendEntries","prev_log_index":1,"prev_log_term":1,"entries":[{"term":2,"conf":{"kind":"joint","changes":[{"op":"add-voter","node":4},{"op":"remove","node":1}],"auto_leave":true}},{"term":2,"conf":{"kind":"leave"}},{"term":2,"conf":{"kind":"single","change":{"op":"add-learner","node":5}}}],"commit":1}"#,
+    );
+    let config = Configuration {
+        voters: JointConfig {
+            incoming: MajorityConfig::new([2, 3, 4]),
+            outgoing: MajorityConfig::new([1, 2, 3]),
+        },
+        learners: [5].into(),
+        learners_next: [1].into(),
+        auto_leave: true,
+    };
+    let snapshot = msg(
+        1,
+        4,
+        2,
+        Payload::Snapshot {
+            snapshot: Snapshot {
+                index: 3,
+                term: 2,
+                config: config.clone(),
+                values: vec![1, 2],
+            },
+        },
+    );
+    golden_message(
+        snapshot,
+        r#"{"from":1,"to":4,"term":2,"type":"Snapshot","snapshot":{"index":3,"term":2,"conf_state":{"voters":[2,3,4],"voters_outgoing":[1,2,3],"learners":[5],"learners_next":[1],"auto_leave":true},"values":[1,2]}}"#,
+    );
+    let view = NodeView {
+        term: 2,
+        log: vec![Entry::value(2, 3)],
+        commit: 4,
+        applied: 4,
+        snapshot_index: 3,
+        snapshot_term: 2,
+        state_machine: vec![1, 2, 3],
+        ..NodeView::fresh(config)
+    };
+    let json = r#"{"term":2,"role":"Follower","vote":null,"leader":null,"log":[{"term":2,"value":3}],"commit":4,"snapshot_index":3,"snapshot_term":2,"config":{"voters":[2,3,4],"voters_outgoing":[1,2,3],"learners":[5],"learners_next":[1],"auto_leave":true},"applied":4,"state_machine":[1,2,3]}"#;
+    assert_eq!(
+        serde_json::to_string(&v1::NodeView::from(&view)).unwrap(),
+        json
+    );
+    let read: v1::NodeView = serde_json::from_str(json).unwrap();
+    assert_eq!(NodeView::from(read), view);
 }
 
 #[test]
@@ -324,16 +440,13 @@ fn via_modules_write_spec_fields_in_v1() {
         nodes: vec![NodeView {
             term: 1,
             role: Role::PreCandidate,
-            vote: None,
-            leader: None,
-            log: vec![],
-            commit: 0,
+            ..NodeView::fresh(Configuration::with_voters([1]))
         }],
     };
     let json = serde_json::to_string(&c).unwrap();
     assert_eq!(
         json,
-        r#"{"input":{"input":"receive","message":{"from":2,"to":1,"term":1,"type":"RequestPreVoteResponse","reject":false,"commit":1,"commit_term":1}},"outputs":[{"output":"send","message":{"from":1,"to":2,"term":2,"type":"RequestVote","last_log_index":2,"last_log_term":1,"commit":1,"commit_term":1}}],"nodes":[{"term":1,"role":"PreCandidate","vote":null,"leader":null,"log":[],"commit":0}]}"#
+        r#"{"input":{"input":"receive","message":{"from":2,"to":1,"term":1,"type":"RequestPreVoteResponse","reject":false,"commit":1,"commit_term":1}},"outputs":[{"output":"send","message":{"from":1,"to":2,"term":2,"type":"RequestVote","last_log_index":2,"last_log_term":1,"commit":1,"commit_term":1}}],"nodes":[{"term":1,"role":"PreCandidate","vote":null,"leader":null,"log":[],"commit":0,"config":{"voters":[1]},"applied":0,"state_machine":[]}]}"#
     );
     assert_eq!(serde_json::from_str::<Carrier>(&json).unwrap(), c);
 }
@@ -353,11 +466,11 @@ fn flavours_and_bounds() {
         ),
         (
             Flavour::etcd(),
-            r#"{"name":"etcd","leader_appends_empty_entry":true,"vote_carries_commit":false,"reject_hint":"last-index","responses_carry_commit":false,"restart_keeps_commit":true,"heartbeat_input":true}"#,
+            r#"{"name":"etcd","leader_appends_empty_entry":true,"vote_carries_commit":false,"reject_hint":"last-index","responses_carry_commit":false,"restart_keeps_commit":true,"heartbeat_input":true,"auto_leave_needs_apply":true,"snapshot_ignores_outgoing":true}"#,
         ),
         (
             Flavour::etcd().with_pre_vote(true),
-            r#"{"name":"etcd","leader_appends_empty_entry":true,"vote_carries_commit":false,"reject_hint":"last-index","responses_carry_commit":false,"restart_keeps_commit":true,"heartbeat_input":true,"pre_vote":true}"#,
+            r#"{"name":"etcd","leader_appends_empty_entry":true,"vote_carries_commit":false,"reject_hint":"last-index","responses_carry_commit":false,"restart_keeps_commit":true,"heartbeat_input":true,"pre_vote":true,"auto_leave_needs_apply":true,"snapshot_ignores_outgoing":true}"#,
         ),
         (
             Flavour::textbook(),
@@ -368,10 +481,16 @@ fn flavours_and_bounds() {
         assert_eq!(serde_json::to_string(&flavour).unwrap(), json);
         assert_eq!(serde_json::from_str::<Flavour>(json).unwrap(), flavour);
     }
-    let json = r#"{"nodes":3,"max_term":3,"values":1,"restarts":1,"heartbeats":1,"drops":0,"duplicates":0,"max_in_flight":4,"depth":12}"#;
+    let json = r#"{"nodes":3,"max_term":3,"values":1,"restarts":1,"heartbeats":1,"drops":0,"duplicates":0,"max_in_flight":4,"depth":12,"conf_changes":0,"spares":0,"snapshots":0,"joint":false}"#;
     assert_eq!(serde_json::to_string(&Bounds::default()).unwrap(), json);
     assert_eq!(
         serde_json::from_str::<Bounds>(json).unwrap(),
+        Bounds::default()
+    );
+    // Bounds written before membership and snapshots read as those bounds off.
+    let before = r#"{"nodes":3,"max_term":3,"values":1,"restarts":1,"heartbeats":1,"drops":0,"duplicates":0,"max_in_flight":4,"depth":12}"#;
+    assert_eq!(
+        serde_json::from_str::<Bounds>(before).unwrap(),
         Bounds::default()
     );
 }

@@ -11,6 +11,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use raftcheck_spec::Bounds;
+
 /// One injectable bug.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Bug {
@@ -57,17 +59,37 @@ impl Bug {
         Bug::SnapshotDataIgnored,
     ];
 
-    /// The bugs that only show with configuration changes or snapshots in the bounds
-    /// (`--conf-changes`, `--snapshots`).
-    pub fn needs_membership_or_snapshots(self) -> bool {
-        matches!(
-            self,
-            Bug::ConfChangeOnAppend
-                | Bug::ConfStateNotPersisted
-                | Bug::CompactPastApplied
-                | Bug::SnapshotKeepsLog
-                | Bug::SnapshotDataIgnored
-        )
+    /// Small bounds within which raftcheck finds this bug quickly, on raft-rs and on etcd: the
+    /// default bounds for the bugs of elections, replication and restarts; configuration
+    /// changes (one, with a spare) or one compaction, with fewer of the other inputs, for the
+    /// membership and snapshot bugs. Tests, the corpus and `--inject list` use them.
+    pub fn bounds(self) -> Bounds {
+        let quiet = Bounds {
+            max_term: 1,
+            heartbeats: 0,
+            restarts: 0,
+            ..Bounds::default()
+        };
+        match self {
+            Bug::ConfChangeOnAppend => Bounds {
+                conf_changes: 1,
+                spares: 1,
+                values: 0,
+                ..quiet
+            },
+            Bug::ConfStateNotPersisted => Bounds {
+                conf_changes: 1,
+                spares: 1,
+                values: 0,
+                restarts: 1,
+                ..quiet
+            },
+            Bug::CompactPastApplied | Bug::SnapshotKeepsLog | Bug::SnapshotDataIgnored => Bounds {
+                snapshots: 1,
+                ..quiet
+            },
+            _ => Bounds::default(),
+        }
     }
 
     /// The name used on the command line and in trace files.

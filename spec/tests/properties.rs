@@ -10,8 +10,11 @@
 use std::collections::BTreeSet;
 
 use raftcheck_spec::properties::{
-    self, COMMIT_MONOTONIC, COMMIT_WITHIN_LOG, ELECTION_SAFETY, LEADER_CHANGE, LEADER_COMPLETENESS,
-    LOG_MATCHING, RESTART_AND_COMMIT, STATE_MACHINE_SAFETY, VALUE_COMMITTED,
+    self, ADDED_NODE_CAUGHT_UP_BY_SNAPSHOT, CAUGHT_UP_BY_SNAPSHOT, COMMIT_MONOTONIC,
+    COMMIT_WITHIN_LOG, CONF_CHANGE_COMMITTED, ELECTION_SAFETY, JOINT_ENTERED_AND_LEFT,
+    LEADER_CHANGE, LEADER_COMPLETENESS, LOG_MATCHING, ONE_CONF_CHANGE_AT_A_TIME,
+    QUORUM_OF_EVERY_VOTER_SET, REMOVED_LEADER_STEPS_DOWN, RESTART_AND_COMMIT,
+    SNAPSHOT_IS_COMMITTED_PREFIX, STATE_MACHINE_SAFETY, VALUE_COMMITTED, VALUE_IN_NEW_CONFIG,
 };
 use raftcheck_spec::{
     Action, Bounds, ClusterState, Configuration, Entry, Flavour, Input, Message, Mode, Mutation,
@@ -19,13 +22,16 @@ use raftcheck_spec::{
 };
 use stateright::{Checker, Model, Property};
 
-const SAFETY: [&str; 6] = [
+const SAFETY: [&str; 9] = [
     ELECTION_SAFETY,
     LOG_MATCHING,
     LEADER_COMPLETENESS,
     STATE_MACHINE_SAFETY,
     COMMIT_MONOTONIC,
     COMMIT_WITHIN_LOG,
+    ONE_CONF_CHANGE_AT_A_TIME,
+    QUORUM_OF_EVERY_VOTER_SET,
+    SNAPSHOT_IS_COMMITTED_PREFIX,
 ];
 
 // ------------------------------------------------------------------------------------------
@@ -113,7 +119,16 @@ fn quiet(max_term: u64) -> Bounds {
         duplicates: 0,
         max_in_flight: 4,
         depth: 12,
+        conf_changes: 0,
+        spares: 0,
+        snapshots: 0,
+        joint: false,
     }
+}
+
+/// A model for checks on hand-built states of three voters.
+fn three() -> RaftModel {
+    RaftModel::new(Bounds::default(), Flavour::raft_rs(), Mode::SpecOnly)
 }
 
 // ------------------------------------------------------------------------------------------
@@ -121,8 +136,8 @@ fn quiet(max_term: u64) -> Bounds {
 // ------------------------------------------------------------------------------------------
 
 #[test]
-fn the_model_checks_the_six_safety_properties_and_three_sometimes() {
-    let all = properties::all();
+fn the_model_checks_nine_safety_properties_and_three_sometimes() {
+    let all = properties::all(&Bounds::default());
     let names: Vec<&str> = all.iter().map(|p| p.name).collect();
     assert_eq!(
         names,
@@ -133,14 +148,36 @@ fn the_model_checks_the_six_safety_properties_and_three_sometimes() {
             STATE_MACHINE_SAFETY,
             COMMIT_MONOTONIC,
             COMMIT_WITHIN_LOG,
+            ONE_CONF_CHANGE_AT_A_TIME,
+            QUORUM_OF_EVERY_VOTER_SET,
+            SNAPSHOT_IS_COMMITTED_PREFIX,
             VALUE_COMMITTED,
             LEADER_CHANGE,
             RESTART_AND_COMMIT,
         ]
     );
     let model = RaftModel::new(Bounds::default(), Flavour::raft_rs(), Mode::SpecOnly);
-    assert_eq!(model.properties().len(), 9);
-    assert!(properties::violations(&model.initial_state()).is_empty());
+    assert_eq!(model.properties().len(), 12);
+    assert!(properties::violations(&model, &model.initial_state()).is_empty());
+    // The membership and snapshot `sometimes` come with their bounds.
+    let reach = Bounds {
+        conf_changes: 1,
+        snapshots: 1,
+        joint: true,
+        ..Bounds::default()
+    };
+    let names: Vec<&str> = properties::all(&reach).iter().map(|p| p.name).collect();
+    assert_eq!(
+        names[12..],
+        [
+            CONF_CHANGE_COMMITTED,
+            VALUE_IN_NEW_CONFIG,
+            REMOVED_LEADER_STEPS_DOWN,
+            JOINT_ENTERED_AND_LEFT,
+            CAUGHT_UP_BY_SNAPSHOT,
+            ADDED_NODE_CAUGHT_UP_BY_SNAPSHOT,
+        ]
+    );
 }
 
 #[test]
@@ -260,7 +297,7 @@ fn violations_lists_every_broken_property_with_its_detail() {
     ]);
     s.history.elections = vec![(2, 1), (2, 3)];
     s.history.committed = vec![(v(1, 8), 1)];
-    let found = properties::violations(&s);
+    let found = properties::violations(&three(), &s);
     let names: Vec<&str> = found.iter().map(|v| v.property).collect();
     assert_eq!(
         names,
@@ -341,7 +378,7 @@ fn caught(
         )
     });
     let last = path.last_state();
-    let violation = properties::violations(last)
+    let violation = properties::violations(&three(), last)
         .into_iter()
         .find(|v| v.property == expected)
         .expect("the discovered state violates the property");
@@ -562,7 +599,7 @@ fn commit_old_term_by_count_is_caught_by_leader_completeness() {
     assert_eq!(states[15].node(1).commit, 1, "n1 counts t1:v1 committed");
     assert_eq!(states[15].history.committed, vec![(v(1, 1), 3)]);
     for s in &states[..19] {
-        assert!(properties::violations(s).is_empty(), "{s:#?}");
+        assert!(properties::violations(&three(), s).is_empty(), "{s:#?}");
     }
     let last = &states[19];
     assert_eq!(last.node(2).role, Role::Leader);
@@ -577,7 +614,7 @@ fn commit_old_term_by_count_is_caught_by_leader_completeness() {
     assert_eq!(clean_states[..15], states[..15]);
     assert_eq!(clean_states[15].node(1).commit, 0);
     assert!(clean_states[15].history.committed.is_empty());
-    assert!(properties::violations(&clean_states[19]).is_empty());
+    assert!(properties::violations(&three(), &clean_states[19]).is_empty());
 
     // A search from after the first PREFIX inputs finds the violation by itself.
     let rest = FIGURE_8.len() - PREFIX;

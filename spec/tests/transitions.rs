@@ -176,11 +176,16 @@ fn candidate(id: NodeId, term: Term, log: Vec<Entry>, commit: LogIndex, n: usize
 }
 
 /// An `n`-node cluster in which the given nodes replace the fresh ones with the same ids, as
-/// members of its configuration.
+/// members of its configuration, each having applied what it has committed (as every node
+/// has between steps).
 fn cluster(n: u64, nodes: Vec<NodeState>) -> ClusterState {
     let mut s = ClusterState::initial(n);
     for mut node in nodes {
         node.config = s.node(node.id).config.clone();
+        node.applied = node.commit;
+        node.state_machine = (1..=node.commit)
+            .filter_map(|i| node.entry(i).and_then(|e| e.value))
+            .collect();
         s.nodes.insert(node.id, node);
     }
     s

@@ -122,20 +122,39 @@ pub fn assert_says(text: &str, needles: &[&str]) {
     }
 }
 
-/// Checks with `bug` injected (and `args`) in `cwd`: the check must diverge within ten steps
-/// and write its trace at a path starting with `trace_prefix`, and that trace must replay to
-/// the recorded outcome (exit 0). Returns the replay's run.
+/// The flags of the bounds within which `bug` shows quickly (`Bug::bounds`).
+pub fn bug_bounds(bug: &str) -> Vec<String> {
+    let bug: raftcheck_adapter::inject::Bug = bug.parse().expect("a known bug");
+    raftcheck::report::bounds_line(&bug.bounds())
+        .split_whitespace()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Checks with `bug` injected (and `args`, and the bug's own bounds) in `cwd`: the check must
+/// find it within twelve steps — a divergence (exit 1), or raft-rs or etcd panicking over what
+/// the buggy integration did (exit 3) — and write its trace at a path starting with
+/// `trace_prefix`, and that trace must replay to the recorded outcome (exit 0). Returns the
+/// replay's run.
 pub fn assert_bug_found_and_replayed(
     args: &[&str],
     bug: &str,
     trace_prefix: &str,
     cwd: &Path,
 ) -> Output {
+    let bounds = bug_bounds(bug);
     let mut all = vec!["--inject", bug];
+    all.extend(bounds.iter().map(String::as_str));
     all.extend_from_slice(args);
-    let r = diverging_check(&all, cwd);
+    let (exit, r) = check(&all, cwd);
+    let panicked = r["kind"] == "implementation-panicked";
+    assert!(
+        exit == 1 || (exit == 3 && panicked),
+        "raftcheck check {}: exit {exit}: {r}",
+        all.join(" ")
+    );
     let step = r["step"].as_u64().unwrap();
-    assert!((1..=10).contains(&step), "{bug}: trace of {step} steps");
+    assert!((1..=12).contains(&step), "{bug}: trace of {step} steps");
     let trace = r["trace"].as_str().unwrap();
     assert!(trace.starts_with(trace_prefix), "{bug}: {trace}");
     assert!(cwd.join(trace).is_file(), "{bug}: trace not written");

@@ -9,15 +9,17 @@ use raftcheck::engine::executor;
 use raftcheck::report::node_line;
 use raftcheck_adapter::{Adapter, AdapterError};
 use raftcheck_spec::{
-    Action, Bounds, ClusterState, ClusterView, Flavour, Input, Message, Mode, NodeId, Output,
-    RaftModel, Role, Term,
+    Action, Bounds, Change, ChangeOp, ClusterState, ClusterView, ConfChange, Flavour, Input,
+    Message, Mode, NodeId, Output, RaftModel, Role, Term,
 };
 
 /// How a target's cluster is built at a `reset`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Setup {
-    /// Number of nodes.
+    /// Number of voters of the initial configuration.
     pub nodes: u64,
+    /// Nodes outside it.
+    pub spares: u64,
     /// Pre-vote on.
     pub pre_vote: bool,
 }
@@ -26,8 +28,54 @@ impl Default for Setup {
     fn default() -> Self {
         Setup {
             nodes: 3,
+            spares: 0,
             pre_vote: false,
         }
+    }
+}
+
+/// A configuration change in script words: `add N`, `learner N`, `remove N`, `joint WORDS
+/// [explicit]` (the same words for each change, left automatically unless `explicit`),
+/// `leave`.
+fn conf_change(words: &[&str]) -> Result<ConfChange, String> {
+    let change = |op: &str, n: &str| -> Result<Change, String> {
+        let op = match op {
+            "add" => ChangeOp::AddVoter,
+            "learner" => ChangeOp::AddLearner,
+            "remove" => ChangeOp::Remove,
+            other => return Err(format!("'{other}' is not add, learner or remove")),
+        };
+        Ok(Change {
+            op,
+            node: node_number(n)?,
+        })
+    };
+    match words {
+        ["leave"] => Ok(ConfChange::Leave),
+        ["joint", rest @ ..] => {
+            let (rest, auto_leave) = match rest {
+                [changes @ .., "explicit"] => (changes, false),
+                changes => (changes, true),
+            };
+            if rest.is_empty() || rest.len() % 2 != 0 {
+                return Err("`joint` takes pairs: joint add 4 remove 3 [explicit]".into());
+            }
+            let changes = rest
+                .chunks(2)
+                .map(|pair| change(pair[0], pair[1]))
+                .collect::<Result<_, _>>()?;
+            Ok(ConfChange::Joint {
+                changes,
+                auto_leave,
+            })
+        }
+        [op, n] => Ok(ConfChange::Single {
+            change: change(op, n)?,
+        }),
+        _ => Err(
+            "a change is add N, learner N, remove N, joint add N remove M [explicit], or leave"
+                .into(),
+        ),
     }
 }
 
@@ -152,8 +200,17 @@ fn parse(command: &str) -> Result<Command, String> {
             for word in &words[1..] {
                 match word.split_once('=') {
                     Some(("nodes", n)) => setup.nodes = node_number(n)?,
+                    Some(("spares", n)) => {
+                        setup.spares = n
+                            .parse()
+                            .map_err(|_| format!("'{n}' is not a number of spares"))?
+                    }
                     None if *word == "pre-vote" => setup.pre_vote = true,
-                    _ => return Err(format!("`reset` takes nodes=N and pre-vote, not '{word}'")),
+                    _ => {
+                        return Err(format!(
+                            "`reset` takes nodes=N, spares=N and pre-vote, not '{word}'"
+                        ))
+                    }
                 }
             }
             Command::Reset(setup)
@@ -161,6 +218,16 @@ fn parse(command: &str) -> Result<Command, String> {
         Some("timeout") => Command::Input(Input::Timeout { node: node(1)? }),
         Some("restart") => Command::Input(Input::Restart { node: node(1)? }),
         Some("heartbeat") => Command::Input(Input::Heartbeat { node: node(1)? }),
+        Some("compact") => Command::Input(Input::Compact { node: node(1)? }),
+        Some("change") => {
+            let Some(n) = words.get(1) else {
+                return Err("`change` takes a leader and a change: change 1 add 4".into());
+            };
+            Command::Input(Input::ProposeConfChange {
+                node: node_number(n)?,
+                change: conf_change(&words[2..])?,
+            })
+        }
         Some("propose") => {
             let (Some(n), Some(v), None) = (words.get(1), words.get(2), words.get(3)) else {
                 return Err("`propose` takes a node and a value: propose 1 v1".into());
@@ -182,7 +249,7 @@ fn parse(command: &str) -> Result<Command, String> {
         _ => {
             return Err(format!(
                 "unknown command `{command}` (known: reset, timeout, restart, heartbeat, \
-                 propose, deliver, drop, duplicate, state, network)"
+                 propose, change, compact, deliver, drop, duplicate, state, network)"
             ))
         }
     })
@@ -192,9 +259,13 @@ fn parse(command: &str) -> Result<Command, String> {
 const QUIESCENCE_LIMIT: usize = 1000;
 
 /// Budgets no script exhausts: the bounds of exploration do not apply to a script.
-fn bounds(nodes: u64) -> Bounds {
+fn bounds(setup: &Setup) -> Bounds {
     Bounds {
-        nodes,
+        nodes: setup.nodes,
+        spares: setup.spares,
+        conf_changes: 1000,
+        snapshots: 1000,
+        joint: true,
         max_term: 1000,
         values: 1000,
         restarts: 1000,
@@ -224,7 +295,7 @@ impl<'t> Cluster<'t> {
                 adapter.flavour()
             ));
         }
-        let model = RaftModel::new(bounds(setup.nodes), flavour, Mode::Lockstep);
+        let model = RaftModel::new(bounds(setup), flavour, Mode::Lockstep);
         let state = model.initial_state();
         let findings = executor::start(&model, adapter.as_mut());
         if findings.kind().is_some() {
@@ -425,6 +496,7 @@ mod tests {
             parse("reset nodes=5 pre-vote"),
             Ok(Command::Reset(Setup {
                 nodes: 5,
+                spares: 0,
                 pre_vote: true
             }))
         );
@@ -435,9 +507,12 @@ mod tests {
             ("timeout 1 2", "takes one node number"),
             ("propose 1 7", "not a value"),
             ("deliver", "names no messages"),
-            ("deliver 1->2 Snapshot", "neither a term"),
+            ("deliver 1->2 InstallSnapshot", "neither a term"),
+            ("change 1 add", "a change is"),
+            ("change 1 joint add 4 remove", "takes pairs"),
+            ("change 1 promote 4", "not add, learner or remove"),
             ("deliver 1 t1 t2", "neither a term"),
-            ("reset fast", "nodes=N and pre-vote"),
+            ("reset fast", "nodes=N, spares=N and pre-vote"),
         ] {
             let e = parse(bad).unwrap_err();
             assert!(e.contains(why), "{bad}: {e}");

@@ -199,6 +199,7 @@ mod tests {
             id: 1,
             op: Op::Reset {
                 nodes: 3,
+                spares: 0,
                 inject: None,
                 pre_vote: false,
             },
@@ -212,6 +213,7 @@ mod tests {
             id: 1,
             op: Op::Reset {
                 nodes: 3,
+                spares: 0,
                 inject: None,
                 pre_vote: true,
             },
@@ -263,7 +265,7 @@ mod tests {
         assert_eq!(serde_json::to_string(&applied).unwrap(), text);
         assert_eq!(serde_json::from_str::<Applied>(text).unwrap(), applied);
 
-        let text = r#"{"nodes":[{"term":0,"role":"PreCandidate","vote":null,"leader":null,"log":[],"commit":0}]}"#;
+        let text = r#"{"nodes":[{"term":0,"role":"PreCandidate","vote":null,"leader":null,"log":[],"commit":0,"config":{"voters":[1]},"applied":0,"state_machine":[]}]}"#;
         let observed: Observed = serde_json::from_str(text).unwrap();
         assert_eq!(observed.nodes[0].role, Role::PreCandidate);
         assert_eq!(serde_json::to_string(&observed).unwrap(), text);

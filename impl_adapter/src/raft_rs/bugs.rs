@@ -547,7 +547,15 @@ mod tests {
     fn deferred_node(id: u64, bug: Option<Bug>) -> RaftNode {
         let logger = slog::Logger::root(slog::Discard, slog::o!());
         let storage = Box::new(DeferredWrites::new(SyncedStorage::new(&PEERS)));
-        RaftNode::new(id, storage, transport(bug, id, &PEERS), false, logger).unwrap()
+        RaftNode::new(
+            id,
+            storage,
+            transport(bug, id, &PEERS),
+            false,
+            ConfChangeTiming::OnCommit,
+            logger,
+        )
+        .unwrap()
     }
 
     fn vote_responses(sent: &[Message]) -> usize {
@@ -564,7 +572,15 @@ mod tests {
         for bug in [None, Some(Bug::AckBeforePersist)] {
             let logger = slog::Logger::root(slog::Discard, slog::o!());
             let honest = storage(None, SyncedStorage::new(&PEERS));
-            let mut candidate = RaftNode::new(1, honest, Box::new(Direct), false, logger).unwrap();
+            let mut candidate = RaftNode::new(
+                1,
+                honest,
+                Box::new(Direct),
+                false,
+                ConfChangeTiming::OnCommit,
+                logger,
+            )
+            .unwrap();
             candidate.raw.campaign().unwrap();
             let request = candidate
                 .drain_ready()
