@@ -35,7 +35,8 @@
 //! ```
 //!
 //! Relative paths are relative to the directory holding the file. Without a file, `raftcheck ci`
-//! replays `traces/` and checks raft-rs at the default bounds.
+//! replays `traces/` and checks raft-rs at the default bounds and with membership changes and
+//! snapshots (`--conf-changes 1 --snapshots 1 --max-term 2 --restarts 0 --heartbeats 0`).
 
 use std::path::{Path, PathBuf};
 
@@ -149,9 +150,13 @@ fn default_walks() -> usize {
     100
 }
 
+/// The built-in checks: raft-rs at the default bounds, and raft-rs with one configuration
+/// change (and a spare to add) and one compaction, with two terms and no restarts or
+/// heartbeats: within depth 12 a change commits, a value commits in the new configuration, a
+/// removed leader steps down and an added node catches up by snapshot.
 fn default_checks() -> Vec<CheckConfig> {
-    vec![CheckConfig {
-        name: None,
+    let check = |name: Option<&str>, bounds| CheckConfig {
+        name: name.map(str::to_string),
         implementation: default_impl(),
         spec_only: false,
         flavour: None,
@@ -159,9 +164,23 @@ fn default_checks() -> Vec<CheckConfig> {
         shard: None,
         inject: None,
         pre_vote: false,
-        bounds: BoundArgs::default(),
+        bounds,
         random: None,
-    }]
+    };
+    vec![
+        check(None, BoundArgs::default()),
+        check(
+            Some("raft-rs membership and snapshots"),
+            BoundArgs {
+                conf_changes: Some(1),
+                snapshots: Some(1),
+                max_term: Some(2),
+                restarts: Some(0),
+                heartbeats: Some(0),
+                ..BoundArgs::default()
+            },
+        ),
+    ]
 }
 
 impl Default for CiConfig {

@@ -751,3 +751,66 @@ fn spec_only_mode_adds_the_send_menu_to_the_actions() {
         .unique_state_count();
     assert!(a_count < b_count, "{a_count} vs {b_count}");
 }
+
+// ------------------------------------------------------------------------------------------
+// Membership and snapshots: each property with the spec bug it catches
+// ------------------------------------------------------------------------------------------
+
+/// A leader accepts a second configuration change while the first is unapplied: elected in 3
+/// inputs, it proposes two changes.
+#[test]
+fn conf_change_while_pending_is_caught_by_one_at_a_time() {
+    caught(
+        Bounds {
+            conf_changes: 2,
+            spares: 1,
+            ..quiet(1)
+        },
+        Flavour::raft_rs(),
+        Mutation::ConfChangeWhilePending,
+        5,
+        ONE_CONF_CHANGE_AT_A_TIME,
+        "holds uncommitted configuration changes at indexes [2, 3]",
+    );
+}
+
+/// Joint consensus: n1, elected (3 inputs), replaces n3 by the spare n4 in one joint change
+/// (4), which commits with n2 under the old configuration (7) and puts n1 in the joint
+/// configuration {n1,n2,n4}&{n1,n2,n3}, where it appends the automatic leave. n4, caught up
+/// from the start (10), makes an incoming majority {n1,n4}: a leader that counts the incoming
+/// voters alone commits the leave, held by one of the three outgoing voters.
+#[test]
+fn commit_by_incoming_only_is_caught_by_the_quorum_of_every_voter_set() {
+    caught(
+        Bounds {
+            conf_changes: 1,
+            spares: 1,
+            joint: true,
+            max_in_flight: 3,
+            ..quiet(1)
+        },
+        Flavour::raft_rs(),
+        Mutation::CommitByIncomingOnly,
+        10,
+        QUORUM_OF_EVERY_VOTER_SET,
+        "held by 1 of the 3 outgoing voters",
+    );
+}
+
+/// A leader commits its empty entry (6 inputs), takes a value (7) and compacts its whole log
+/// (8): the snapshot holds an entry nobody has committed.
+#[test]
+fn compact_past_applied_is_caught_by_the_snapshot_property() {
+    caught(
+        Bounds {
+            values: 1,
+            snapshots: 1,
+            ..quiet(1)
+        },
+        Flavour::raft_rs(),
+        Mutation::CompactPastApplied,
+        8,
+        SNAPSHOT_IS_COMMITTED_PREFIX,
+        "only 1 entries are committed",
+    );
+}

@@ -122,13 +122,23 @@ pub fn assert_says(text: &str, needles: &[&str]) {
     }
 }
 
-/// The flags of the bounds within which `bug` shows quickly (`Bug::bounds`).
-pub fn bug_bounds(bug: &str) -> Vec<String> {
+/// The flags of the bounds within which `bug` shows quickly (`Bug::bounds`), leaving out
+/// those `given` sets already.
+pub fn bug_bounds(bug: &str, given: &[&str]) -> Vec<String> {
     let bug: raftcheck_adapter::inject::Bug = bug.parse().expect("a known bug");
-    raftcheck::report::bounds_line(&bug.bounds())
-        .split_whitespace()
-        .map(str::to_string)
-        .collect()
+    let line = raftcheck::report::bounds_line(&bug.bounds());
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let mut flags = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        if !word.starts_with("--") || given.contains(word) {
+            continue;
+        }
+        flags.push(word.to_string());
+        if let Some(value) = words.get(i + 1).filter(|w| !w.starts_with("--")) {
+            flags.push(value.to_string());
+        }
+    }
+    flags
 }
 
 /// Checks with `bug` injected (and `args`, and the bug's own bounds) in `cwd`: the check must
@@ -142,7 +152,7 @@ pub fn assert_bug_found_and_replayed(
     trace_prefix: &str,
     cwd: &Path,
 ) -> Output {
-    let bounds = bug_bounds(bug);
+    let bounds = bug_bounds(bug, args);
     let mut all = vec!["--inject", bug];
     all.extend(bounds.iter().map(String::as_str));
     all.extend_from_slice(args);
