@@ -123,6 +123,20 @@ func (h *harness) view(id int) string {
 	return string(out.Nodes[id-1])
 }
 
+// fields is some fields of one node's observed state, as "key=JSON" joined by spaces.
+func (h *harness) fields(id int, keys ...string) string {
+	h.t.Helper()
+	var view map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(h.view(id)), &view); err != nil {
+		h.t.Fatal(err)
+	}
+	var out []string
+	for _, k := range keys {
+		out = append(out, k+"="+string(view[k]))
+	}
+	return strings.Join(out, " ")
+}
+
 func (h *harness) observe() string {
 	h.t.Helper()
 	return h.ok(`"op":"observe"`)
@@ -148,7 +162,18 @@ func client(n, v int) string {
 	return fmt.Sprintf(`{"input":"client_request","node":%d,"value":%d}`, n, v)
 }
 func receive(m string) string { return `{"input":"receive","message":` + m + `}` }
-func send(m string) string    { return `{"output":"send","message":` + m + `}` }
+func compact(n int) string    { return fmt.Sprintf(`{"input":"compact","node":%d}`, n) }
+func confChange(n int, change string) string {
+	return fmt.Sprintf(`{"input":"propose_conf_change","node":%d,"change":%s}`, n, change)
+}
+func single(op string, node int) string {
+	return fmt.Sprintf(`{"kind":"single","change":{"op":"%s","node":%d}}`, op, node)
+}
+func snap(from, to, term, index, snapTerm int, voters, values string) string {
+	return fmt.Sprintf(`{"from":%d,"to":%d,"term":%d,"type":"Snapshot","snapshot":{"index":%d,"term":%d,"conf_state":{"voters":%s},"values":%s}}`,
+		from, to, term, index, snapTerm, voters, values)
+}
+func send(m string) string { return `{"output":"send","message":` + m + `}` }
 func outputs(os ...string) string {
 	return "[" + strings.Join(os, ",") + "]"
 }
@@ -185,6 +210,13 @@ func becomeLeader(n, term int) string {
 	return fmt.Sprintf(`{"output":"become_leader","node":%d,"term":%d}`, n, term)
 }
 
+// commitEmpty has n1, just elected, commit its empty entry with n2's acknowledgement.
+func (h *harness) commitEmpty() {
+	h.t.Helper()
+	h.apply(receive(ae(1, 2, 1, 0, 0, `[{"term":1}]`, 0)))
+	h.expect(receive(aer(2, 1, 1, false, 1, 0)), outputs(send(ae(1, 2, 1, 1, 1, `[]`, 1))))
+}
+
 // elect makes n1 leader of term 1 with n2's vote; the appends carrying the empty entry are
 // returned undelivered.
 func (h *harness) elect() {
@@ -195,9 +227,12 @@ func (h *harness) elect() {
 		send(ae(1, 2, 1, 0, 0, `[{"term":1}]`, 0)), send(ae(1, 3, 1, 0, 0, `[{"term":1}]`, 0))))
 }
 
+// nodeView is the view of a node of the initial configuration (voters 1, 2, 3) that has applied
+// everything committed, no client value among it, and never compacted.
 func nodeView(term int, role string, vote, leader string, log string, commit int) string {
-	return fmt.Sprintf(`{"term":%d,"role":"%s","vote":%s,"leader":%s,"log":%s,"commit":%d}`,
-		term, role, vote, leader, log, commit)
+	return fmt.Sprintf(`{"term":%d,"role":"%s","vote":%s,"leader":%s,"log":%s,"commit":%d,`+
+		`"config":{"voters":[1,2,3]},"applied":%d,"state_machine":[]}`,
+		term, role, vote, leader, log, commit, commit)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -216,10 +251,12 @@ func TestHandshake(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantBugs := []string{"vote-not-persisted", "term-not-persisted", "unsynced-tail-lost",
-		"ack-before-persist", "stale-term-as-current", "reply-to-wrong-peer", "conflict-not-truncated"}
+		"ack-before-persist", "stale-term-as-current", "reply-to-wrong-peer", "conflict-not-truncated",
+		"conf-change-on-append", "conf-state-not-persisted", "compact-past-applied",
+		"snapshot-keeps-log", "snapshot-data-ignored"}
+	wantFeatures := []string{"fingerprint", "reset_node", "pre_vote", "membership", "snapshots"}
 	if hello.Protocol != 1 || hello.Flavour != "etcd" || !strings.Contains(hello.Implementation, "etcd raft 3.4") ||
-		!reflect.DeepEqual(hello.Bugs, wantBugs) ||
-		!reflect.DeepEqual(hello.Features, []string{"fingerprint", "reset_node", "pre_vote"}) {
+		!reflect.DeepEqual(hello.Bugs, wantBugs) || !reflect.DeepEqual(hello.Features, wantFeatures) {
 		t.Fatalf("hello: %+v", hello)
 	}
 	h.fails(`"op":"hello","protocol":2`, kindFault, "protocol version 1")
@@ -236,8 +273,20 @@ func TestHandshake(t *testing.T) {
 	h.fails(`"op":"apply","input":{"input":"jump","node":1}`, kindFault, `unknown input "jump"`)
 	h.fails(`"op":"apply","input":{"input":"timeout"}`, kindFault, `lacks the field "node"`)
 	h.fails(`"op":"apply","input":{"input":"timeout","node":4}`, kindFault, "no node n4 in a 3-node cluster")
+	h.fails(`"op":"apply","input":{"input":"receive","message":{"from":1,"to":2,"term":1,"type":"InstallSnapshot"}}`,
+		kindFault, `unknown message type "InstallSnapshot"`)
 	h.fails(`"op":"apply","input":{"input":"receive","message":{"from":1,"to":2,"term":1,"type":"Snapshot"}}`,
-		kindFault, `unknown message type "Snapshot"`)
+		kindFault, `lacks the field "snapshot"`)
+	h.fails(`"op":"apply","input":{"input":"receive","message":{"from":1,"to":2,"term":1,"type":"Snapshot","snapshot":{"index":1,"term":1,"conf_state":{},"values":[]}}}`,
+		kindFault, `lacks the field "voters"`)
+	h.fails(`"op":"apply","input":{"input":"propose_conf_change","node":1,"change":{"kind":"single","change":{"op":"promote","node":4}}}`,
+		kindFault, `unknown op "promote"`)
+	h.fails(`"op":"apply","input":{"input":"propose_conf_change","node":1,"change":{"kind":"joint","changes":[]}}`,
+		kindFault, `lacks the field "auto_leave"`)
+	h.fails(`"op":"apply","input":{"input":"propose_conf_change","node":1,"change":{"kind":"leave","auto_leave":true}}`,
+		kindFault, "unknown field(s) auto_leave")
+	h.fails(`"op":"apply","input":{"input":"compact"}`, kindFault, `lacks the field "node"`)
+	h.fails(`"op":"reset","nodes":3,"spares":-1`, kindFault, "non-negative integer")
 	h.fails(`"op":"apply","input":{"input":"receive","message":{"from":1,"to":2,"term":1,"type":"Heartbeat","commit":0,"reject":true}}`,
 		kindFault, "unknown field(s) reject")
 	h.fails(`"op":"reset_node","node":9`, kindFault, "no node n9")
@@ -295,8 +344,8 @@ func TestRejectionCarriesLastIndex(t *testing.T) {
 	h.expect(receive(hb(1, 3, 1, 0)), `[]`)
 	// A vote request from a candidate with a shorter log is refused with the voter's term.
 	h.expect(receive(rv(3, 2, 2, 0, 0)), outputs(send(rvr(2, 3, 2, true))))
-	// A response from outside the cluster is refused by etcd.
-	h.fails(`"op":"apply","input":`+receive(rvr(9, 3, 2, false)), kindRefused, "peer not found")
+	// A response from outside the configuration is ignored (etcd: ErrStepPeerNotFound).
+	h.expect(receive(rvr(9, 3, 2, false)), `[]`)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -316,7 +365,29 @@ func allKinds() []*Message {
 		{From: 1, To: 2, Term: 2, Type: typeHeartbeat, Commit: 1},
 		{From: 1, To: 2, Term: 2, Type: typeHeartbeatResponse, Commit: 1},
 		{From: 3, To: 1, Term: 0, Type: typePropose, Value: 1 << 63},
+		{From: 1, To: 2, Term: 2, Type: typeAppendEntries, PrevLogIndex: 1, PrevLogTerm: 1, Entries: []Entry{
+			{Term: 2, Conf: &ConfChange{Kind: confSingle, Changes: []Change{{Op: opAddVoter, Node: 4}}}},
+			{Term: 2, Conf: &ConfChange{Kind: confSingle, Changes: []Change{{Op: opAddLearner, Node: 5}}}},
+			{Term: 2, Conf: &ConfChange{Kind: confSingle, Changes: []Change{{Op: opRemove, Node: 1}}}},
+			{Term: 2, Conf: &ConfChange{Kind: confJoint, AutoLeave: true,
+				Changes: []Change{{Op: opAddVoter, Node: 4}, {Op: opRemove, Node: 1}}}},
+			{Term: 2, Conf: &ConfChange{Kind: confJoint, Changes: []Change{{Op: opAddLearner, Node: 4}}}},
+			{Term: 2, Conf: &ConfChange{Kind: confLeave}},
+		}, Commit: 1},
+		{From: 1, To: 4, Term: 2, Type: typeSnapshot, Snapshot: &Snapshot{Index: 5, Term: 2,
+			ConfState: ConfState{Voters: []uint64{1, 2, 4}, VotersOutgoing: []uint64{1, 2, 3},
+				Learners: []uint64{5}, LearnersNext: []uint64{3}, AutoLeave: true},
+			Values: []uint64{1, 2}}},
+		{From: 1, To: 4, Term: 2, Type: typeSnapshot, Snapshot: &Snapshot{Index: 1, Term: 1,
+			ConfState: ConfState{Voters: []uint64{1, 2, 3}}, Values: []uint64{}}},
 	}
+}
+
+func pbMust(data []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return data
 }
 
 func TestEveryKindRoundTrips(t *testing.T) {
@@ -363,7 +434,32 @@ func TestUnmodelledMessagesAreRefused(t *testing.T) {
 		return e
 	}
 	cases := map[string]func() pb.Message{
-		"MsgSnap":       func() pb.Message { return pb.Message{Type: pb.MsgSnap, From: 1, To: 2, Term: 1} },
+		"MsgSnap with odd data": func() pb.Message {
+			return pb.Message{Type: pb.MsgSnap, From: 1, To: 2, Term: 1,
+				Snapshot: pb.Snapshot{Data: []byte("abc"), Metadata: pb.SnapshotMetadata{Index: 1, Term: 1}}}
+		},
+		"MsgSnap with unsorted voters": func() pb.Message {
+			return pb.Message{Type: pb.MsgSnap, From: 1, To: 2, Term: 1, Snapshot: pb.Snapshot{
+				Metadata: pb.SnapshotMetadata{Index: 1, Term: 1, ConfState: pb.ConfState{Voters: []uint64{2, 1}}}}}
+		},
+		"UpdateNode conf change": func() pb.Message {
+			m := base()
+			cc := pb.ConfChange{Type: pb.ConfChangeUpdateNode, NodeID: 2}
+			m.Entries[0].Type, m.Entries[0].Data = pb.EntryConfChange, pbMust(cc.Marshal())
+			return m
+		},
+		"conf change with a context": func() pb.Message {
+			m := base()
+			cc := pb.ConfChange{Type: pb.ConfChangeAddNode, NodeID: 4, Context: []byte("x")}
+			m.Entries[0].Type, m.Entries[0].Data = pb.EntryConfChange, pbMust(cc.Marshal())
+			return m
+		},
+		"simple ConfChangeV2": func() pb.Message {
+			m := base()
+			cc := pb.ConfChangeV2{Changes: []pb.ConfChangeSingle{{Type: pb.ConfChangeAddNode, NodeID: 4}}}
+			m.Entries[0].Type, m.Entries[0].Data = pb.EntryConfChangeV2, pbMust(cc.Marshal())
+			return m
+		},
 		"MsgTimeoutNow": func() pb.Message { return pb.Message{Type: pb.MsgTimeoutNow, From: 1, To: 2, Term: 1} },
 		"pre-vote with a commit": func() pb.Message {
 			return pb.Message{Type: pb.MsgPreVote, From: 1, To: 2, Term: 1, Commit: 1}
@@ -682,6 +778,58 @@ func TestInjectedBugs(t *testing.T) {
 		}, nodeView(2, "Follower", "null", "2", `[{"term":1},{"term":2}]`, 0),
 			nodeView(2, "Follower", "null", "2", `[{"term":1},{"term":2},{"term":1,"value":2}]`, 0)},
 	}
+	// n1 elected, its empty entry committed, then it removes n3 (the change replicated to n2
+	// and committed).
+	removed3 := func(h *harness) {
+		h.elect()
+		h.commitEmpty()
+		h.apply(confChange(1, single("remove", 3)))
+		h.apply(receive(ae(1, 2, 1, 1, 1, `[{"term":1,"conf":`+single("remove", 3)+`}]`, 1)))
+		h.apply(receive(aer(2, 1, 1, false, 2, 0)))
+	}
+	// n3 holds entries 1-3 of term 1 from n1; then n2, leader of term 2, sends it a snapshot at
+	// index 2 of term 2 (its entry 2 conflicts) holding the value 5.
+	snapshotOverConflict := func(h *harness) string {
+		h.apply(receive(ae(1, 3, 1, 0, 0, `[{"term":1},{"term":1,"value":1},{"term":1,"value":2}]`, 0)))
+		h.apply(receive(snap(2, 3, 2, 2, 2, `[1,2,3]`, `[5]`)))
+		return h.fields(3, "snapshot_index", "log", "commit", "applied", "state_machine")
+	}
+	cases = append(cases, []struct {
+		bug      string
+		scenario func(h *harness) string
+		stock    string
+		buggy    string
+	}{
+		// The removal is only appended: not in force until committed.
+		{bugConfChangeOnAppend, func(h *harness) string {
+			h.elect()
+			h.apply(confChange(1, single("remove", 3)))
+			return h.fields(1, "config")
+		}, `config={"voters":[1,2,3]}`, `config={"voters":[1,2]}`},
+		// Committed and applied, then n1 restarts.
+		{bugConfStateNotPersist, func(h *harness) string {
+			removed3(h)
+			before := h.fields(1, "config")
+			h.apply(restart(1))
+			return before + " " + h.fields(1, "config", "applied")
+		}, `config={"voters":[1,2]} config={"voters":[1,2]} applied=2`,
+			`config={"voters":[1,2]} config={"voters":[1,2,3]} applied=2`},
+		// n1 has applied 1 and holds the value 7 unapplied at 2 when it compacts.
+		{bugCompactPastApplied, func(h *harness) string {
+			h.elect()
+			h.commitEmpty()
+			h.apply(client(1, 7))
+			h.apply(compact(1))
+			return h.fields(1, "snapshot_index", "snapshot_term", "log", "commit", "applied")
+		}, `snapshot_index=1 snapshot_term=1 log=[{"term":1,"value":7}] commit=1 applied=1`,
+			`snapshot_index=2 snapshot_term=1 log=[] commit=1 applied=1`},
+		{bugSnapshotKeepsLog, snapshotOverConflict,
+			`snapshot_index=2 log=[] commit=2 applied=2 state_machine=[5]`,
+			`snapshot_index=2 log=[{"term":1},{"term":1,"value":1},{"term":1,"value":2}] commit=2 applied=2 state_machine=[5]`},
+		{bugSnapshotDataIgnored, snapshotOverConflict,
+			`snapshot_index=2 log=[] commit=2 applied=2 state_machine=[5]`,
+			`snapshot_index=2 log=[] commit=2 applied=2 state_machine=[]`},
+	}...)
 	for _, c := range cases {
 		stock := c.scenario(started(t, 3, "null"))
 		buggy := c.scenario(started(t, 3, c.bug))
@@ -703,5 +851,23 @@ func TestInjectedBugs(t *testing.T) {
 		if !seen[b] {
 			t.Errorf("no scenario shows %s", b)
 		}
+	}
+}
+
+// A joint configuration entered with auto-leave is observed with its outgoing voters and
+// auto_leave (which etcd 3.4's Status().Config drops), and the leader appends the leave itself
+// in the step that applies the joint entry.
+func TestJointConfigurationIsObserved(t *testing.T) {
+	h := started(t, 3, "null")
+	h.elect()
+	h.commitEmpty()
+	joint := `{"kind":"joint","changes":[{"op":"remove","node":3}],"auto_leave":true}`
+	h.apply(confChange(1, joint))
+	h.apply(receive(ae(1, 2, 1, 1, 1, `[{"term":1,"conf":`+joint+`}]`, 1)))
+	h.apply(receive(aer(2, 1, 1, false, 2, 0)))
+	want := `config={"voters":[1,2],"voters_outgoing":[1,2,3],"auto_leave":true} ` +
+		`log=[{"term":1},{"term":1,"conf":` + joint + `},{"term":1,"conf":{"kind":"leave"}}] applied=2`
+	if got := h.fields(1, "config", "log", "applied"); got != want {
+		t.Fatalf("n1 after applying the joint entry:\n got %s\nwant %s", got, want)
 	}
 }

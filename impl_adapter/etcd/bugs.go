@@ -24,6 +24,11 @@ const (
 	bugStaleTermAsCurrent   = "stale-term-as-current"
 	bugReplyToWrongPeer     = "reply-to-wrong-peer"
 	bugConflictNotTruncated = "conflict-not-truncated"
+	bugConfChangeOnAppend   = "conf-change-on-append"
+	bugConfStateNotPersist  = "conf-state-not-persisted"
+	bugCompactPastApplied   = "compact-past-applied"
+	bugSnapshotKeepsLog     = "snapshot-keeps-log"
+	bugSnapshotDataIgnored  = "snapshot-data-ignored"
 )
 
 // allBugs is the catalogue, in the order `raftcheck check --inject list` prints it.
@@ -35,6 +40,11 @@ var allBugs = []string{
 	bugStaleTermAsCurrent,
 	bugReplyToWrongPeer,
 	bugConflictNotTruncated,
+	bugConfChangeOnAppend,
+	bugConfStateNotPersist,
+	bugCompactPastApplied,
+	bugSnapshotKeepsLog,
+	bugSnapshotDataIgnored,
 }
 
 // withStorageBug is the storage of a node with bug ("" for none): honest itself, or honest
@@ -51,9 +61,26 @@ func withStorageBug(bug string, honest *syncedStorage) nodeStorage {
 		return &ackBeforePersist{writeCache{store: honest}}
 	case bugConflictNotTruncated:
 		return conflictNotTruncated{honest}
+	case bugConfStateNotPersist:
+		return confStateNotPersisted{honest}
+	case bugCompactPastApplied:
+		return compactPastApplied{honest}
+	case bugSnapshotKeepsLog:
+		return snapshotKeepsLog{honest}
+	case bugSnapshotDataIgnored:
+		return snapshotDataIgnored{honest}
 	}
 	return honest
 }
+
+// confChangeOnAppend is whether the application of a node with bug applies configuration
+// changes when they are appended (conf-change-on-append) rather than when committed.
+//
+// Mirrors membership taking effect on append — Raft thesis §4.1's rule, safe only with the
+// rest of that design — in an application written against etcd's and raft-rs's
+// apply-on-commit contract, so an uncommitted change that a new leader overwrites is in force
+// anyway.
+func confChangeOnAppend(bug string) bool { return bug == bugConfChangeOnAppend }
 
 // withTransportBug is the transport of node id (of peers) with bug ("" for none): the honest
 // one, or it wrapped in the bug.
@@ -103,29 +130,29 @@ func (s termNotPersisted) write(entries []pb.Entry, hs pb.HardState) error {
 // Mirrors an integration that ignores Ready.MustSync and fsyncs only on metadata changes: the
 // lost-acknowledged-write class that "Protocol-Aware Recovery for Consensus-Based Storage"
 // (FAST '18) finds in real systems.
-type unsyncedTailLost struct{ cache writeCache }
+type unsyncedTailLost struct{ writeCache }
 
-func (s *unsyncedTailLost) raftStorage() *confStorage { return s.cache.store.raftStorage() }
+func (s *unsyncedTailLost) raftStorage() *confStorage { return s.writeCache.store.raftStorage() }
 
 func (s *unsyncedTailLost) write(entries []pb.Entry, hs pb.HardState) error {
 	synced := !raft.IsEmptyHardState(hs) // the bug: entries alone are not synced
 	if !synced {
-		if err := s.cache.beforeWrite(); err != nil {
+		if err := s.writeCache.beforeWrite(); err != nil {
 			return err
 		}
 	}
-	if err := s.cache.store.write(entries, hs); err != nil {
+	if err := s.writeCache.store.write(entries, hs); err != nil {
 		return err
 	}
 	if synced {
-		s.cache.sync()
+		s.writeCache.sync()
 	}
 	return nil
 }
 
 func (s *unsyncedTailLost) completeWrites() {}
 
-func (s *unsyncedTailLost) restart() (*confStorage, error) { return s.cache.crash() }
+func (s *unsyncedTailLost) restart() (*confStorage, error) { return s.writeCache.crash() }
 
 // ackBeforePersist (ack-before-persist): a write returns before it is durable; it becomes
 // durable at the node's next input, and a restart before that loses it. The loop, told the
@@ -133,20 +160,20 @@ func (s *unsyncedTailLost) restart() (*confStorage, error) { return s.cache.cras
 //
 // Mirrors sending MsgAppResp and MsgVoteResp (raft-rs: Ready::persisted_messages) before the
 // WAL write is fsynced, the classic pitfall of Raft integrations with asynchronous I/O.
-type ackBeforePersist struct{ cache writeCache }
+type ackBeforePersist struct{ writeCache }
 
-func (s *ackBeforePersist) raftStorage() *confStorage { return s.cache.store.raftStorage() }
+func (s *ackBeforePersist) raftStorage() *confStorage { return s.writeCache.store.raftStorage() }
 
 func (s *ackBeforePersist) write(entries []pb.Entry, hs pb.HardState) error {
-	if err := s.cache.beforeWrite(); err != nil {
+	if err := s.writeCache.beforeWrite(); err != nil {
 		return err
 	}
-	return s.cache.store.write(entries, hs) // the bug: returns with the write in flight
+	return s.writeCache.store.write(entries, hs) // the bug: returns with the write in flight
 }
 
-func (s *ackBeforePersist) completeWrites() { s.cache.sync() }
+func (s *ackBeforePersist) completeWrites() { s.writeCache.sync() }
 
-func (s *ackBeforePersist) restart() (*confStorage, error) { return s.cache.crash() }
+func (s *ackBeforePersist) restart() (*confStorage, error) { return s.writeCache.crash() }
 
 // conflictNotTruncated (conflict-not-truncated): an append that overwrites a conflicting
 // suffix replaces the stored entries it covers but keeps the old ones beyond its last entry.
@@ -244,4 +271,78 @@ func (t replyToWrongPeer) misroute(m pb.Message) pb.Message {
 	}
 	m.To = next
 	return m
+}
+
+// ---------------------------------------------------------------------------------------------
+// Membership and snapshot bugs (the application's writes)
+
+// confStateNotPersisted (conf-state-not-persisted): the ConfState ApplyConfChange returns is
+// never written, so the store keeps the configuration the node started with (or last
+// installed from a snapshot), and a restart rebuilds the node in it.
+//
+// Mirrors conf state kept only in memory (or not saved with the snapshot): the class of etcd
+// and TiKV bugs in which a restarted member comes back with a stale peer list.
+type confStateNotPersisted struct{ *syncedStorage }
+
+func (s confStateNotPersisted) setConfState(pb.ConfState) error {
+	return nil // the bug
+}
+
+// compactPastApplied (compact-past-applied): compaction snapshots at the last index of the log
+// instead of the applied index — with the state machine as it is at the applied index.
+//
+// Mirrors compacting past the applied index (what MemoryStorage.Compact's comment leaves to
+// the application), which makes a snapshot of state the state machine never had and discards
+// entries it still has to apply.
+type compactPastApplied struct{ *syncedStorage }
+
+func (s compactPastApplied) compact() error {
+	last, err := s.store.LastIndex()
+	if err != nil {
+		return err
+	}
+	return s.compactAt(last) // the bug: not s.store.applied
+}
+
+// snapshotKeepsLog (snapshot-keeps-log): installing a snapshot moves the log's base to the
+// snapshot but keeps the stored entries: an offset-indexed store (entry i at i - base) then
+// holds the old entries at the indexes after the snapshot.
+//
+// Mirrors a storage whose ApplySnapshot rewrites the base entry (MemoryStorage keeps the
+// snapshot's index and term in ents[0]) but forgets to truncate the rest, so stale entries
+// survive the snapshot and conflict with the leader's log.
+type snapshotKeepsLog struct{ *syncedStorage }
+
+func (s snapshotKeepsLog) applySnapshot(snap pb.Snapshot) error {
+	first, err := s.store.FirstIndex()
+	if err != nil {
+		return err
+	}
+	kept, err := s.store.entriesFrom(first)
+	if err != nil {
+		return err
+	}
+	if err := s.syncedStorage.applySnapshot(snap); err != nil {
+		return err
+	}
+	for k := range kept {
+		kept[k].Index = snap.Metadata.Index + 1 + uint64(k) // the bug: the old entries, at the new offset
+	}
+	return s.append(kept)
+}
+
+// snapshotDataIgnored (snapshot-data-ignored): installing a snapshot takes its metadata (log,
+// commit index, configuration) but never loads its data into the state machine.
+//
+// Mirrors restoring raft's view from a snapshot's metadata without restoring the application's
+// state from its payload: a follower caught up by snapshot misses every value in it.
+type snapshotDataIgnored struct{ *syncedStorage }
+
+func (s snapshotDataIgnored) applySnapshot(snap pb.Snapshot) error {
+	kept := s.store.stateMachine
+	if err := s.syncedStorage.applySnapshot(snap); err != nil {
+		return err
+	}
+	s.store.stateMachine = kept // the bug
+	return nil
 }

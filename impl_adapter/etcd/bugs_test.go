@@ -171,8 +171,8 @@ func TestMessageBugsChangeOnlyWhatTheySay(t *testing.T) {
 	}
 }
 
-// Every bug of the catalogue wraps at least one seam; without a bug both seams are the honest
-// ones.
+// Every bug of the catalogue wraps at least one seam (storage, transport, or the application's
+// timing of configuration changes); without a bug the seams are the honest ones.
 func TestEveryBugWrapsASeam(t *testing.T) {
 	honestStorage := reflect.TypeOf(withStorageBug("", newSyncedStorage(threePeers)))
 	honestTransport := reflect.TypeOf(withTransportBug("", 1, threePeers))
@@ -183,7 +183,7 @@ func TestEveryBugWrapsASeam(t *testing.T) {
 	for _, bug := range allBugs {
 		st := reflect.TypeOf(withStorageBug(bug, newSyncedStorage(threePeers)))
 		tr := reflect.TypeOf(withTransportBug(bug, 1, threePeers))
-		if st == honestStorage && tr == honestTransport {
+		if st == honestStorage && tr == honestTransport && !confChangeOnAppend(bug) {
 			t.Errorf("%s wraps neither seam", bug)
 		}
 	}

@@ -18,14 +18,15 @@ const maxReadyRounds = 10000
 // Campaign, heartbeats only by ticking a leader once with HeartbeatTick 1; followers and
 // candidates are never ticked, so the randomized election timeout is never consulted),
 // check-quorum off, pre-vote as the reset asked (off unless "pre_vote": true), no limit on
-// entries per append.
-func nodeConfig(id uint64, st raft.Storage, preVote bool) *raft.Config {
+// entries per append; Applied is the application's applied index, so nothing it applied is
+// handed out again after a restart.
+func nodeConfig(id uint64, st raft.Storage, preVote bool, applied uint64) *raft.Config {
 	return &raft.Config{
 		ID:              id,
 		ElectionTick:    10,
 		HeartbeatTick:   1,
 		Storage:         st,
-		Applied:         0,
+		Applied:         applied,
 		MaxSizePerMsg:   noLimit,
 		MaxInflightMsgs: 256,
 		CheckQuorum:     false,
@@ -45,18 +46,26 @@ type node struct {
 	storage nodeStorage
 	// transport is how messages come in and go out.
 	transport transport
+	// confOnAppend: the application applies configuration changes when they are appended
+	// (conf-change-on-append), not when they are committed.
+	confOnAppend bool
+	// appliedOnAppend is, with confOnAppend, the last index whose configuration change was
+	// applied on append, so it is not applied again when committed.
+	appliedOnAppend uint64
 }
 
-// newNode is a brand-new node (fresh storage, nothing persisted): the honest storage and
-// transport, with bug ("" for none) wrapped around them.
-func newNode(id uint64, peers []uint64, bug string, preVote bool) (*node, error) {
+// newNode is a brand-new node (fresh storage, nothing persisted, the configuration in which
+// voters vote) of a cluster of the nodes all: the honest storage and transport, with bug (""
+// for none) wrapped around them.
+func newNode(id uint64, voters, all []uint64, bug string, preVote bool) (*node, error) {
 	n := &node{
-		id:        id,
-		preVote:   preVote,
-		storage:   withStorageBug(bug, newSyncedStorage(peers)),
-		transport: withTransportBug(bug, id, peers),
+		id:           id,
+		preVote:      preVote,
+		storage:      withStorageBug(bug, newSyncedStorage(voters)),
+		transport:    withTransportBug(bug, id, all),
+		confOnAppend: confChangeOnAppend(bug),
 	}
-	rn, err := raft.NewRawNode(nodeConfig(id, n.storage.raftStorage(), preVote))
+	rn, err := raft.NewRawNode(nodeConfig(id, n.storage.raftStorage(), preVote, 0))
 	if err != nil {
 		return nil, fault("etcd refused the configuration of n%d: %v", id, err)
 	}
@@ -69,13 +78,14 @@ func (n *node) status() raft.BasicStatus { return n.rn.BasicStatus() }
 func (n *node) isLeader() bool { return n.status().RaftState == raft.StateLeader }
 
 // restart crashes the node and builds it anew from what its storage holds durably: a new
-// RawNode (Config.Applied 0) over the storage that survived.
+// RawNode over the storage that survived (its snapshot, log, HardState and configuration),
+// with Config.Applied the durable applied index.
 func (n *node) restart() error {
 	st, err := n.storage.restart()
 	if err != nil {
 		return fault("n%d: %v", n.id, err)
 	}
-	rn, err := raft.NewRawNode(nodeConfig(n.id, st, n.preVote))
+	rn, err := raft.NewRawNode(nodeConfig(n.id, st, n.preVote, st.applied))
 	if err != nil {
 		return fault("n%d: etcd could not restart from its storage: %v", n.id, err)
 	}
@@ -84,9 +94,12 @@ func (n *node) restart() error {
 }
 
 // drainReady handles every pending Ready until etcd is quiescent, collecting the messages to
-// send: entries appended to storage and HardState stored if not empty (both durable when write
-// returns), then the messages sent, then Advance. Committed entries are not applied anywhere
-// (there is no state machine), and Advance marks them applied.
+// send: a snapshot installed (storage applySnapshot), entries appended to storage and HardState
+// stored if not empty (all durable when write returns), then the messages sent, then the
+// committed entries applied (app.go), then Advance. A leader that sent a MsgSnap reports it
+// finished (ReportSnapshot, SnapshotFinish) once the message is handed to the network, as etcd's
+// own server does when its transport has sent it: the leader then probes the follower from the
+// snapshot index on.
 func (n *node) drainReady() ([]pb.Message, error) {
 	var sent []pb.Message
 	for rounds := 0; n.rn.HasReady(); rounds++ {
@@ -94,35 +107,56 @@ func (n *node) drainReady() ([]pb.Message, error) {
 			return nil, fault("n%d is still not quiescent after %d Ready rounds", n.id, rounds)
 		}
 		rd := n.rn.Ready()
-		if !raft.IsEmptySnap(rd.Snapshot) {
-			return nil, unmodelled("n%d: etcd produced a snapshot (index %d); the spec does not "+
-				"model log compaction", n.id, rd.Snapshot.Metadata.Index)
-		}
 		if len(rd.ReadStates) > 0 {
 			return nil, unmodelled("n%d: etcd produced read states; the spec does not model "+
 				"read-index requests", n.id)
+		}
+		if !raft.IsEmptySnap(rd.Snapshot) {
+			if err := n.storage.applySnapshot(rd.Snapshot); err != nil {
+				return nil, fault("n%d: %v", n.id, err)
+			}
 		}
 		if len(rd.Entries) > 0 || !raft.IsEmptyHardState(rd.HardState) {
 			if err := n.storage.write(rd.Entries, rd.HardState); err != nil {
 				return nil, fault("n%d: %v", n.id, err)
 			}
 		}
+		if n.confOnAppend {
+			if err := n.applyOnAppend(rd.Entries); err != nil {
+				return nil, err
+			}
+		}
+		var snapshotsTo []uint64
 		for _, m := range rd.Messages {
 			sent = n.transport.send(sent, m)
+			if m.Type == pb.MsgSnap {
+				snapshotsTo = append(snapshotsTo, m.To)
+			}
+		}
+		if err := n.applyCommitted(rd.CommittedEntries); err != nil {
+			return nil, err
 		}
 		n.rn.Advance(rd)
+		for _, to := range snapshotsTo {
+			n.rn.ReportSnapshot(to, raft.SnapshotFinish)
+		}
 	}
 	return sent, nil
 }
 
-// log is the node's whole log, entries 1..last, as raft reads it. After quiescence every entry
+// log is the node's log after its snapshot, as raft reads it. After quiescence every entry
 // raft holds is in storage (Advance has moved them out of the unstable log), so storage is the
 // whole log; a node that still holds unstable entries is reported as a fault.
 func (n *node) log() ([]pb.Entry, error) {
 	if k := unstableEntries(n.rn); k != 0 {
 		return nil, fault("n%d holds %d unstable entries after quiescence", n.id, k)
 	}
-	ents, err := n.storage.raftStorage().entriesFrom(1)
+	st := n.storage.raftStorage()
+	first, err := st.FirstIndex()
+	if err != nil {
+		return nil, fault("n%d: could not read its log: %v", n.id, err)
+	}
+	ents, err := st.entriesFrom(first)
 	if err != nil {
 		return nil, fault("n%d: could not read its log: %v", n.id, err)
 	}
@@ -148,13 +182,25 @@ func (n *node) view() (NodeView, error) {
 		}
 		log = append(log, entry)
 	}
+	store := n.storage.raftStorage()
+	first, _ := store.FirstIndex()
+	snapshotTerm, err := store.Term(first - 1)
+	if err != nil {
+		return NodeView{}, fault("n%d: no term at its snapshot index %d: %v", n.id, first-1, err)
+	}
+	config := rawNodeConfig(n.rn)
 	return NodeView{
-		Term:   st.Term,
-		Role:   role,
-		Vote:   optionalID(st.Vote),
-		Leader: optionalID(st.Lead),
-		Log:    log,
-		Commit: st.Commit,
+		Term:          st.Term,
+		Role:          role,
+		Vote:          optionalID(st.Vote),
+		Leader:        optionalID(st.Lead),
+		Log:           log,
+		Commit:        st.Commit,
+		SnapshotIndex: first - 1,
+		SnapshotTerm:  snapshotTerm,
+		Config:        &config,
+		Applied:       store.applied,
+		StateMachine:  append([]uint64{}, store.stateMachine...),
 	}, nil
 }
 
@@ -165,10 +211,12 @@ func optionalID(id uint64) *uint64 {
 	return &id
 }
 
-// cluster is the nodes 1..n of one run.
+// cluster is the nodes 1..voters+spares of one run: the voters of the initial configuration,
+// then the spares outside it (which every node, the spares too, starts knowing).
 type cluster struct {
 	bug     string
 	preVote bool
+	voters  int
 	nodes   []*node
 	// digests caches each node's state digest for fingerprint (digests[id-1]); nil where the
 	// node may have changed since. Only apply and resetNode change a node, and both clear its
@@ -184,10 +232,11 @@ func peerIDs(count int) []uint64 {
 	return peers
 }
 
-func newCluster(count int, bug string, preVote bool) (*cluster, error) {
-	c := &cluster{bug: bug, preVote: preVote, digests: make([][]byte, count)}
+func newCluster(voters, spares int, bug string, preVote bool) (*cluster, error) {
+	count := voters + spares
+	c := &cluster{bug: bug, preVote: preVote, voters: voters, digests: make([][]byte, count)}
 	for id := 1; id <= count; id++ {
-		n, err := newNode(uint64(id), peerIDs(count), bug, preVote)
+		n, err := newNode(uint64(id), peerIDs(voters), peerIDs(count), bug, preVote)
 		if err != nil {
 			return nil, err
 		}
@@ -208,7 +257,7 @@ func (c *cluster) resetNode(id uint64) error {
 	if _, err := c.node(id); err != nil {
 		return err
 	}
-	n, err := newNode(id, peerIDs(len(c.nodes)), c.bug, c.preVote)
+	n, err := newNode(id, peerIDs(c.voters), peerIDs(len(c.nodes)), c.bug, c.preVote)
 	if err != nil {
 		return err
 	}
@@ -258,6 +307,8 @@ func (n *node) drive(in *Input) ([]Output, error) {
 		m = n.transport.deliver(m, n.status().Term)
 		switch err := n.rn.Step(m); {
 		case err == nil:
+		case err == raft.ErrStepPeerNotFound:
+			// A response from a node outside the configuration: etcd ignores it.
 		case err == raft.ErrProposalDropped && in.Message.Type == typePropose:
 			dropped(in.Message.Value)
 		default:
@@ -274,6 +325,14 @@ func (n *node) drive(in *Input) ([]Output, error) {
 			dropped(in.Value)
 		default:
 			return nil, refused("Propose on n%d: %v", n.id, err)
+		}
+	case "propose_conf_change":
+		if err := n.rn.ProposeConfChange(in.Change.toEtcd()); err != nil {
+			return nil, refused("ProposeConfChange on n%d: %v", n.id, err)
+		}
+	case "compact":
+		if err := n.storage.compact(); err != nil {
+			return nil, refused("n%d could not compact: %v", n.id, err)
 		}
 	case "heartbeat":
 		// The leader's heartbeat timer: one Tick with HeartbeatTick 1 sends one MsgHeartbeat to

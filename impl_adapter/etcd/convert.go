@@ -21,12 +21,14 @@ package main
 //	MsgHeartbeat       Heartbeat               Commit→commit
 //	MsgHeartbeatResp   HeartbeatResponse       Commit→commit
 //	MsgProp            Propose                 the single entry's Data→value (Index, Term 0)
+//	MsgSnap            Snapshot                Snapshot→snapshot (snapshot.go)
 //
-// To, From and Term map one to one. Entries: EntryNormal only; empty Data is the empty leader
-// entry (no value), otherwise Data is the client value as 8 big-endian bytes; an entry's Index
-// is implied by its position after prev_log_index (prev+1, prev+2, ...) and its Term is the
-// entry's term. Everything else (MsgSnap, MsgTimeoutNow, MsgReadIndex, Context
-// bytes, a Snapshot, conf-change entries, ...) is unmodelled.
+// To, From and Term map one to one. Entries: an EntryNormal with empty Data is the empty leader
+// entry (no value; also what etcd puts in place of a configuration change it refuses),
+// otherwise Data is the client value as 8 big-endian bytes; an EntryConfChange or
+// EntryConfChangeV2 carries a configuration change (membership.go). An entry's Index is implied
+// by its position after prev_log_index (prev+1, prev+2, ...) and its Term is the entry's term.
+// Everything else (MsgTimeoutNow, MsgReadIndex, Context bytes, ...) is unmodelled.
 
 import (
 	"bytes"
@@ -59,8 +61,16 @@ func dataToValue(data []byte) (*uint64, error) {
 
 // entryFromEtcd is an etcd log entry in spec terms.
 func entryFromEtcd(e pb.Entry) (Entry, error) {
-	if e.Type != pb.EntryNormal {
-		return Entry{}, fmt.Errorf("entry %d has type %s; the spec models normal entries only",
+	switch e.Type {
+	case pb.EntryNormal:
+	case pb.EntryConfChange, pb.EntryConfChangeV2:
+		cc, err := confChangeFromEtcd(e)
+		if err != nil {
+			return Entry{}, err
+		}
+		return Entry{Term: e.Term, Conf: cc}, nil
+	default:
+		return Entry{}, fmt.Errorf("entry %d has type %s, which the spec does not model",
 			e.Index, e.Type)
 	}
 	v, err := dataToValue(e.Data)
@@ -70,12 +80,19 @@ func entryFromEtcd(e pb.Entry) (Entry, error) {
 	return Entry{Term: e.Term, Value: v}, nil
 }
 
-func entryToEtcd(e Entry, index uint64) pb.Entry {
+func entryToEtcd(e Entry, index uint64) (pb.Entry, error) {
 	out := pb.Entry{Type: pb.EntryNormal, Term: e.Term, Index: index}
 	if e.Value != nil {
 		out.Data = valueToData(*e.Value)
 	}
-	return out
+	if e.Conf != nil {
+		t, data, err := pb.MarshalConfChange(e.Conf.toEtcd())
+		if err != nil {
+			return pb.Entry{}, fault("cannot encode the configuration change %v: %v", e.Conf, err)
+		}
+		out.Type, out.Data = t, data
+	}
+	return out, nil
 }
 
 // messageToEtcd builds the etcd message for a protocol message. A field etcd 3.4 has no room
@@ -112,7 +129,11 @@ func messageToEtcd(m *Message) (pb.Message, error) {
 		out.LogTerm = m.PrevLogTerm
 		out.Commit = m.Commit
 		for i, e := range m.Entries {
-			out.Entries = append(out.Entries, entryToEtcd(e, m.PrevLogIndex+1+uint64(i)))
+			entry, err := entryToEtcd(e, m.PrevLogIndex+1+uint64(i))
+			if err != nil {
+				return pb.Message{}, err
+			}
+			out.Entries = append(out.Entries, entry)
 		}
 	case typeAppendEntriesResponse:
 		out.Type = pb.MsgAppResp
@@ -130,6 +151,12 @@ func messageToEtcd(m *Message) (pb.Message, error) {
 	case typePropose:
 		out.Type = pb.MsgProp
 		out.Entries = []pb.Entry{{Type: pb.EntryNormal, Data: valueToData(m.Value)}}
+	case typeSnapshot:
+		if m.Snapshot == nil {
+			return pb.Message{}, fault("a Snapshot message without its snapshot")
+		}
+		out.Type = pb.MsgSnap
+		out.Snapshot = m.Snapshot.toEtcd()
 	default:
 		return pb.Message{}, fault("unknown message type %q", m.Type)
 	}
@@ -191,6 +218,13 @@ func messageFromEtcdUnchecked(m pb.Message) (*Message, error) {
 		}
 		out.Type = typePropose
 		out.Value = *v
+	case pb.MsgSnap:
+		snap, err := snapshotFromEtcd(m.Snapshot)
+		if err != nil {
+			return nil, err
+		}
+		out.Type = typeSnapshot
+		out.Snapshot = snap
 	default:
 		return nil, fmt.Errorf("etcd sent %s, a message type the spec does not model", m.Type)
 	}

@@ -83,7 +83,7 @@ type request struct {
 // opArgs lists each operation's arguments.
 var opArgs = map[string][]string{
 	"hello":       {"protocol"},
-	"reset":       {"nodes", "inject", "pre_vote"},
+	"reset":       {"nodes", "spares", "inject", "pre_vote"},
 	"apply":       {"input"},
 	"observe":     {},
 	"fingerprint": {},
@@ -147,7 +147,7 @@ func (s *session) dispatch(r *request) (interface{}, error) {
 			"implementation": implementation,
 			"flavour":        "etcd",
 			"bugs":           allBugs,
-			"features":       []string{"fingerprint", "reset_node", "pre_vote"},
+			"features":       []string{"fingerprint", "reset_node", "pre_vote", "membership", "snapshots"},
 		}, nil
 	case "reset":
 		nodes, err := decodeUint(r.fields, "nodes", what, true)
@@ -156,6 +156,13 @@ func (s *session) dispatch(r *request) (interface{}, error) {
 		}
 		if nodes == 0 || nodes > 1000 {
 			return nil, fault("a cluster needs 1 to 1000 nodes, not %d", nodes)
+		}
+		spares, err := decodeUint(r.fields, "spares", what, false)
+		if err != nil {
+			return nil, err
+		}
+		if spares > 1000 {
+			return nil, fault("at most 1000 spares, not %d", spares)
 		}
 		bug := ""
 		if raw, ok := r.fields["inject"]; ok && strings.TrimSpace(string(raw)) != "null" {
@@ -174,7 +181,7 @@ func (s *session) dispatch(r *request) (interface{}, error) {
 			}
 		}
 		s.cluster = nil
-		c, e := newCluster(int(nodes), bug, preVote)
+		c, e := newCluster(int(nodes), int(spares), bug, preVote)
 		if e != nil {
 			return nil, e
 		}

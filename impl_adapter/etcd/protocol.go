@@ -50,10 +50,11 @@ func fault(format string, args ...interface{}) *adapterError {
 }
 
 // Entry is a spec log entry: the term, and the client value or none for the empty entry a new
-// leader appends.
+// leader appends, or the configuration change it carries (membership.go).
 type Entry struct {
 	Term  uint64
 	Value *uint64
+	Conf  *ConfChange
 }
 
 // Message is a spec message. Which payload fields are meaningful depends on Type; the others
@@ -84,6 +85,8 @@ type Message struct {
 	HintTerm   uint64 `wire:"hint_term"`
 	// Propose
 	Value uint64 `wire:"value"`
+	// Snapshot
+	Snapshot *Snapshot
 }
 
 // Message types of the protocol.
@@ -97,6 +100,7 @@ const (
 	typeHeartbeat             = "Heartbeat"
 	typeHeartbeatResponse     = "HeartbeatResponse"
 	typePropose               = "Propose"
+	typeSnapshot              = "Snapshot"
 )
 
 // payloadFields lists, per message type, its payload fields in wire order.
@@ -110,14 +114,18 @@ var payloadFields = map[string][]string{
 	typeHeartbeat:             {"commit"},
 	typeHeartbeatResponse:     {"commit"},
 	typePropose:               {"value"},
+	typeSnapshot:              {"snapshot"},
 }
 
 // Input is a spec input.
 type Input struct {
-	Kind    string // timeout, receive, restart, client_request, heartbeat, drop, duplicate
+	// timeout, receive, restart, client_request, heartbeat, drop, duplicate,
+	// propose_conf_change, compact
+	Kind    string
 	Node    uint64
 	Value   uint64
 	Message *Message
+	Change  *ConfChange
 }
 
 // inputFields lists, per input kind, its fields besides "input".
@@ -129,6 +137,9 @@ var inputFields = map[string][]string{
 	"heartbeat":      {"node"},
 	"drop":           {"message"},
 	"duplicate":      {"message"},
+	// membership and snapshots
+	"propose_conf_change": {"node", "change"},
+	"compact":             {"node"},
 }
 
 // target is the node the input acts on, or 0 for the network-only inputs.
@@ -165,8 +176,17 @@ type NodeView struct {
 	Role   string  `json:"role"`
 	Vote   *uint64 `json:"vote"`
 	Leader *uint64 `json:"leader"`
+	// Log is the entries after the snapshot index.
 	Log    []Entry `json:"log"`
 	Commit uint64  `json:"commit"`
+	// SnapshotIndex and SnapshotTerm are the snapshot the log is compacted to (absent: none).
+	SnapshotIndex uint64 `json:"snapshot_index,omitempty"`
+	SnapshotTerm  uint64 `json:"snapshot_term,omitempty"`
+	// Config is the configuration raft works with (its progress tracker's).
+	Config *ConfState `json:"config"`
+	// Applied and StateMachine are the application's applied index and values.
+	Applied      uint64   `json:"applied"`
+	StateMachine []uint64 `json:"state_machine"`
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -177,12 +197,20 @@ func writeUint(b *bytes.Buffer, key string, v uint64) {
 	b.WriteString(strconv.FormatUint(v, 10))
 }
 
-// MarshalJSON writes {"term":T} or {"term":T,"value":V}.
+// MarshalJSON writes {"term":T}, {"term":T,"value":V} or {"term":T,"conf":C}.
 func (e Entry) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(`{"term":` + strconv.FormatUint(e.Term, 10))
 	if e.Value != nil {
 		writeUint(&b, "value", *e.Value)
+	}
+	if e.Conf != nil {
+		text, err := e.Conf.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(`,"conf":`)
+		b.Write(text)
 	}
 	b.WriteString("}")
 	return b.Bytes(), nil
@@ -213,6 +241,16 @@ func (m Message) MarshalJSON() ([]byte, error) {
 				return nil, err
 			}
 			b.WriteString(`,"entries":`)
+			b.Write(text)
+		case "snapshot":
+			if m.Snapshot == nil {
+				return nil, fmt.Errorf("a Snapshot message without its snapshot")
+			}
+			text, err := m.Snapshot.MarshalJSON()
+			if err != nil {
+				return nil, err
+			}
+			b.WriteString(`,"snapshot":`)
 			b.Write(text)
 		default:
 			writeUint(&b, f, *m.uintField(f))
@@ -350,7 +388,7 @@ func decodeEntry(raw json.RawMessage, what string) (Entry, *adapterError) {
 	if err != nil {
 		return Entry{}, err
 	}
-	if err := onlyFields(fields, what, []string{"term", "value"}); err != nil {
+	if err := onlyFields(fields, what, []string{"term", "value", "conf"}); err != nil {
 		return Entry{}, err
 	}
 	term, err := decodeUint(fields, "term", what, true)
@@ -364,6 +402,14 @@ func decodeEntry(raw json.RawMessage, what string) (Entry, *adapterError) {
 			return Entry{}, err
 		}
 		e.Value = &v
+	}
+	if raw, ok := fields["conf"]; ok && string(bytes.TrimSpace(raw)) != "null" {
+		if e.Value != nil {
+			return Entry{}, fault("%s carries both a value and a configuration change", what)
+		}
+		if e.Conf, err = decodeConfChange(raw, what+" conf"); err != nil {
+			return Entry{}, err
+		}
 	}
 	return e, nil
 }
@@ -403,7 +449,7 @@ func decodeVariant(raw json.RawMessage, what, tag string, kinds map[string][]str
 func decodeMessage(raw json.RawMessage) (*Message, *adapterError) {
 	v, err := decodeVariant(raw, "message", "type", payloadFields, "message type",
 		"RequestVote, RequestVoteResponse, RequestPreVote, RequestPreVoteResponse, "+
-			"AppendEntries, AppendEntriesResponse, Heartbeat, HeartbeatResponse, Propose",
+			"AppendEntries, AppendEntriesResponse, Heartbeat, HeartbeatResponse, Propose, Snapshot",
 		"from", "to", "term")
 	if err != nil {
 		return nil, err
@@ -437,6 +483,14 @@ func decodeMessage(raw json.RawMessage) (*Message, *adapterError) {
 				}
 				m.Entries = append(m.Entries, e)
 			}
+		case "snapshot":
+			raw, ok := fields[f]
+			if !ok {
+				return nil, fault("%s lacks the field \"snapshot\"", what2)
+			}
+			if m.Snapshot, err = decodeSnapshot(raw, what2+" snapshot"); err != nil {
+				return nil, err
+			}
 		default:
 			if *m.uintField(f), err = decodeUint(fields, f, what2, f == "value"); err != nil {
 				return nil, err
@@ -451,7 +505,8 @@ func decodeInput(raw json.RawMessage) (*Input, *adapterError) {
 		return nil, fault("the apply request lacks the field \"input\"")
 	}
 	v, err := decodeVariant(raw, "input", "input", inputFields, "input",
-		"timeout, receive, restart, client_request, heartbeat, drop, duplicate")
+		"timeout, receive, restart, client_request, heartbeat, drop, duplicate, "+
+			"propose_conf_change, compact")
 	if err != nil {
 		return nil, err
 	}
@@ -473,6 +528,14 @@ func decodeInput(raw json.RawMessage) (*Input, *adapterError) {
 				return nil, fault("%s lacks the field \"message\"", what2)
 			}
 			if in.Message, err = decodeMessage(raw); err != nil {
+				return nil, err
+			}
+		case "change":
+			raw, ok := fields[f]
+			if !ok {
+				return nil, fault("%s lacks the field \"change\"", what2)
+			}
+			if in.Change, err = decodeConfChange(raw, what2+" change"); err != nil {
 				return nil, err
 			}
 		}

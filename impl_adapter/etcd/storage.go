@@ -1,19 +1,18 @@
 package main
 
 // The storage seam of a node: where the Ready loop writes a Ready's entries and HardState, and
-// what a restart rebuilds the node from. raft reads a confStorage (etcd's MemoryStorage with the
-// cluster's membership); the loop writes through the node's nodeStorage, which owns that
+// what a restart rebuilds the node from. raft reads a confStorage (etcd's MemoryStorage plus the
+// application's durable state); the loop writes through the node's nodeStorage, which owns that
 // confStorage and decides what of it is durable. The honest store is syncedStorage: every write
 // is durable when it returns, so a restart reads back exactly what was written. The injected
 // persistence bugs (bugs.go) are wrappers around it.
 //
-// Snapshots and membership are not modelled yet (a Ready with a snapshot is unmodelled, the
-// configuration is the fixed voter list a store is created with). When they are, they belong to
-// this seam: applying a Ready's snapshot (MemoryStorage.ApplySnapshot, with the ConfState in its
-// metadata) and compacting the log (Compact, CreateSnapshot) become nodeStorage writes beside
-// write; storedState gains the snapshot, so that a restart rebuilds from it; and confStorage's
-// InitialState then reports the snapshot's ConfState, as it already does when one is present.
-// The Ready loop and the bug wrappers keep their shape: they see only the seam.
+// Membership and snapshots belong to this seam too (app.go, snapshot.go): the application's
+// writes — installing a Ready's snapshot, the ConfState ApplyConfChange returned, each applied
+// entry, a compaction — are nodeStorage writes beside write, and the membership and snapshot
+// bugs are wrappers around them. confStorage holds, besides MemoryStorage's log, HardState and
+// snapshot (with its data), the configuration last switched to, the applied index and the
+// state machine, so a restart rebuilds all of them.
 
 import (
 	"fmt"
@@ -37,6 +36,17 @@ type nodeStorage interface {
 	// restart is the node's crash: the storage the restarted node reads. Writes that were not
 	// durable are lost.
 	restart() (*confStorage, error)
+	// applySnapshot installs a Ready's snapshot: the log, the configuration in its metadata,
+	// the state machine in its data, applied = its index.
+	applySnapshot(snap pb.Snapshot) error
+	// setConfState stores the configuration ApplyConfChange switched to.
+	setConfState(cs pb.ConfState) error
+	// applyEntry records that the application applied the committed entry at index, with the
+	// client value it carries (nil: none).
+	applyEntry(index uint64, value *uint64) error
+	// compact is the application's compaction: a snapshot at its applied index, with the
+	// configuration and state machine there, and the log before it discarded.
+	compact() error
 }
 
 // syncedStorage is the honest store: a confStorage whose every write is durable when it
@@ -81,31 +91,59 @@ func (s *syncedStorage) restart() (*confStorage, error) { return s.store, nil }
 
 // capture copies what the store holds now.
 func (s *syncedStorage) capture() (*storedState, error) {
-	ents, err := s.store.entriesFrom(1)
+	first, err := s.store.FirstIndex()
 	if err != nil {
 		return nil, fmt.Errorf("could not read its storage: %v", err)
 	}
-	return &storedState{hardState: s.store.hardState(), entries: ents}, nil
+	ents, err := s.store.entriesFrom(first)
+	if err != nil {
+		return nil, fmt.Errorf("could not read its storage: %v", err)
+	}
+	snap, err := s.store.Snapshot()
+	if err != nil {
+		return nil, fmt.Errorf("could not read its snapshot: %v", err)
+	}
+	return &storedState{
+		hardState:    s.store.hardState(),
+		snapshot:     cloneSnapshot(snap),
+		entries:      ents,
+		confState:    cloneConfState(s.store.confState),
+		applied:      s.store.applied,
+		stateMachine: append([]uint64(nil), s.store.stateMachine...),
+	}, nil
 }
 
 // restore replaces the store by a fresh one holding exactly st. Whoever read the old store
 // (the crashed RawNode) keeps the old one.
 func (s *syncedStorage) restore(st *storedState) error {
-	fresh := newConfStorage(s.store.voters)
+	fresh := newConfStorage(nil)
+	if st.snapshot.Metadata.Index > 0 {
+		if err := fresh.ApplySnapshot(cloneSnapshot(st.snapshot)); err != nil {
+			return fmt.Errorf("could not restore the durable snapshot: %v", err)
+		}
+	}
 	if err := fresh.Append(cloneEntries(st.entries)); err != nil {
 		return fmt.Errorf("could not restore the durable log: %v", err)
 	}
 	if err := fresh.SetHardState(st.hardState); err != nil {
 		return fmt.Errorf("could not restore the durable HardState: %v", err)
 	}
+	fresh.confState = cloneConfState(st.confState)
+	fresh.applied = st.applied
+	fresh.stateMachine = append([]uint64(nil), st.stateMachine...)
 	s.store = fresh
 	return nil
 }
 
-// storedState is what a store held at some point: its HardState and its whole log.
+// storedState is what a store held at some point: its HardState, its snapshot, the log after
+// it, and the application's durable state.
 type storedState struct {
-	hardState pb.HardState
-	entries   []pb.Entry
+	hardState    pb.HardState
+	snapshot     pb.Snapshot
+	entries      []pb.Entry
+	confState    pb.ConfState
+	applied      uint64
+	stateMachine []uint64
 }
 
 // writeCache is a syncedStorage behind a volatile cache: writes reach the store raft reads at
@@ -146,34 +184,36 @@ func (c *writeCache) crash() (*confStorage, error) {
 	return c.store.raftStorage(), nil
 }
 
-// confStorage is a MemoryStorage whose InitialState reports the cluster's voters although the
-// log is empty (index 0, term 0). This is the etcd counterpart of raft-rs's
-// MemStorage::new_with_conf_state: a node starts with no snapshot, no configuration entries and
-// no HardState, so there are no bootstrap entries to map away. (RawNode.Bootstrap would instead
-// write one EntryConfChange per peer at term 1 and set term 1, commit 3.)
+// confStorage is a MemoryStorage plus the application's durable state: the configuration it
+// last switched to, its applied index and its state machine. A fresh one has an empty log
+// (index 0, term 0) and the initial voters as its configuration: the etcd counterpart of
+// raft-rs's MemStorage::new_with_conf_state, so there are no bootstrap entries to map away.
+// (RawNode.Bootstrap would instead write one EntryConfChange per peer at term 1 and set term 1,
+// commit 3.)
 type confStorage struct {
 	*raft.MemoryStorage
-	voters []uint64
+	// confState is the configuration the application last switched to (ApplyConfChange's
+	// result, or a snapshot's), reported by InitialState.
+	confState pb.ConfState
+	// applied is the application's applied index: Config.Applied of a restarted node.
+	applied uint64
+	// stateMachine is the client values applied, in order.
+	stateMachine []uint64
 }
 
 func newConfStorage(voters []uint64) *confStorage {
 	return &confStorage{
 		MemoryStorage: raft.NewMemoryStorage(),
-		voters:        append([]uint64(nil), voters...),
+		confState:     pb.ConfState{Voters: append([]uint64(nil), voters...)},
 	}
 }
 
-// InitialState is MemoryStorage's, with the voters filled in while no snapshot carries a
-// ConfState (always, here: nothing ever installs a snapshot).
+// InitialState is MemoryStorage's HardState with the configuration last switched to.
+// (MemoryStorage reports its snapshot's ConfState, which is stale after a later configuration
+// change, and empty before the first snapshot.)
 func (s *confStorage) InitialState() (pb.HardState, pb.ConfState, error) {
-	hs, cs, err := s.MemoryStorage.InitialState()
-	if err != nil {
-		return hs, cs, err
-	}
-	if len(cs.Voters) == 0 && len(cs.Learners) == 0 {
-		cs = pb.ConfState{Voters: append([]uint64(nil), s.voters...)}
-	}
-	return hs, cs, nil
+	hs, _, err := s.MemoryStorage.InitialState()
+	return hs, cloneConfState(s.confState), err
 }
 
 // hardState is the HardState last written.
@@ -210,3 +250,16 @@ func cloneEntries(ents []pb.Entry) []pb.Entry {
 	}
 	return out
 }
+
+// The application's writes behind a write cache go to the store directly, as the honest
+// store's do: a crash before the next sync goes back to what was durable, them included.
+
+func (c *writeCache) applySnapshot(snap pb.Snapshot) error { return c.store.applySnapshot(snap) }
+
+func (c *writeCache) setConfState(cs pb.ConfState) error { return c.store.setConfState(cs) }
+
+func (c *writeCache) applyEntry(index uint64, value *uint64) error {
+	return c.store.applyEntry(index, value)
+}
+
+func (c *writeCache) compact() error { return c.store.compact() }
