@@ -258,7 +258,7 @@ impl Trace {
                     return Err(format!("{at}: expected an \"input\" (or \"send\")"))
                 }
             }
-            let nodes = self.bounds.nodes;
+            let nodes = self.bounds.nodes + self.bounds.spares;
             let bad_node = |id: u64| id == 0 || id > nodes;
             let ids: Vec<u64> = match (&event.input, &event.send) {
                 (Some(input), _) => {

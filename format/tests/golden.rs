@@ -460,11 +460,11 @@ fn flavours_and_bounds() {
         ),
         (
             Flavour::etcd(),
-            r#"{"name":"etcd","leader_appends_empty_entry":true,"vote_carries_commit":false,"reject_hint":"last-index","responses_carry_commit":false,"restart_keeps_commit":true,"heartbeat_input":true,"auto_leave_needs_apply":true,"snapshot_ignores_outgoing":true}"#,
+            r#"{"name":"etcd","leader_appends_empty_entry":true,"vote_carries_commit":false,"reject_hint":"last-index","responses_carry_commit":false,"restart_keeps_commit":true,"heartbeat_input":true,"auto_leave_needs_apply":true,"snapshot_ignores_outgoing":true,"forward_as_self":true}"#,
         ),
         (
             Flavour::etcd().with_pre_vote(true),
-            r#"{"name":"etcd","leader_appends_empty_entry":true,"vote_carries_commit":false,"reject_hint":"last-index","responses_carry_commit":false,"restart_keeps_commit":true,"heartbeat_input":true,"pre_vote":true,"auto_leave_needs_apply":true,"snapshot_ignores_outgoing":true}"#,
+            r#"{"name":"etcd","leader_appends_empty_entry":true,"vote_carries_commit":false,"reject_hint":"last-index","responses_carry_commit":false,"restart_keeps_commit":true,"heartbeat_input":true,"pre_vote":true,"auto_leave_needs_apply":true,"snapshot_ignores_outgoing":true,"forward_as_self":true}"#,
         ),
         (
             Flavour::textbook(),

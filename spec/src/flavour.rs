@@ -73,6 +73,12 @@ pub struct Flavour {
     /// `voters_outgoing`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub snapshot_ignores_outgoing: bool,
+    /// A follower forwarding a proposal to its leader sends it as its own (etcd `send` sets
+    /// `From` to the sender's id on every message, raft.go `send`). Without it the forwarded
+    /// proposal keeps the node where the client request arrived as its sender, however often it
+    /// is forwarded (raft-rs `send` sets `from` only where it is unset).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub forward_as_self: bool,
 }
 
 impl Flavour {
@@ -89,6 +95,7 @@ impl Flavour {
             pre_vote: false,
             auto_leave_needs_apply: false,
             snapshot_ignores_outgoing: false,
+            forward_as_self: false,
         }
     }
 
@@ -105,6 +112,7 @@ impl Flavour {
             pre_vote: false,
             auto_leave_needs_apply: true,
             snapshot_ignores_outgoing: true,
+            forward_as_self: true,
         }
     }
 
@@ -126,6 +134,7 @@ impl Flavour {
             pre_vote: false,
             auto_leave_needs_apply: false,
             snapshot_ignores_outgoing: false,
+            forward_as_self: false,
         }
     }
 

@@ -225,9 +225,11 @@ pub fn entry_from_raft(e: &eraftpb::Entry) -> Result<Entry, String> {
 }
 
 fn entry_to_raft(e: &Entry, index: u64) -> eraftpb::Entry {
-    let mut out = eraftpb::Entry::default();
-    out.term = e.term;
-    out.index = index;
+    let mut out = eraftpb::Entry {
+        term: e.term,
+        index,
+        ..Default::default()
+    };
     match &e.conf {
         Some(change) => {
             let (entry_type, data) = conf_change_to_raft(change);

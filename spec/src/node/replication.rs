@@ -29,7 +29,12 @@ impl NodeState {
                 self.advance_leader_commit(out);
             }
             (Role::Follower, Some(leader)) => {
-                out.send(origin, leader, 0, Payload::Propose { value });
+                let from = if out.flavour.forward_as_self {
+                    self.id
+                } else {
+                    origin
+                };
+                out.send(from, leader, 0, Payload::Propose { value });
             }
             _ => out.outputs.push(Output::ProposalDropped {
                 node: self.id,
