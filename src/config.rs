@@ -399,8 +399,14 @@ mod tests {
     #[test]
     fn defaults_without_a_file() {
         let c = parse("").unwrap();
-        assert_eq!(c.checks.len(), 1);
-        assert_eq!(c.checks[0].implementation, "raft-rs");
+        assert_eq!(c.checks.len(), 2);
+        assert!(c.checks.iter().all(|c| c.implementation == "raft-rs"));
+        let membership = &c.checks[1];
+        assert_eq!(membership.display_name(), "raft-rs membership and snapshots");
+        assert_eq!(
+            (membership.bounds.conf_changes, membership.bounds.snapshots),
+            (Some(1), Some(1))
+        );
         assert_eq!(c.timeout, 10.0);
     }
 
