@@ -95,8 +95,9 @@ impl RaftModel {
     ///
     /// Inputs that both families treat as a no-op are not offered, to keep the state space to
     /// what can happen: a timeout only at a voter of its own configuration (learners and nodes
-    /// outside it do not campaign), a client request or a restart only at a member of its own
-    /// configuration (a spare before it is added takes part in nothing). Configuration changes
+    /// outside it do not campaign), a client request or a restart only at a node that takes part
+    /// in the cluster (a spare before it is added takes part in nothing; a removed node still
+    /// does — it can restart, and refuses values as a removed leader). Configuration changes
     /// are proposed to leaders that are members of their configuration only: a proposal at a
     /// follower is forwarded like a client value, which the `values` bound already explores.
     pub fn inputs(&self, state: &ClusterState) -> Vec<Input> {
@@ -112,7 +113,7 @@ impl RaftModel {
                 inputs.push(Input::Timeout { node: node.id });
             }
         }
-        let members = || state.nodes.values().filter(|n| n.config.contains(n.id));
+        let members = || state.nodes.values().filter(|n| n.takes_part());
         if state.spent.values < self.bounds.values {
             for node in members() {
                 inputs.push(Input::ClientRequest {
@@ -142,7 +143,8 @@ impl RaftModel {
             }
         }
         if state.spent.conf_changes < self.bounds.conf_changes {
-            for node in members().filter(|n| n.role == Role::Leader) {
+            let leaders = state.nodes.values().filter(|n| n.role == Role::Leader);
+            for node in leaders.filter(|n| n.config.contains(n.id)) {
                 for change in
                     conf_change_menu(&node.config, self.bounds.node_ids(), self.bounds.joint)
                 {

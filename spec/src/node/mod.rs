@@ -155,6 +155,12 @@ impl NodeState {
         }
     }
 
+    /// True unless the node is a spare that nothing has reached yet: outside its configuration,
+    /// still at term 0.
+    pub fn takes_part(&self) -> bool {
+        self.config.contains(self.id) || self.term > 0
+    }
+
     /// Index of the last entry (0 for an empty log).
     pub fn last_index(&self) -> LogIndex {
         self.log.last_index()
