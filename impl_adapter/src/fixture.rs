@@ -295,6 +295,20 @@ fn discretionary_sends(before: &ClusterState, after: &ClusterState, input: &Inpu
         };
         for peer in peers {
             let prev = leader.match_index.get(peer).copied().unwrap_or(0);
+            if let (true, Some(snapshot)) =
+                (prev < leader.first_append_prev(), leader.snapshot.as_ref())
+            {
+                // The entries after `prev` are compacted: only the snapshot reaches back.
+                sends.push(Message {
+                    from: leader.id,
+                    to: peer,
+                    term: leader.term,
+                    payload: Payload::Snapshot {
+                        snapshot: (**snapshot).clone(),
+                    },
+                });
+                continue;
+            }
             sends.push(Message {
                 from: leader.id,
                 to: peer,
@@ -327,6 +341,7 @@ impl Adapter for FixtureAdapter {
     fn reset(&mut self, setup: &ClusterSetup) -> Result<(), AdapterError> {
         let bounds = Bounds {
             nodes: setup.nodes,
+            spares: setup.spares,
             ..Bounds::default()
         };
         bounds
