@@ -402,7 +402,10 @@ mod tests {
         assert_eq!(c.checks.len(), 2);
         assert!(c.checks.iter().all(|c| c.implementation == "raft-rs"));
         let membership = &c.checks[1];
-        assert_eq!(membership.display_name(), "raft-rs membership and snapshots");
+        assert_eq!(
+            membership.display_name(),
+            "raft-rs membership and snapshots"
+        );
         assert_eq!(
             (membership.bounds.conf_changes, membership.bounds.snapshots),
             (Some(1), Some(1))

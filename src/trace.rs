@@ -411,13 +411,7 @@ mod tests {
             from: 1,
             to: 2,
             term: 1,
-            payload: Payload::RequestVote {
-                pre: true,
-                last_log_index: 0,
-                last_log_term: 0,
-                commit: 0,
-                commit_term: 0,
-            },
+            payload: Payload::vote_request(true, 0, 0),
         };
         let event = TraceEvent {
             input: Some(Input::Timeout { node: 1 }),

@@ -370,9 +370,37 @@ impl AppendAnswer {
             ..AppendAnswer::default()
         }
     }
+
+    /// A rejection of an append after `index`, with the hint (`reject_hint`, `hint_term`) of
+    /// where to probe next, carrying the commit index `commit`.
+    pub fn rejection(
+        index: LogIndex,
+        (reject_hint, hint_term): (LogIndex, Term),
+        commit: LogIndex,
+    ) -> Self {
+        AppendAnswer {
+            reject: true,
+            index,
+            reject_hint,
+            hint_term,
+            commit,
+        }
+    }
 }
 
 impl Payload {
+    /// A vote request (with `pre`, a pre-vote request) without the commit fields, as flavours
+    /// that do not carry them send it.
+    pub fn vote_request(pre: bool, last_log_index: LogIndex, last_log_term: Term) -> Payload {
+        Payload::RequestVote {
+            pre,
+            last_log_index,
+            last_log_term,
+            commit: 0,
+            commit_term: 0,
+        }
+    }
+
     /// True for the answers to a request (raft-rs/etcd `is_response_msg`), which a node takes
     /// only from members of its configuration.
     pub fn is_response(&self) -> bool {

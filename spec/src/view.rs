@@ -158,72 +158,33 @@ impl ClusterView {
         }
         for (i, (s, m)) in self.nodes.iter().zip(&implementation.nodes).enumerate() {
             let n = i + 1;
-            let mut push = |field: String, spec: String, imp: String| {
-                diffs.push(FieldDiff {
-                    field,
-                    spec,
-                    implementation: imp,
-                })
+            let mut field = |name: &str, spec: String, imp: String| {
+                if spec != imp {
+                    diffs.push(FieldDiff {
+                        field: format!("n{n}.{name}"),
+                        spec,
+                        implementation: imp,
+                    })
+                }
             };
-            if s.term != m.term {
-                push(format!("n{n}.term"), s.term.to_string(), m.term.to_string());
-            }
-            if s.role != m.role {
-                push(format!("n{n}.role"), s.role.to_string(), m.role.to_string());
-            }
-            if s.vote != m.vote {
-                push(format!("n{n}.vote"), node_name(s.vote), node_name(m.vote));
-            }
-            if s.leader != m.leader {
-                push(
-                    format!("n{n}.leader"),
-                    node_name(s.leader),
-                    node_name(m.leader),
-                );
-            }
-            if (s.snapshot_index, s.snapshot_term) != (m.snapshot_index, m.snapshot_term) {
-                push(
-                    format!("n{n}.snapshot"),
-                    format!("({},t{})", s.snapshot_index, s.snapshot_term),
-                    format!("({},t{})", m.snapshot_index, m.snapshot_term),
-                );
-            }
+            field("term", s.term.to_string(), m.term.to_string());
+            field("role", s.role.to_string(), m.role.to_string());
+            field("vote", node_name(s.vote), node_name(m.vote));
+            field("leader", node_name(s.leader), node_name(m.leader));
+            let base = |v: &NodeView| format!("({},t{})", v.snapshot_index, v.snapshot_term);
+            field("snapshot", base(s), base(m));
             let first = s.snapshot_index.min(m.snapshot_index) + 1;
-            let last = s.last_index().max(m.last_index());
-            for index in first..=last {
+            for index in first..=s.last_index().max(m.last_index()) {
                 let (a, b) = (s.entry(index), m.entry(index));
                 if a != b {
-                    push(format!("n{n}.log[{index}]"), entry_name(a), entry_name(b));
+                    field(&format!("log[{index}]"), entry_name(a), entry_name(b));
                 }
             }
-            if s.commit != m.commit {
-                push(
-                    format!("n{n}.commit"),
-                    s.commit.to_string(),
-                    m.commit.to_string(),
-                );
-            }
-            if s.config != m.config {
-                push(
-                    format!("n{n}.config"),
-                    s.config.to_string(),
-                    m.config.to_string(),
-                );
-            }
-            if s.applied != m.applied {
-                push(
-                    format!("n{n}.applied"),
-                    s.applied.to_string(),
-                    m.applied.to_string(),
-                );
-            }
-            if s.state_machine != m.state_machine {
-                push(
-                    format!("n{n}.state_machine"),
-                    format!("{:?}", s.state_machine),
-                    format!("{:?}", m.state_machine),
-                );
-            }
+            field("commit", s.commit.to_string(), m.commit.to_string());
+            field("config", s.config.to_string(), m.config.to_string());
+            field("applied", s.applied.to_string(), m.applied.to_string());
+            let machine = |v: &NodeView| format!("{:?}", v.state_machine);
+            field("state_machine", machine(s), machine(m));
         }
         diffs
     }

@@ -87,13 +87,7 @@ fn append_ok(index: LogIndex, commit: LogIndex) -> Payload {
 }
 
 fn append_rejected(index: LogIndex, hint: LogIndex, hint_term: Term, commit: LogIndex) -> Payload {
-    Payload::AppendEntriesResponse(AppendAnswer {
-        reject: true,
-        index,
-        reject_hint: hint,
-        hint_term,
-        commit,
-    })
+    Payload::AppendEntriesResponse(AppendAnswer::rejection(index, (hint, hint_term), commit))
 }
 
 fn e(term: Term) -> Entry {

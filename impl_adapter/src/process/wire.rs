@@ -195,32 +195,32 @@ mod tests {
             serde_json::to_string(&r).unwrap(),
             r#"{"id":3,"op":"apply","input":{"input":"timeout","node":1}}"#
         );
-        let r = Request {
-            id: 1,
-            op: Op::Reset {
-                nodes: 3,
-                spares: 0,
-                inject: None,
-                pre_vote: false,
-            },
-        };
-        assert_eq!(
-            serde_json::to_string(&r).unwrap(),
-            r#"{"id":1,"op":"reset","nodes":3,"inject":null}"#,
-            "pre-vote off is the protocol as before: no field"
-        );
-        let r = Request {
-            id: 1,
-            op: Op::Reset {
-                nodes: 3,
-                spares: 0,
-                inject: None,
-                pre_vote: true,
-            },
-        };
-        let text = r#"{"id":1,"op":"reset","nodes":3,"inject":null,"pre_vote":true}"#;
-        assert_eq!(serde_json::to_string(&r).unwrap(), text);
-        assert_eq!(serde_json::from_str::<Request>(text).unwrap(), r);
+        // Pre-vote off and no spares is the protocol as before: no fields for them.
+        for (spares, pre_vote, text) in [
+            (0, false, r#"{"id":1,"op":"reset","nodes":3,"inject":null}"#),
+            (
+                0,
+                true,
+                r#"{"id":1,"op":"reset","nodes":3,"inject":null,"pre_vote":true}"#,
+            ),
+            (
+                1,
+                false,
+                r#"{"id":1,"op":"reset","nodes":3,"spares":1,"inject":null}"#,
+            ),
+        ] {
+            let r = Request {
+                id: 1,
+                op: Op::Reset {
+                    nodes: 3,
+                    spares,
+                    inject: None,
+                    pre_vote,
+                },
+            };
+            assert_eq!(serde_json::to_string(&r).unwrap(), text);
+            assert_eq!(serde_json::from_str::<Request>(text).unwrap(), r);
+        }
         let r = Request {
             id: 4,
             op: Op::Observe,
@@ -238,13 +238,7 @@ mod tests {
             from: 1,
             to: 2,
             term: 1,
-            payload: Payload::RequestVote {
-                pre: true,
-                last_log_index: 0,
-                last_log_term: 0,
-                commit: 0,
-                commit_term: 0,
-            },
+            payload: Payload::vote_request(true, 0, 0),
         };
         let r = Request {
             id: 2,

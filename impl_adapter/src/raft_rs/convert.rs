@@ -246,6 +246,16 @@ fn entry_to_raft(e: &Entry, index: u64) -> eraftpb::Entry {
     out
 }
 
+/// The raft-rs type of a vote request (`answer`: of its answer), pre-vote or not.
+fn vote_type(pre: bool, answer: bool) -> MessageType {
+    match (pre, answer) {
+        (false, false) => MessageType::MsgRequestVote,
+        (false, true) => MessageType::MsgRequestVoteResponse,
+        (true, false) => MessageType::MsgRequestPreVote,
+        (true, true) => MessageType::MsgRequestPreVoteResponse,
+    }
+}
+
 /// Builds the raft-rs message for a spec message.
 pub fn message_to_raft(m: &Message) -> eraftpb::Message {
     let mut out = eraftpb::Message {
@@ -262,11 +272,7 @@ pub fn message_to_raft(m: &Message) -> eraftpb::Message {
             commit,
             commit_term,
         } => {
-            out.set_msg_type(if *pre {
-                MessageType::MsgRequestPreVote
-            } else {
-                MessageType::MsgRequestVote
-            });
+            out.set_msg_type(vote_type(*pre, false));
             out.index = *last_log_index;
             out.log_term = *last_log_term;
             out.commit = *commit;
@@ -278,11 +284,7 @@ pub fn message_to_raft(m: &Message) -> eraftpb::Message {
             commit,
             commit_term,
         } => {
-            out.set_msg_type(if *pre {
-                MessageType::MsgRequestPreVoteResponse
-            } else {
-                MessageType::MsgRequestVoteResponse
-            });
+            out.set_msg_type(vote_type(*pre, true));
             out.reject = *reject;
             out.commit = *commit;
             out.commit_term = *commit_term;
@@ -469,13 +471,7 @@ mod tests {
                 entries: vec![Entry::empty(2), Entry::value(2, 7)],
                 commit: 1,
             },
-            Payload::AppendEntriesResponse(AppendAnswer {
-                reject: true,
-                index: 3,
-                reject_hint: 1,
-                hint_term: 1,
-                commit: 1,
-            }),
+            Payload::AppendEntriesResponse(AppendAnswer::rejection(3, (1, 1), 1)),
             Payload::Heartbeat { commit: 1 },
             Payload::HeartbeatResponse { commit: 1 },
         ];

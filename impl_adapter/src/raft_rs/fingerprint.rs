@@ -63,16 +63,15 @@ fn hash_store(core: &StoreCore, h: &mut impl Hasher) {
 pub(crate) fn hash_node(node: &RaftNode, h: &mut impl Hasher) {
     let raft = &node.raw.raft;
     let core = &raft.r;
-    core.term.hash(h);
-    core.vote.hash(h);
-    (core.state as u8).hash(h);
-    core.leader_id.hash(h);
-    core.lead_transferee.hash(h);
-    core.pending_conf_index.hash(h);
-    core.pending_request_snapshot.hash(h);
-    raft.uncommitted_size().hash(h);
-    raft.msgs.len().hash(h);
-    core.read_states.len().hash(h);
+    let hard = (core.term, core.vote, core.state as u8, core.leader_id);
+    let pending = (core.pending_conf_index, core.pending_request_snapshot);
+    (hard, core.lead_transferee, pending).hash(h);
+    (
+        raft.uncommitted_size(),
+        raft.msgs.len(),
+        core.read_states.len(),
+    )
+        .hash(h);
 
     let log = &core.raft_log;
     log.committed.hash(h);
@@ -94,15 +93,9 @@ pub(crate) fn hash_node(node: &RaftNode, h: &mut impl Hasher) {
     let mut progress: Vec<_> = prs.iter().collect();
     progress.sort_unstable_by_key(|(id, _)| **id);
     for (id, pr) in progress {
-        id.hash(h);
-        pr.matched.hash(h);
-        pr.next_idx.hash(h);
-        (pr.state as u8).hash(h);
-        pr.paused.hash(h);
-        pr.pending_snapshot.hash(h);
-        pr.pending_request_snapshot.hash(h);
-        pr.recent_active.hash(h);
-        pr.committed_index.hash(h);
+        (id, pr.matched, pr.next_idx, pr.state as u8, pr.paused).hash(h);
+        (pr.pending_snapshot, pr.pending_request_snapshot).hash(h);
+        (pr.recent_active, pr.committed_index).hash(h);
         format!("{:?}", pr.ins).hash(h);
     }
 

@@ -108,13 +108,7 @@ impl NodeState {
         let commit = self.reported_commit(out);
         let answer = match answer {
             Ok(index) => AppendAnswer::ack(index, commit),
-            Err((index, (reject_hint, hint_term))) => AppendAnswer {
-                reject: true,
-                index,
-                reject_hint,
-                hint_term,
-                commit,
-            },
+            Err((index, hint)) => AppendAnswer::rejection(index, hint, commit),
         };
         out.send(
             self.id,
