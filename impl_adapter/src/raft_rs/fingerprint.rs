@@ -45,14 +45,20 @@ fn hash_entry(e: &eraftpb::Entry, h: &mut impl Hasher) {
     e.get_data().hash(h);
 }
 
+/// Feeds a configuration into `h` (without formatting it: this runs for every state).
+fn hash_conf_state(cs: &eraftpb::ConfState, h: &mut impl Hasher) {
+    (&cs.voters, &cs.voters_outgoing, &cs.learners, &cs.learners_next).hash(h);
+    cs.auto_leave.hash(h);
+}
+
 /// Feeds everything a store holds into `h`.
 fn hash_store(core: &StoreCore, h: &mut impl Hasher) {
     let hs = &core.hard_state;
     (hs.term, hs.vote, hs.commit).hash(h);
-    format!("{:?}", core.conf_state).hash(h);
+    hash_conf_state(&core.conf_state, h);
     let meta = core.snapshot.get_metadata();
     (meta.index, meta.term).hash(h);
-    format!("{:?}", meta.get_conf_state()).hash(h);
+    hash_conf_state(meta.get_conf_state(), h);
     core.snapshot.get_data().hash(h);
     core.entries.iter().for_each(|e| hash_entry(e, h));
     core.applied.hash(h);
