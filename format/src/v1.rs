@@ -333,7 +333,7 @@ impl From<&spec::Entry> for Entry {
         Entry {
             term: e.term,
             value: e.value,
-            conf: e.conf.clone(),
+            conf: e.conf.as_deref().cloned(),
         }
     }
 }
@@ -558,7 +558,7 @@ impl From<Entry> for spec::Entry {
         spec::Entry {
             term: e.term,
             value: e.value,
-            conf: e.conf,
+            conf: e.conf.map(Box::new),
         }
     }
 }

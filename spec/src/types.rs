@@ -33,8 +33,9 @@ pub struct Entry {
     pub value: Option<Value>,
     /// A configuration change (raft-rs/etcd `EntryConfChange` or `EntryConfChangeV2`), applied
     /// by each node when the entry is committed and applied. `None` for every other entry.
+    /// Boxed: most entries carry none, and entries are cloned with every state.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub conf: Option<ConfChange>,
+    pub conf: Option<Box<ConfChange>>,
 }
 
 impl Entry {
@@ -62,7 +63,7 @@ impl Entry {
         Entry {
             term,
             value: None,
-            conf: Some(change),
+            conf: Some(Box::new(change)),
         }
     }
 }

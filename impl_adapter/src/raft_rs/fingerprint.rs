@@ -47,7 +47,13 @@ fn hash_entry(e: &eraftpb::Entry, h: &mut impl Hasher) {
 
 /// Feeds a configuration into `h` (without formatting it: this runs for every state).
 fn hash_conf_state(cs: &eraftpb::ConfState, h: &mut impl Hasher) {
-    (&cs.voters, &cs.voters_outgoing, &cs.learners, &cs.learners_next).hash(h);
+    (
+        &cs.voters,
+        &cs.voters_outgoing,
+        &cs.learners,
+        &cs.learners_next,
+    )
+        .hash(h);
     cs.auto_leave.hash(h);
 }
 

@@ -75,10 +75,14 @@ impl NodeState {
                 self.applied = index;
                 applied_any = true;
             }
-            let before = self.commit;
+            let before = (self.commit, self.last_index());
             self.maybe_auto_leave(applied_any, out.flavour);
+            if !applied_any && self.last_index() == before.1 {
+                // Nothing applied and nothing appended: the commit index cannot move.
+                return;
+            }
             self.advance_leader_commit(out);
-            if self.commit == before {
+            if self.commit == before.0 {
                 return;
             }
         }
