@@ -89,16 +89,9 @@ func (c ConfChange) MarshalJSON() ([]byte, error) {
 		b.WriteString(`,"change":`)
 		b.Write(text)
 	case confJoint:
-		changes := c.Changes
-		if changes == nil {
-			changes = []Change{}
-		}
-		text, err := json.Marshal(changes)
-		if err != nil {
+		if err := writeList(&b, "changes", c.Changes); err != nil {
 			return nil, err
 		}
-		b.WriteString(`,"changes":`)
-		b.Write(text)
 		b.WriteString(`,"auto_leave":` + strconv.FormatBool(c.AutoLeave))
 	case confLeave:
 	default:

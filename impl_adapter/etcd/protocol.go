@@ -197,6 +197,20 @@ func writeUint(b *bytes.Buffer, key string, v uint64) {
 	b.WriteString(strconv.FormatUint(v, 10))
 }
 
+// writeList writes `,"key":[...]`: an empty list, never null, for a nil slice.
+func writeList[T any](b *bytes.Buffer, key string, list []T) error {
+	if list == nil {
+		list = []T{}
+	}
+	text, err := json.Marshal(list)
+	if err != nil {
+		return err
+	}
+	b.WriteString(`,"` + key + `":`)
+	b.Write(text)
+	return nil
+}
+
 // MarshalJSON writes {"term":T}, {"term":T,"value":V} or {"term":T,"conf":C}.
 func (e Entry) MarshalJSON() ([]byte, error) {
 	var b bytes.Buffer
@@ -232,16 +246,9 @@ func (m Message) MarshalJSON() ([]byte, error) {
 		case "reject":
 			b.WriteString(`,"reject":` + strconv.FormatBool(m.Reject))
 		case "entries":
-			entries := m.Entries
-			if entries == nil {
-				entries = []Entry{}
-			}
-			text, err := json.Marshal(entries)
-			if err != nil {
+			if err := writeList(&b, "entries", m.Entries); err != nil {
 				return nil, err
 			}
-			b.WriteString(`,"entries":`)
-			b.Write(text)
 		case "snapshot":
 			if m.Snapshot == nil {
 				return nil, fmt.Errorf("a Snapshot message without its snapshot")
