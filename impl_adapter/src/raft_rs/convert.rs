@@ -90,21 +90,39 @@ fn op_to_raft(op: ChangeOp) -> ConfChangeType {
     }
 }
 
-/// A spec configuration change as raft-rs proposes it: its entry type and data.
-pub fn conf_change_to_raft(change: &ConfChange) -> (EntryType, Vec<u8>) {
+/// A configuration change as raft-rs proposes it: a `ConfChange` or a `ConfChangeV2`.
+pub enum RaftConfChange {
+    /// A single change (`EntryConfChange`).
+    V1(eraftpb::ConfChange),
+    /// A joint change or a leave (`EntryConfChangeV2`).
+    V2(eraftpb::ConfChangeV2),
+}
+
+impl RaftConfChange {
+    /// The entry type and data of the entry that carries it.
+    pub fn entry(&self) -> (EntryType, Vec<u8>) {
+        let bytes = |m: &dyn protobuf::Message| m.write_to_bytes().expect("encodes");
+        match self {
+            RaftConfChange::V1(cc) => (EntryType::EntryConfChange, bytes(cc)),
+            RaftConfChange::V2(cc) => (EntryType::EntryConfChangeV2, bytes(cc)),
+        }
+    }
+}
+
+/// A spec configuration change as raft-rs proposes it (a leave is the empty `ConfChangeV2`).
+pub fn conf_change_to_raft(change: &ConfChange) -> RaftConfChange {
     let single = |c: &Change| {
         let mut s = ConfChangeSingle::default();
         s.set_change_type(op_to_raft(c.op));
         s.node_id = c.node;
         s
     };
-    let bytes = |m: &dyn protobuf::Message| m.write_to_bytes().expect("encodes");
     match change {
         ConfChange::Single { change } => {
             let mut cc = eraftpb::ConfChange::default();
             cc.set_change_type(op_to_raft(change.op));
             cc.node_id = change.node;
-            (EntryType::EntryConfChange, bytes(&cc))
+            RaftConfChange::V1(cc)
         }
         ConfChange::Joint {
             changes,
@@ -117,9 +135,9 @@ pub fn conf_change_to_raft(change: &ConfChange) -> (EntryType, Vec<u8>) {
                 ConfChangeTransition::Explicit
             });
             cc.set_changes(changes.iter().map(single).collect());
-            (EntryType::EntryConfChangeV2, bytes(&cc))
+            RaftConfChange::V2(cc)
         }
-        ConfChange::Leave => (EntryType::EntryConfChangeV2, Vec::new()),
+        ConfChange::Leave => RaftConfChange::V2(eraftpb::ConfChangeV2::default()),
     }
 }
 
@@ -232,7 +250,7 @@ fn entry_to_raft(e: &Entry, index: u64) -> eraftpb::Entry {
     };
     match &e.conf {
         Some(change) => {
-            let (entry_type, data) = conf_change_to_raft(change);
+            let (entry_type, data) = conf_change_to_raft(change).entry();
             out.set_entry_type(entry_type);
             out.data = data.into();
         }

@@ -108,13 +108,9 @@ impl RaftNode {
         &mut self,
         change: &raftcheck_spec::ConfChange,
     ) -> Result<(), raft::Error> {
-        let (entry_type, data) = convert::conf_change_to_raft(change);
-        if entry_type == EntryType::EntryConfChange {
-            let cc = ConfChange::parse_from_bytes(&data)?;
-            self.raw.propose_conf_change(Vec::new(), cc)
-        } else {
-            let cc = ConfChangeV2::parse_from_bytes(&data)?;
-            self.raw.propose_conf_change(Vec::new(), cc)
+        match convert::conf_change_to_raft(change) {
+            convert::RaftConfChange::V1(cc) => self.raw.propose_conf_change(Vec::new(), cc),
+            convert::RaftConfChange::V2(cc) => self.raw.propose_conf_change(Vec::new(), cc),
         }
     }
 
