@@ -24,4 +24,5 @@
 
 #![warn(missing_docs)]
 
+pub mod eventlog;
 pub mod v1;

@@ -1,0 +1,3 @@
+module raftcheck.local/eventlog
+
+go 1.26
