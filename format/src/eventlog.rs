@@ -371,3 +371,95 @@ pub fn now_micros() -> u64 {
         .map(|d| d.as_micros() as u64)
         .unwrap_or(0)
 }
+
+/// The log form of spec values: a writer that numbers its values as the spec does (`1, 2, ...`)
+/// logs them as numbers.
+fn log_value(v: raftcheck_spec::Value) -> LogValue {
+    LogValue::Number(v)
+}
+
+impl LogEntry {
+    /// The log form of a spec entry. Configuration-change entries have no version-1 form and
+    /// are logged as empty entries.
+    pub fn from_spec(entry: &raftcheck_spec::Entry) -> Self {
+        LogEntry {
+            term: entry.term,
+            value: entry.value.map(log_value),
+        }
+    }
+}
+
+impl LogMessage {
+    /// The log form of a spec message with every field known (a writer whose implementation
+    /// already speaks the spec's terms, such as raft-rs through raftcheck's conversion).
+    /// Snapshots have no version-1 form: `None`.
+    pub fn from_spec(m: &raftcheck_spec::Message) -> Option<Self> {
+        use raftcheck_spec::Payload;
+        let mut out = LogMessage::new(MessageType::Propose);
+        out.from = Some(m.from);
+        out.to = Some(m.to);
+        out.term = Some(m.term);
+        match &m.payload {
+            Payload::RequestVote {
+                pre,
+                last_log_index,
+                last_log_term,
+                commit,
+                commit_term,
+            } => {
+                out.kind = MessageType::RequestVote;
+                out.pre = Some(*pre);
+                out.last_log_index = Some(*last_log_index);
+                out.last_log_term = Some(*last_log_term);
+                out.commit = Some(*commit);
+                out.commit_term = Some(*commit_term);
+            }
+            Payload::RequestVoteResponse {
+                pre,
+                reject,
+                commit,
+                commit_term,
+            } => {
+                out.kind = MessageType::RequestVoteResponse;
+                out.pre = Some(*pre);
+                out.reject = Some(*reject);
+                out.commit = Some(*commit);
+                out.commit_term = Some(*commit_term);
+            }
+            Payload::AppendEntries {
+                prev_log_index,
+                prev_log_term,
+                entries,
+                commit,
+            } => {
+                out.kind = MessageType::AppendEntries;
+                out.prev_log_index = Some(*prev_log_index);
+                out.prev_log_term = Some(*prev_log_term);
+                out.entries = Some(entries.iter().map(LogEntry::from_spec).collect());
+                out.commit = Some(*commit);
+            }
+            Payload::AppendEntriesResponse(a) => {
+                out.kind = MessageType::AppendEntriesResponse;
+                out.reject = Some(a.reject);
+                out.index = Some(a.index);
+                out.reject_hint = Some(a.reject_hint);
+                out.hint_term = Some(a.hint_term);
+                out.commit = Some(a.commit);
+            }
+            Payload::Heartbeat { commit } => {
+                out.kind = MessageType::Heartbeat;
+                out.commit = Some(*commit);
+            }
+            Payload::HeartbeatResponse { commit } => {
+                out.kind = MessageType::HeartbeatResponse;
+                out.commit = Some(*commit);
+            }
+            Payload::Propose { value } => {
+                out.kind = MessageType::Propose;
+                out.value = Some(log_value(*value));
+            }
+            Payload::Snapshot { .. } => return None,
+        }
+        Some(out)
+    }
+}
