@@ -17,6 +17,7 @@ pub mod record;
 pub mod report;
 pub mod run;
 pub mod trace;
+pub mod validate;
 
 /// The process exit status of a command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
