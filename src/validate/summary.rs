@@ -308,7 +308,11 @@ impl RunSummary {
         let mut head = format!(
             "run: {} events, nodes {} (quorum {})",
             self.events,
-            if ids.is_empty() { "none".to_string() } else { ids.join(", ") },
+            if ids.is_empty() {
+                "none".to_string()
+            } else {
+                ids.join(", ")
+            },
             self.quorum
         );
         match &self.span {
@@ -430,11 +434,8 @@ impl RunSummary {
                         let _ = write!(line, " from +{}", dur(at));
                         let first = t.candidates.iter().filter_map(|c| c.at_us).min();
                         if let Some(first) = first.filter(|&f| f <= at) {
-                            let _ = write!(
-                                line,
-                                " ({} after the first candidacy)",
-                                dur(at - first)
-                            );
+                            let _ =
+                                write!(line, " ({} after the first candidacy)", dur(at - first));
                         }
                     }
                 }
@@ -447,7 +448,10 @@ impl RunSummary {
                     .candidates
                     .iter()
                     .map(|c| {
-                        let at = c.at_us.map(|a| format!(" at +{}", dur(a))).unwrap_or_default();
+                        let at = c
+                            .at_us
+                            .map(|a| format!(" at +{}", dur(a)))
+                            .unwrap_or_default();
                         format!("{}{} ({} vote{})", c.node, at, c.votes, plural(c.votes))
                     })
                     .collect();
@@ -546,7 +550,13 @@ impl Stretch {
         let mut s = String::new();
         match (self.from_us, self.to_us) {
             (Some(f), Some(t)) => {
-                let _ = write!(s, "{} from +{} to +{}", dur(t.saturating_sub(f)), dur(f), dur(t));
+                let _ = write!(
+                    s,
+                    "{} from +{} to +{}",
+                    dur(t.saturating_sub(f)),
+                    dur(f),
+                    dur(t)
+                );
             }
             _ => {
                 let _ = write!(s, "events {} to {}", self.events.0, self.events.1);
@@ -658,6 +668,15 @@ struct OpenStretch {
     cause: String,
 }
 
+/// A stretch without a leader, scanned: its first and last event, its cause, the leader
+/// (node, term) that ended it.
+struct ClosedStretch {
+    from: usize,
+    to: usize,
+    cause: String,
+    ended_by: Option<(u64, u64)>,
+}
+
 /// What is known about one node during the scan.
 #[derive(Default)]
 struct NodeScan {
@@ -700,7 +719,7 @@ struct Scan<'a> {
     // office and stretches
     active: BTreeMap<u64, Office>,
     open: Option<OpenStretch>,
-    stretches: Vec<(usize, usize, String, Option<(u64, u64)>)>,
+    stretches: Vec<ClosedStretch>,
     /// Positions of election starts, with their node.
     starts: Vec<(usize, u64)>,
     timeout_samples: Vec<u64>,
@@ -1139,8 +1158,12 @@ impl<'a> Scan<'a> {
             self.active.insert(term, Office { node });
             if let Some(open) = self.open.take() {
                 if !(open.from == 0 && i == 0 && self.stretches.is_empty()) {
-                    self.stretches
-                        .push((open.from, i, open.cause, Some((node, term))));
+                    self.stretches.push(ClosedStretch {
+                        from: open.from,
+                        to: i,
+                        cause: open.cause,
+                        ended_by: Some((node, term)),
+                    });
                 }
             }
         }
@@ -1203,10 +1226,7 @@ impl<'a> Scan<'a> {
         } else {
             t
         };
-        self.candidates
-            .entry(term)
-            .or_default()
-            .insert(id, (i, at));
+        self.candidates.entry(term).or_default().insert(id, (i, at));
     }
 
     fn finish(mut self, election_timeout_us: Option<u64>) -> RunSummary {
@@ -1215,8 +1235,12 @@ impl<'a> Scan<'a> {
         self.starts.sort_unstable();
         if let Some(open) = self.open.take() {
             if n_events > 0 {
-                self.stretches
-                    .push((open.from, n_events - 1, open.cause, None));
+                self.stretches.push(ClosedStretch {
+                    from: open.from,
+                    to: n_events - 1,
+                    cause: open.cause,
+                    ended_by: None,
+                });
             }
         }
         let quorum = self.nodes.len() / 2 + 1;
@@ -1269,11 +1293,7 @@ impl<'a> Scan<'a> {
                     let votes = self.votes.get(&(term, node)).map_or(0, |v| v.len());
                     let at_us = self.rel(at);
                     starts.extend(at_us);
-                    cands.push(Candidacy {
-                        node,
-                        at_us,
-                        votes,
-                    });
+                    cands.push(Candidacy { node, at_us, votes });
                 }
             }
             let outcome = if leader.is_some() {
@@ -1354,7 +1374,13 @@ impl<'a> Scan<'a> {
 
         // Stretches without a leader.
         let mut stretches = Vec::new();
-        for (from, to, cause, ended_by) in std::mem::take(&mut self.stretches) {
+        for ClosedStretch {
+            from,
+            to,
+            cause,
+            ended_by,
+        } in std::mem::take(&mut self.stretches)
+        {
             let from_t = if from == 0 { self.t0 } else { self.time(from) };
             let (from_us, to_us) = (self.rel(from_t), self.rel(self.time(to)));
             let duration_us = match (from_us, to_us) {
@@ -1611,9 +1637,9 @@ impl<'a> Scan<'a> {
                 )
             })
             .unwrap_or_default();
-        let round_trip = rtt.map(|r| (r.median, "a round trip")).or_else(|| {
-            delay.map(|d| (d.median.saturating_mul(2), "twice the message delay"))
-        });
+        let round_trip = rtt
+            .map(|r| (r.median, "a round trip"))
+            .or_else(|| delay.map(|d| (d.median.saturating_mul(2), "twice the message delay")));
 
         let votes_text = format!(
             "{asked} vote request{} sent, {answered} answer{} received ({granted} granted, \
@@ -1721,5 +1747,581 @@ impl<'a> Scan<'a> {
             cause,
             text: format!("{head}: {why}"),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raftcheck_format::eventlog::LogEntry;
+
+    /// Builds a merged event sequence by hand, numbering each node's events.
+    #[derive(Default)]
+    struct Log {
+        events: Vec<Event>,
+        seq: HashMap<u64, u64>,
+        /// Whether events get their timestamps.
+        untimed: bool,
+    }
+
+    impl Log {
+        fn push(&mut self, node: u64, t: u64, ev: EventKind) -> &mut Event {
+            let seq = self.seq.entry(node).or_insert(0);
+            *seq += 1;
+            let mut e = Event::new(node, ev);
+            e.seq = *seq;
+            e.t = (!self.untimed).then_some(t);
+            self.events.push(e);
+            self.events.last_mut().unwrap()
+        }
+        fn state(&mut self, node: u64, t: u64, term: u64, role: &str) -> &mut Event {
+            let e = self.push(node, t, EventKind::State);
+            e.term = Some(term);
+            e.role = Some(role.to_string());
+            e
+        }
+        fn send(&mut self, node: u64, t: u64, to: u64, mut m: LogMessage) {
+            m.to = Some(to);
+            self.push(node, t, EventKind::Send).msg = Some(m);
+        }
+        fn recv(&mut self, node: u64, t: u64, from: u64, mut m: LogMessage) {
+            m.from = Some(from);
+            self.push(node, t, EventKind::Receive).msg = Some(m);
+        }
+        fn start(&mut self, nodes: &[u64]) {
+            for &n in nodes {
+                self.state(n, 0, 0, "follower");
+            }
+        }
+        /// `c` times out at `t` and becomes candidate of `term`, asking `others`; `voters` grant
+        /// (answering after `d`), the others refuse. Elected when a majority of `n` voted.
+        #[allow(clippy::too_many_arguments)]
+        fn campaign(
+            &mut self,
+            c: u64,
+            t: u64,
+            term: u64,
+            others: &[u64],
+            voters: &[u64],
+            d: u64,
+            n: usize,
+        ) -> bool {
+            self.push(c, t, EventKind::Timeout);
+            self.state(c, t, term, "candidate").vote = Some(c);
+            for &o in others {
+                self.send(c, t, o, rv(term));
+            }
+            for &o in others {
+                self.recv(o, t + d, c, rv(term));
+                let grant = voters.contains(&o);
+                if grant {
+                    self.state(o, t + d, term, "follower").vote = Some(c);
+                }
+                self.send(o, t + d, c, rvr(term, !grant));
+            }
+            let mut votes = 1;
+            for &o in others {
+                self.recv(c, t + 2 * d, o, rvr(term, !voters.contains(&o)));
+                if voters.contains(&o) {
+                    votes += 1;
+                }
+            }
+            let won = votes > n / 2;
+            if won {
+                self.state(c, t + 2 * d, term, "leader");
+                for &o in others {
+                    self.send(c, t + 2 * d, o, hb(term, 0));
+                    self.recv(o, t + 3 * d, c, hb(term, 0));
+                    self.send(o, t + 3 * d, c, hbr(term));
+                    self.recv(c, t + 4 * d, o, hbr(term));
+                }
+            }
+            won
+        }
+        #[allow(clippy::too_many_arguments)]
+        /// Leader `l` of `term` replicates `value` at `index` to `others` and commits it.
+        fn replicate(
+            &mut self,
+            l: u64,
+            t: u64,
+            term: u64,
+            index: u64,
+            value: &str,
+            others: &[u64],
+            d: u64,
+        ) {
+            self.push(l, t, EventKind::ClientRequest).value = Some(text(value));
+            let entries = vec![LogEntry {
+                term,
+                value: Some(text(value)),
+            }];
+            let e = self.push(l, t, EventKind::Append);
+            e.index = Some(index);
+            e.entries = Some(entries.clone());
+            let mut ae = LogMessage::new(MessageType::AppendEntries);
+            ae.term = Some(term);
+            ae.prev_log_index = Some(index - 1);
+            ae.entries = Some(entries.clone());
+            for &o in others {
+                self.send(l, t, o, ae.clone());
+                self.recv(o, t + d, l, ae.clone());
+                let e = self.push(o, t + d, EventKind::Append);
+                e.index = Some(index);
+                e.entries = Some(entries.clone());
+                let mut r = LogMessage::new(MessageType::AppendEntriesResponse);
+                r.term = Some(term);
+                r.index = Some(index);
+                r.reject = Some(false);
+                self.send(o, t + d, l, r.clone());
+                self.recv(l, t + 2 * d, o, r);
+            }
+            self.push(l, t + 2 * d, EventKind::Commit).index = Some(index);
+            for &o in others {
+                self.send(l, t + 3 * d, o, hb(term, index));
+                self.recv(o, t + 4 * d, l, hb(term, index));
+                self.push(o, t + 4 * d, EventKind::Commit).index = Some(index);
+            }
+        }
+    }
+
+    fn text(s: &str) -> LogValue {
+        LogValue::Text(s.to_string())
+    }
+    fn rv(term: u64) -> LogMessage {
+        let mut m = LogMessage::new(MessageType::RequestVote);
+        m.term = Some(term);
+        m.pre = Some(false);
+        m
+    }
+    fn rvr(term: u64, reject: bool) -> LogMessage {
+        let mut m = LogMessage::new(MessageType::RequestVoteResponse);
+        m.term = Some(term);
+        m.pre = Some(false);
+        m.reject = Some(reject);
+        m
+    }
+    fn hb(term: u64, commit: u64) -> LogMessage {
+        let mut m = LogMessage::new(MessageType::Heartbeat);
+        m.term = Some(term);
+        m.commit = Some(commit);
+        m
+    }
+    fn hbr(term: u64) -> LogMessage {
+        let mut m = LogMessage::new(MessageType::HeartbeatResponse);
+        m.term = Some(term);
+        m
+    }
+
+    fn has_line(lines: &[String], needle: &str) -> bool {
+        lines.iter().any(|l| l.contains(needle))
+    }
+
+    /// A clean election of node 1 in term 1, a committed value and one never committed.
+    fn clean(untimed: bool) -> Vec<Event> {
+        let mut log = Log {
+            untimed,
+            ..Log::default()
+        };
+        log.start(&[1, 2, 3]);
+        assert!(log.campaign(1, 150_000, 1, &[2, 3], &[2, 3], 500, 3));
+        log.replicate(1, 200_000, 1, 1, "a", &[2, 3], 500);
+        log.push(1, 300_000, EventKind::ClientRequest).value = Some(text("b"));
+        log.send(1, 400_000, 2, hb(1, 1));
+        log.events
+    }
+
+    #[test]
+    fn clean_election_and_commits() {
+        let s = RunSummary::from_events(&clean(false), None);
+        assert_eq!(s.quorum, 2);
+        assert_eq!(s.span.as_ref().map(|s| s.duration_us), Some(400_000));
+        assert_eq!(s.max_term, 1);
+        assert_eq!(s.terms.len(), 1);
+        let t1 = &s.terms[0];
+        assert_eq!(t1.leader, Some(1));
+        assert_eq!(t1.leader_at_us, Some(151_000));
+        assert_eq!(t1.outcome, TermOutcome::Elected);
+        assert_eq!(t1.candidates.len(), 1);
+        assert_eq!(t1.candidates[0].votes, 3);
+        assert_eq!(t1.candidates[0].at_us, Some(150_000));
+        assert!(s.terms_without_leader.is_empty() && s.split_votes.is_empty());
+        assert_eq!(s.nodes[0].terms_led, vec![1]);
+        assert_eq!(s.nodes[0].elections_started, 1);
+        // The only time without a leader is the first election.
+        assert_eq!(s.leaderless.stretches.len(), 1);
+        let st = &s.leaderless.stretches[0];
+        assert_eq!((st.from_us, st.to_us), (Some(0), Some(151_000)));
+        assert_eq!(st.ended_by, Some((1, 1)));
+        assert_eq!(st.cause, "the start of the log");
+        assert_eq!(s.leaderless.total_us, Some(151_000));
+        // Commits: "a" took a round trip, "b" never committed.
+        assert_eq!((s.commits.requested, s.commits.committed), (2, 1));
+        assert_eq!(s.commits.never_committed_values, vec!["\"b\"".to_string()]);
+        let lat = s.commits.latency_any_us.unwrap();
+        assert_eq!((lat.count, lat.min, lat.max), (1, 1_000, 1_000));
+        assert_eq!(s.commits.latency_local_us.map(|l| l.max), Some(1_000));
+        // Round trips: vote requests, appends and heartbeats all take 1 ms.
+        let rt = s.round_trip_us.unwrap();
+        assert_eq!((rt.min, rt.max), (1_000, 1_000));
+        assert_eq!(rt.count, 6);
+        assert_eq!(s.message_delay_us.map(|d| d.median), Some(500));
+        let et = s.election_timeout.unwrap();
+        assert_eq!((et.us, et.estimated, et.samples), (150_000, true, 1));
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+        let lines = s.lines();
+        assert!(
+            has_line(
+                &lines,
+                "term 1: leader 1 from +151.0 ms (1.0 ms after the first candidacy)"
+            ),
+            "{lines:#?}"
+        );
+        assert!(
+            has_line(
+                &lines,
+                "client values: 2 requested, 1 committed, 1 never committed (\"b\")"
+            ),
+            "{lines:#?}"
+        );
+        assert!(
+            has_line(
+                &lines,
+                "without a leader: 151.0 ms in total (37.8% of the span), 1 stretch"
+            ),
+            "{lines:#?}"
+        );
+        assert!(!has_line(&lines, "WARNING"));
+        let json = s.to_json();
+        assert_eq!(json["terms"][0]["outcome"], "elected");
+        assert_eq!(json["commits"]["never_committed"], 1);
+        assert_eq!(json["leaderless"]["total_us"], 151_000);
+    }
+
+    #[test]
+    fn synchronized_timeouts_split_every_vote() {
+        let mut log = Log::default();
+        log.start(&[1, 2, 3]);
+        // Terms 1..=15: all three nodes time out within 100 µs and vote for themselves.
+        for term in 1..=15u64 {
+            let base = term * 100_000;
+            for c in 1..=3u64 {
+                let t = base + (c - 1) * 50;
+                log.push(c, t, EventKind::Timeout);
+                log.state(c, t, term, "candidate").vote = Some(c);
+                for o in (1..=3).filter(|&o| o != c) {
+                    log.send(c, t, o, rv(term));
+                }
+            }
+            for c in 1..=3u64 {
+                for o in (1..=3).filter(|&o| o != c) {
+                    log.recv(o, base + 500 + c, c, rv(term));
+                    log.send(o, base + 500 + c, c, rvr(term, true));
+                }
+            }
+            for c in 1..=3u64 {
+                for o in (1..=3).filter(|&o| o != c) {
+                    log.recv(c, base + 1_000 + o, o, rvr(term, true));
+                }
+            }
+        }
+        // Finally node 1 alone times out and wins term 16.
+        assert!(log.campaign(1, 1_600_000, 16, &[2, 3], &[2, 3], 500, 3));
+        let s = RunSummary::from_events(&log.events, None);
+        assert_eq!(s.split_votes, (1..=15).collect::<Vec<_>>());
+        assert_eq!(s.terms_without_leader, (1..=15).collect::<Vec<_>>());
+        assert_eq!(s.terms[0].candidacy_spread_us, Some(100));
+        assert_eq!(s.terms[15].leader, Some(1));
+        let et = s.election_timeout.unwrap();
+        assert!(
+            et.estimated && (99_000..=100_050).contains(&et.us),
+            "{et:?}"
+        );
+        let rt = s.round_trip_us.unwrap();
+        assert!((900..=1_100).contains(&rt.median), "{rt:?}");
+        assert_eq!(s.leaderless.stretches.len(), 1);
+        let st = &s.leaderless.stretches[0];
+        assert_eq!(st.failed_terms.len(), 15);
+        assert_eq!(st.ended_by, Some((1, 16)));
+        assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+        let w = &s.warnings[0];
+        assert_eq!(w.cause, "synchronized_timeouts");
+        assert!(
+            w.text
+                .contains("every election timeout falls within one round trip"),
+            "{}",
+            w.text
+        );
+        assert!(w.text.contains("15 of 15 failed terms"), "{}", w.text);
+        assert!(
+            w.text.contains("started within 100 µs of each other"),
+            "{}",
+            w.text
+        );
+        assert!(w.text.contains("3 of 3 nodes were up"), "{}", w.text);
+        let lines = s.lines();
+        assert!(
+            has_line(
+                &lines,
+                "WARNING: no leader for 1.601 s (16 election timeouts"
+            ),
+            "{lines:#?}"
+        );
+        assert!(has_line(&lines, "15 split votes: 1-15"), "{lines:#?}");
+        assert!(has_line(&lines, "term 3: no leader, split vote; candidates 1 at +300.0 ms (1 vote), 2 at +300.1 ms (1 vote), 3 at +300.1 ms (1 vote); started within 100 µs"), "{lines:#?}");
+    }
+
+    #[test]
+    fn unanswered_candidacies_mean_lost_messages() {
+        let mut log = Log::default();
+        log.start(&[1, 2, 3]);
+        for term in 1..=15u64 {
+            for c in 1..=3u64 {
+                let t = term * 100_000 + c * 30_000;
+                log.push(c, t, EventKind::Timeout);
+                log.state(c, t, term, "candidate").vote = Some(c);
+                for o in (1..=3).filter(|&o| o != c) {
+                    log.send(c, t, o, rv(term));
+                }
+            }
+        }
+        let s = RunSummary::from_events(&log.events, Some(100_000));
+        assert_eq!(s.round_trip_us, None);
+        assert_eq!(
+            s.election_timeout.map(|e| (e.us, e.estimated)),
+            Some((100_000, false))
+        );
+        // The last term is unfinished; the others are split (three candidates each).
+        assert_eq!(s.terms[14].outcome, TermOutcome::Unfinished);
+        assert_eq!(s.split_votes.len(), 14);
+        assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+        let w = &s.warnings[0];
+        assert_eq!(w.cause, "messages_lost");
+        assert!(
+            w.text.contains("no node reached a quorum: messages lost"),
+            "{}",
+            w.text
+        );
+        assert!(
+            w.text.contains("45 of 45 candidacies got no answer"),
+            "{}",
+            w.text
+        );
+        assert!(
+            w.text.contains("90 vote requests sent, 0 answers received"),
+            "{}",
+            w.text
+        );
+        assert_eq!(s.leaderless.stretches[0].ended_by, None);
+        assert!(has_line(&s.lines(), "until the end of the log"));
+    }
+
+    #[test]
+    fn crashed_leader_and_the_time_without_one() {
+        let mut log = Log::default();
+        log.start(&[1, 2, 3]);
+        assert!(log.campaign(1, 150_000, 1, &[2, 3], &[2, 3], 500, 3));
+        log.send(1, 300_000, 2, hb(1, 0));
+        log.recv(2, 300_500, 1, hb(1, 0));
+        log.push(1, 500_000, EventKind::Crash);
+        // Node 2 times out 200 ms after the leader's last heartbeat, wins with node 3's vote.
+        log.push(2, 700_000, EventKind::Timeout);
+        log.state(2, 700_000, 2, "candidate").vote = Some(2);
+        log.send(2, 700_000, 1, rv(2));
+        log.send(2, 700_000, 3, rv(2));
+        log.recv(3, 700_500, 2, rv(2));
+        log.state(3, 700_500, 2, "follower").vote = Some(2);
+        log.send(3, 700_500, 2, rvr(2, false));
+        log.recv(2, 701_000, 3, rvr(2, false));
+        log.state(2, 701_000, 2, "leader");
+        log.send(2, 701_000, 3, hb(2, 0));
+        log.push(1, 900_000, EventKind::Restart);
+        log.state(1, 900_000, 1, "follower");
+        let s = RunSummary::from_events(&log.events, None);
+        assert_eq!(
+            s.terms.iter().map(|t| t.leader).collect::<Vec<_>>(),
+            vec![Some(1), Some(2)]
+        );
+        assert_eq!((s.nodes[0].crashes, s.nodes[0].restarts), (1, 1));
+        let l = &s.leaderless;
+        assert_eq!(l.stretches.len(), 2);
+        let st = &l.stretches[1];
+        assert_eq!(
+            (st.from_us, st.to_us, st.duration_us),
+            (Some(500_000), Some(701_000), Some(201_000))
+        );
+        assert!(
+            st.cause.contains("leader 1 crashed (it led term 1)"),
+            "{}",
+            st.cause
+        );
+        assert_eq!(st.ended_by, Some((2, 2)));
+        assert_eq!(l.longest, Some(1));
+        assert_eq!(l.total_us, Some(151_000 + 201_000));
+        // Estimated timeout: the smaller of 150 ms (first election) and 199.5 ms (node 2).
+        assert_eq!(
+            s.election_timeout.map(|e| (e.us, e.samples)),
+            Some((150_000, 2))
+        );
+        assert!(s.warnings.is_empty());
+        let lines = s.lines();
+        assert!(has_line(&lines, "node 1: 1 crash, 1 restart"), "{lines:#?}");
+        assert!(has_line(&lines, "longest: 201.0 ms from +500.0 ms to +701.0 ms, after leader 1 crashed (it led term 1), until node 2 led term 2"), "{lines:#?}");
+    }
+
+    #[test]
+    fn partitioned_leader_is_lost_when_a_quorum_moves_on() {
+        let mut log = Log::default();
+        log.start(&[1, 2, 3]);
+        assert!(log.campaign(1, 150_000, 1, &[2, 3], &[2, 3], 500, 3));
+        // Node 1 is cut off: its heartbeats are lost; it never learns of term 2.
+        for k in 0..5 {
+            log.send(1, 300_000 + k * 100_000, 2, hb(1, 0));
+        }
+        log.push(2, 600_000, EventKind::Timeout);
+        log.state(2, 600_000, 2, "candidate").vote = Some(2);
+        log.send(2, 600_000, 3, rv(2));
+        log.recv(3, 600_500, 2, rv(2));
+        log.state(3, 600_500, 2, "follower").vote = Some(2);
+        log.send(3, 600_500, 2, rvr(2, false));
+        log.recv(2, 601_000, 3, rvr(2, false));
+        log.state(2, 601_000, 2, "leader");
+        // Node 3 alone (isolated) runs up terms 3..=5 while node 2 keeps leading.
+        for term in 3..=5 {
+            log.push(3, 700_000 + term * 1_000, EventKind::Timeout);
+            log.state(3, 700_000 + term * 1_000, term, "candidate");
+        }
+        log.send(2, 800_000, 1, hb(2, 0));
+        let s = RunSummary::from_events(&log.events, None);
+        let l = &s.leaderless;
+        assert_eq!(l.stretches.len(), 2, "{l:?}");
+        let st = &l.stretches[1];
+        assert_eq!((st.from_us, st.to_us), (Some(600_500), Some(601_000)));
+        assert!(
+            st.cause.contains("term 2 reached a quorum (nodes 2, 3)"),
+            "{}",
+            st.cause
+        );
+        // Terms 3-5 were only node 3's: no leader lost, but they are terms without a leader.
+        assert_eq!(s.terms_without_leader, vec![3, 4, 5]);
+        assert_eq!(s.terms[2].outcome, TermOutcome::NoVotes);
+        assert_eq!(s.terms[4].outcome, TermOutcome::Unfinished);
+    }
+
+    #[test]
+    fn log_without_timestamps_reports_counts() {
+        let s = RunSummary::from_events(&clean(true), None);
+        assert_eq!(s.events_with_time, 0);
+        assert_eq!(s.span, None);
+        assert_eq!(s.terms[0].leader, Some(1));
+        assert_eq!(s.terms[0].leader_at_us, None);
+        assert_eq!((s.commits.requested, s.commits.committed), (2, 1));
+        assert_eq!(s.commits.latency_any_us, None);
+        assert_eq!(s.round_trip_us, None);
+        assert_eq!(s.election_timeout, None);
+        assert_eq!(s.leaderless.stretches.len(), 1);
+        assert_eq!(s.leaderless.total_us, None);
+        assert!(
+            s.notes[0].contains("no event has a timestamp"),
+            "{:?}",
+            s.notes
+        );
+        let lines = s.lines();
+        assert!(has_line(&lines, "no timestamps"), "{lines:#?}");
+        assert!(
+            has_line(
+                &lines,
+                "without a leader: time unknown (no timestamps), 1 stretch"
+            ),
+            "{lines:#?}"
+        );
+        assert!(
+            has_line(&lines, "term 1: leader 1; candidates 1 (3 votes)"),
+            "{lines:#?}"
+        );
+    }
+
+    #[test]
+    fn roles_inferred_from_messages_without_state_events() {
+        let mut log = Log::default();
+        log.push(1, 1_000, EventKind::Tick);
+        log.send(1, 1_000, 2, rv(4));
+        log.recv(2, 1_500, 1, rv(4));
+        log.send(2, 1_500, 1, rvr(4, false));
+        log.recv(1, 2_000, 2, rvr(4, false));
+        log.send(1, 2_000, 2, hb(4, 0));
+        let s = RunSummary::from_events(&log.events, None);
+        assert_eq!(s.terms.len(), 1);
+        assert_eq!(s.terms[0].leader, Some(1));
+        assert_eq!(s.terms[0].candidates[0].votes, 2);
+        assert_eq!(s.terms[0].candidates[0].at_us, Some(0));
+        assert_eq!(s.nodes[0].elections_started, 1);
+        assert!(s.notes.iter().any(|n| n.contains("no state events")));
+    }
+
+    #[test]
+    fn odd_input_never_panics() {
+        assert_eq!(RunSummary::from_events(&[], None).events, 0);
+        assert!(has_line(
+            &RunSummary::from_events(&[], None).lines(),
+            "the log has no events"
+        ));
+        let mut log = Log::default();
+        log.push(1, u64::MAX, EventKind::Commit).index = Some(u64::MAX);
+        log.push(1, 0, EventKind::Apply).index = Some(u64::MAX);
+        log.push(1, 5, EventKind::Send);
+        log.push(2, 3, EventKind::Receive);
+        log.push(2, 3, EventKind::Truncate).index = Some(0);
+        let e = log.push(2, 3, EventKind::Append);
+        e.index = Some(u64::MAX);
+        e.entries = Some(vec![
+            LogEntry {
+                term: 1,
+                value: None
+            };
+            3
+        ]);
+        log.state(3, 1, 0, "leader");
+        log.state(3, 1, u64::MAX, "observer").vote = Some(0);
+        log.push(3, 1, EventKind::Restart);
+        log.push(3, 2, EventKind::Crash);
+        let mut ae = LogMessage::new(MessageType::AppendEntries);
+        ae.prev_log_index = Some(u64::MAX);
+        ae.entries = Some(vec![
+            LogEntry {
+                term: 1,
+                value: None
+            };
+            2
+        ]);
+        ae.term = Some(u64::MAX);
+        log.send(1, 0, 0, ae.clone());
+        log.recv(0, 0, 1, ae);
+        log.push(1, 0, EventKind::Timeout);
+        log.push(1, 0, EventKind::Timeout);
+        let s = RunSummary::from_events(&log.events, Some(0));
+        assert!(!s.lines().is_empty());
+        assert!(s.to_json().is_object());
+        let s = RunSummary::from_events(&log.events, None);
+        assert!(!s.lines().is_empty());
+    }
+
+    #[test]
+    fn stats_and_ranges() {
+        let s = Stats::of((1..=100).collect()).unwrap();
+        assert_eq!(
+            (s.count, s.min, s.median, s.p99, s.max),
+            (100, 1, 50, 99, 100)
+        );
+        let s = Stats::of(vec![7]).unwrap();
+        assert_eq!((s.median, s.p99), (7, 7));
+        assert_eq!(Stats::of(Vec::new()), None);
+        assert_eq!(ranges(&[1, 2, 3, 5, 7, 8]), "1-3, 5, 7-8");
+        assert_eq!(
+            ranges(&[u64::MAX - 1, u64::MAX]),
+            format!("{}-{}", u64::MAX - 1, u64::MAX)
+        );
+        assert_eq!(dur(999), "999 µs");
+        assert_eq!(dur(1_500), "1.5 ms");
+        assert_eq!(dur(2_000_000), "2.000 s");
     }
 }
