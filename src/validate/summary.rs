@@ -19,11 +19,12 @@
 //!   fired: the `timeout` (or `tick`) that began the node's election, else the event itself.
 //!   Votes: the candidate's own, `RequestVoteResponse`s granting it, `state` events with `vote`.
 //! - **Time without a leader.** A leader is lost at the first of: it crashes or restarts, it
-//!   steps down or moves to a higher term itself, or a higher term becomes known to a quorum (a
-//!   term only a minority knows is an isolated minority's, and disturbs nobody). A partition is
-//!   invisible in a log, so a leader cut off from the others is lost when they move on. A stretch
-//!   without a leader runs from that loss (or the start of the log) to the next leader's first
-//!   event.
+//!   steps down or moves to a higher term itself, its incarnation ends without a `crash` (its
+//!   next event is a `restart`: lost at its last event), or a higher term becomes known to a
+//!   quorum (a term only a minority knows is an isolated minority's, and disturbs nobody): then
+//!   it was lost when that term began. A partition is invisible in a log, so a leader cut off
+//!   from the others is lost when they move on. A stretch without a leader runs from that loss
+//!   (or the start of the log) to the next leader's first event.
 //! - **Round trip.** A request sent by `A` to `B`, received by `B` in the step where `B` sends
 //!   its answer to `A`, whose receipt at `A` ends the round trip. Sends are paired with receives
 //!   of the same message (the latest such send; older identical ones count as lost).
@@ -107,6 +108,8 @@ pub struct NodeSummary {
     pub events: usize,
     /// `crash` events.
     pub crashes: usize,
+    /// Restarts not preceded by a `crash` event: the node stopped after its last event.
+    pub unlogged_crashes: usize,
     /// `restart` events.
     pub restarts: usize,
     /// Elections it started (its election timer fired).
@@ -339,10 +342,15 @@ impl RunSummary {
         for n in &self.nodes {
             if n.crashes > 0 || n.restarts > 0 {
                 out.push(format!(
-                    "node {}: {} crash{}, {} restart{}",
+                    "node {}: {} crash{}{}, {} restart{}",
                     n.node,
                     n.crashes,
                     plural_es(n.crashes),
+                    if n.unlogged_crashes > 0 {
+                        format!(" ({} more not logged)", n.unlogged_crashes)
+                    } else {
+                        String::new()
+                    },
                     n.restarts,
                     plural(n.restarts)
                 ));
@@ -659,6 +667,8 @@ fn is_real_vote(m: &LogMessage) -> bool {
 #[derive(Clone, Copy, Debug)]
 struct Office {
     node: u64,
+    /// The event where its leadership was first seen.
+    start: usize,
 }
 
 /// A stretch without a leader being scanned.
@@ -682,6 +692,7 @@ struct ClosedStretch {
 struct NodeScan {
     events: usize,
     crashes: usize,
+    unlogged_crashes: usize,
     restarts: usize,
     elections: usize,
     term: u64,
@@ -711,6 +722,10 @@ struct Scan<'a> {
     state_events: usize,
     // terms
     knowers: BTreeMap<u64, Vec<u64>>,
+    /// Each term's first event (or the trigger of its step).
+    first_seen: BTreeMap<u64, usize>,
+    /// The last event of each incarnation that ends without a `crash` (its node restarts next).
+    silent_before_restart: BTreeSet<usize>,
     max_real_term: u64,
     leaders: BTreeMap<u64, (u64, usize)>,
     two_leaders: Vec<(u64, u64, u64)>,
@@ -748,6 +763,16 @@ impl<'a> Scan<'a> {
             times.push(last);
         }
         let t0 = events.iter().filter_map(|e| e.t).min();
+        let mut silent_before_restart = BTreeSet::new();
+        let mut last_of: HashMap<u64, usize> = HashMap::new();
+        for (i, e) in events.iter().enumerate() {
+            if let Some(&p) = last_of.get(&e.node) {
+                if e.ev == EventKind::Restart && events[p].ev != EventKind::Crash {
+                    silent_before_restart.insert(p);
+                }
+            }
+            last_of.insert(e.node, i);
+        }
         let mut nodes = BTreeMap::new();
         for e in events {
             nodes.entry(e.node).or_insert_with(NodeScan::default);
@@ -765,6 +790,8 @@ impl<'a> Scan<'a> {
             nodes,
             state_events: 0,
             knowers: BTreeMap::new(),
+            first_seen: BTreeMap::new(),
+            silent_before_restart,
             max_real_term: 0,
             leaders: BTreeMap::new(),
             two_leaders: Vec::new(),
@@ -809,7 +836,9 @@ impl<'a> Scan<'a> {
         {
             let n = self.node(id);
             n.events += 1;
-            if n.events == 1 && (e.seq <= 1 || e.ev == EventKind::Restart) {
+            // The node's first event is its start, unless that event fires its timer itself.
+            let timer = matches!(e.ev, EventKind::Timeout | EventKind::Tick);
+            if n.events == 1 && (e.seq <= 1 || e.ev == EventKind::Restart) && !timer {
                 n.last_reset = t;
             }
             if e.ev.is_trigger() {
@@ -895,6 +924,14 @@ impl<'a> Scan<'a> {
                 }
             }
             EventKind::Tick | EventKind::Heartbeat => {}
+        }
+        if self.silent_before_restart.contains(&i) {
+            self.node(id).unlogged_crashes += 1;
+            self.own_loss(i, id, |_| {
+                Some(format!(
+                    "leader {id} went silent (its next event is a restart: a crash not logged)"
+                ))
+            });
         }
     }
 
@@ -1085,6 +1122,14 @@ impl<'a> Scan<'a> {
     /// Node `id` knows `term`: a term a quorum knows has reached the cluster, and ends every
     /// lower term's leadership (a term only a minority knows disturbs no leader).
     fn knows(&mut self, i: usize, id: u64, term: u64) {
+        if !self.first_seen.contains_key(&term) {
+            // The term began at the trigger of the step that shows it (the timer that fired).
+            let from = match self.nodes.get(&id).and_then(|n| n.trigger) {
+                Some((j, EventKind::Timeout | EventKind::Tick)) => j.min(i),
+                _ => i,
+            };
+            self.first_seen.insert(term, from);
+        }
         let quorum = self.quorum;
         let ks = self.knowers.entry(term).or_default();
         if ks.len() >= quorum || ks.contains(&id) {
@@ -1099,7 +1144,8 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// Ends the office of every leader of a term below `term`.
+    /// Ends the office of every leader of a term below `term`. Leadership was lost when `term`
+    /// began (its first event), unless the leader started after that.
     fn lose_below(&mut self, i: usize, term: u64, cause: &str) {
         let keep = self.active.split_off(&term);
         let lost = std::mem::replace(&mut self.active, keep);
@@ -1108,7 +1154,13 @@ impl<'a> Scan<'a> {
                 .iter()
                 .map(|(t, o)| format!("leader {} of term {t}", o.node))
                 .collect();
-            self.open_stretch(i, format!("{} lost it: {cause}", who.join(", ")));
+            let began = self.first_seen.get(&term).copied().unwrap_or(i);
+            let from = lost
+                .values()
+                .map(|o| o.start)
+                .fold(began, usize::max)
+                .min(i);
+            self.open_stretch(from, format!("{} lost it: {cause}", who.join(", ")));
         }
     }
 
@@ -1155,7 +1207,7 @@ impl<'a> Scan<'a> {
         // A term below one a quorum already knew cannot lead the cluster.
         let stale = term < self.max_real_term;
         if !stale {
-            self.active.insert(term, Office { node });
+            self.active.insert(term, Office { node, start: i });
             if let Some(open) = self.open.take() {
                 if !(open.from == 0 && i == 0 && self.stretches.is_empty()) {
                     self.stretches.push(ClosedStretch {
@@ -1491,6 +1543,7 @@ impl<'a> Scan<'a> {
                 node,
                 events: n.events,
                 crashes: n.crashes,
+                unlogged_crashes: n.unlogged_crashes,
                 restarts: n.restarts,
                 elections_started: n.elections,
                 terms_led: terms
@@ -2169,6 +2222,27 @@ mod tests {
     }
 
     #[test]
+    fn unlogged_crash_of_the_leader_ends_at_its_last_event() {
+        let mut log = Log::default();
+        log.start(&[1, 2, 3]);
+        assert!(log.campaign(1, 150_000, 1, &[2, 3], &[2, 3], 500, 3));
+        log.send(1, 400_000, 2, hb(1, 0));
+        log.recv(2, 400_500, 1, hb(1, 0));
+        assert!(log.campaign(2, 700_000, 2, &[3], &[3], 500, 3));
+        log.push(1, 900_000, EventKind::Restart);
+        let s = RunSummary::from_events(&log.events, None);
+        assert_eq!((s.nodes[0].crashes, s.nodes[0].unlogged_crashes), (0, 1));
+        let st = &s.leaderless.stretches[1];
+        assert_eq!((st.from_us, st.to_us), (Some(400_000), Some(701_000)));
+        assert!(st.cause.contains("leader 1 went silent"), "{}", st.cause);
+        assert_eq!(st.elections, 1);
+        assert!(has_line(
+            &s.lines(),
+            "node 1: 0 crashes (1 more not logged), 1 restart"
+        ));
+    }
+
+    #[test]
     fn partitioned_leader_is_lost_when_a_quorum_moves_on() {
         let mut log = Log::default();
         log.start(&[1, 2, 3]);
@@ -2195,7 +2269,8 @@ mod tests {
         let l = &s.leaderless;
         assert_eq!(l.stretches.len(), 2, "{l:?}");
         let st = &l.stretches[1];
-        assert_eq!((st.from_us, st.to_us), (Some(600_500), Some(601_000)));
+        // Lost when term 2 began (node 2's timeout), known once it reached a quorum.
+        assert_eq!((st.from_us, st.to_us), (Some(600_000), Some(601_000)));
         assert!(
             st.cause.contains("term 2 reached a quorum (nodes 2, 3)"),
             "{}",
