@@ -200,10 +200,13 @@ pub struct Stretch {
     pub ended_by: Option<(u64, u64)>,
     /// Elections started in it.
     pub elections: usize,
-    /// Terms begun in it that got no leader.
+    /// Terms begun in it that got no leader, in order.
     pub failed_terms: Vec<u64>,
     /// Nodes up in it: that logged an event in it, or were heard from.
     pub nodes_up: Vec<u64>,
+    /// How long a quorum of them was up together (each from its first to its last event in
+    /// the stretch); `None` without timestamps.
+    pub quorum_up_us: Option<u64>,
     /// Position in the merged events of its first and last event.
     pub events: (usize, usize),
 }
@@ -616,6 +619,29 @@ fn dur(us: u64) -> String {
     } else {
         format!("{:.3} s", us as f64 / 1e6)
     }
+}
+
+/// How long at least `k` of the closed intervals `spans` overlap.
+fn overlap(spans: &[(u64, u64)], k: usize) -> u64 {
+    let mut edges: Vec<(u64, i64)> = Vec::with_capacity(spans.len() * 2);
+    for &(a, b) in spans {
+        edges.push((a.min(b), 1));
+        edges.push((a.max(b), -1));
+    }
+    // At one instant, openings before closings: touching intervals overlap.
+    edges.sort_unstable_by_key(|&(t, d)| (t, -d));
+    let (mut open, mut since, mut total) = (0i64, 0u64, 0u64);
+    for (t, d) in edges {
+        let before = open >= k as i64;
+        open += d;
+        let after = open >= k as i64;
+        if !before && after {
+            since = t;
+        } else if before && !after {
+            total = total.saturating_add(t.saturating_sub(since));
+        }
+    }
+    total
 }
 
 /// Sorted numbers as ranges: `1-3, 5`.
@@ -1424,7 +1450,16 @@ impl<'a> Scan<'a> {
             ));
         }
 
-        // Stretches without a leader.
+        // Stretches without a leader; the terms without a leader by their first candidacy.
+        let mut failed_firsts: Vec<(usize, u64)> = terms
+            .iter()
+            .filter(|t| t.leader.is_none())
+            .filter_map(|t| {
+                let first = self.candidates.get(&t.term)?.values().map(|c| c.0).min()?;
+                Some((first, t.term))
+            })
+            .collect();
+        failed_firsts.sort_unstable();
         let mut stretches = Vec::new();
         for ClosedStretch {
             from,
@@ -1441,28 +1476,39 @@ impl<'a> Scan<'a> {
             };
             let lo = self.starts.partition_point(|s| s.0 < from);
             let hi = self.starts.partition_point(|s| s.0 <= to);
-            let mut up = BTreeSet::new();
-            for e in self.events.get(from..=to).unwrap_or(&[]) {
-                if e.ev != EventKind::Crash {
-                    up.insert(e.node);
-                }
+            // A node is up from its first to its last event in the stretch (or message heard
+            // from it); a crash is its last.
+            let mut up: BTreeMap<u64, (Option<u64>, Option<u64>)> = BTreeMap::new();
+            for (k, e) in self.events.get(from..=to).unwrap_or(&[]).iter().enumerate() {
+                let t = self.time(from + k);
+                let mut seen = |node: u64| {
+                    let span = up.entry(node).or_insert((t, t));
+                    span.0 = span.0.or(t);
+                    span.1 = t.or(span.1);
+                };
+                seen(e.node);
                 if e.ev == EventKind::Receive {
-                    up.extend(e.msg.as_ref().and_then(|m| m.from));
+                    if let Some(f) = e.msg.as_ref().and_then(|m| m.from) {
+                        seen(f);
+                    }
                 }
             }
-            let failed_terms = terms
+            let quorum_up_us = if from_us.is_some() {
+                let spans: Vec<(u64, u64)> =
+                    up.values().filter_map(|&(a, b)| Some((a?, b?))).collect();
+                Some(overlap(&spans, quorum))
+            } else {
+                None
+            };
+            let flo = failed_firsts.partition_point(|f| f.0 < from);
+            let fhi = failed_firsts.partition_point(|f| f.0 <= to);
+            let mut failed_terms: Vec<u64> = failed_firsts
+                .get(flo..fhi)
+                .unwrap_or(&[])
                 .iter()
-                .filter(|t| t.leader.is_none())
-                .filter(|t| {
-                    self.candidates.get(&t.term).is_some_and(|cs| {
-                        cs.values()
-                            .map(|c| c.0)
-                            .min()
-                            .is_some_and(|first| first >= from && first <= to)
-                    })
-                })
-                .map(|t| t.term)
+                .map(|f| f.1)
                 .collect();
+            failed_terms.sort_unstable();
             stretches.push(Stretch {
                 from_us,
                 to_us,
@@ -1471,7 +1517,8 @@ impl<'a> Scan<'a> {
                 ended_by,
                 elections: hi.saturating_sub(lo),
                 failed_terms,
-                nodes_up: up.into_iter().collect(),
+                nodes_up: up.into_keys().collect(),
+                quorum_up_us,
                 events: (from, to),
             });
         }
@@ -1592,13 +1639,15 @@ impl<'a> Scan<'a> {
         if s.nodes_up.len() < quorum {
             return None;
         }
-        let long = match (timeout, s.duration_us) {
-            (Some(e), Some(d)) if e.us > 0 => {
-                let n = d / e.us;
+        let long = match (timeout, s.duration_us, s.quorum_up_us) {
+            (Some(e), Some(d), Some(q)) if e.us > 0 => {
+                let n = q / e.us;
                 (n > WARN_ELECTION_TIMEOUTS).then(|| {
                     format!(
-                        "no leader for {} ({} election timeouts of {}{})",
+                        "no leader for {}, {} of it with a quorum up ({} election timeouts of \
+                         {}{})",
                         dur(d),
+                        dur(q),
                         n,
                         dur(e.us),
                         if e.estimated { ", estimated" } else { "" }
@@ -1631,7 +1680,7 @@ impl<'a> Scan<'a> {
         // The failed terms of the stretch.
         let failed: Vec<&TermSummary> = terms
             .iter()
-            .filter(|t| s.failed_terms.contains(&t.term))
+            .filter(|t| s.failed_terms.binary_search(&t.term).is_ok())
             .collect();
         let split: Vec<&TermSummary> = failed
             .iter()
@@ -2115,7 +2164,7 @@ mod tests {
         assert!(
             has_line(
                 &lines,
-                "WARNING: no leader for 1.601 s (16 election timeouts"
+                "WARNING: no leader for 1.601 s, 1.601 s of it with a quorum up (16 election timeouts of 100.0 ms, estimated) from +0 µs, after the start of the log, while 3 of 3 nodes were up (1, 2, 3): every election timeout"
             ),
             "{lines:#?}"
         );
@@ -2378,6 +2427,39 @@ mod tests {
         assert!(s.to_json().is_object());
         let s = RunSummary::from_events(&log.events, None);
         assert!(!s.lines().is_empty());
+    }
+
+    #[test]
+    fn a_late_quorum_is_no_warning() {
+        // Node 1 campaigns alone for 2 s; nodes 2 and 3 start only then and elect node 2.
+        let mut log = Log::default();
+        log.start(&[1]);
+        for term in 1..=20u64 {
+            let t = term * 100_000;
+            log.push(1, t, EventKind::Timeout);
+            log.state(1, t, term, "candidate").vote = Some(1);
+            log.send(1, t, 2, rv(term));
+            log.send(1, t, 3, rv(term));
+        }
+        log.push(2, 2_050_000, EventKind::Restart);
+        log.push(3, 2_060_000, EventKind::Restart);
+        log.state(2, 2_100_000, 20, "follower");
+        assert!(log.campaign(2, 2_200_000, 21, &[1, 3], &[1, 3], 500, 3));
+        let s = RunSummary::from_events(&log.events, Some(100_000));
+        let st = &s.leaderless.stretches[0];
+        assert_eq!(st.duration_us, Some(2_201_000));
+        assert_eq!(st.quorum_up_us, Some(2_201_000 - 2_050_000));
+        assert_eq!(st.failed_terms.len(), 20);
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    }
+
+    #[test]
+    fn overlap_of_intervals() {
+        assert_eq!(overlap(&[(0, 10), (5, 20), (30, 40)], 2), 5);
+        assert_eq!(overlap(&[(0, 10), (5, 20), (30, 40)], 1), 30);
+        assert_eq!(overlap(&[(0, 10), (10, 20)], 2), 0);
+        assert_eq!(overlap(&[(0, 10)], 2), 0);
+        assert_eq!(overlap(&[], 1), 0);
     }
 
     #[test]
