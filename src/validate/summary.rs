@@ -1733,9 +1733,14 @@ impl<'a> Scan<'a> {
         let interval_text = intervals
             .map(|iv| {
                 format!(
-                    "; a node's successive elections came {} to {} apart",
+                    "; a node's successive elections came {} to {} apart{}",
                     dur(iv.min),
-                    dur(iv.max)
+                    dur(iv.max),
+                    if iv.count >= 2 && iv.max - iv.min <= iv.min / 100 {
+                        " (within 1%: the timeouts are not randomized)"
+                    } else {
+                        ""
+                    }
                 )
             })
             .unwrap_or_default();
@@ -2160,6 +2165,13 @@ mod tests {
             w.text
         );
         assert!(w.text.contains("3 of 3 nodes were up"), "{}", w.text);
+        assert!(
+            w.text.contains(
+                "came 100.0 ms to 100.0 ms apart (within 1%: the timeouts are not randomized)"
+            ),
+            "{}",
+            w.text
+        );
         let lines = s.lines();
         assert!(
             has_line(
