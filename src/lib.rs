@@ -49,6 +49,7 @@ pub fn run(cli: &cli::Cli) -> ExitStatus {
         cli::Command::Replay(args) => commands::replay::run(args),
         cli::Command::Explore(args) => commands::explore::run(args),
         cli::Command::Serve(args) => commands::serve::run(args),
+        cli::Command::Validate(args) => commands::validate::run(args),
         cli::Command::Ci(args) => commands::ci::run(args),
     };
     match result {
