@@ -186,19 +186,27 @@ impl<'m> Explainer<'m> {
         while next.is_empty() && depth < self.options.unlogged && !self.options.immediate {
             depth += 1;
             let starts: Vec<Hypothesis> = misses.iter().map(|(h, _)| h.clone()).collect();
-            let mut widened = Vec::new();
-            for h in &starts {
-                for input in self.unlogged_inputs(h, event.node) {
-                    widened.push(self.take_input(h, event.node, &input));
+            // Timers first, the rest only when no timer explains the event: most unlogged
+            // steps are timers, and trying every in-flight message costs a spec step each.
+            for timers in [true, false] {
+                let mut widened = Vec::new();
+                for h in &starts {
+                    for input in self.unlogged_inputs(h, event.node) {
+                        let timer =
+                            matches!(input, Input::Timeout { .. } | Input::Heartbeat { .. });
+                        if timer == timers {
+                            widened.push(self.take_input(h, event.node, &input));
+                        }
+                    }
+                }
+                let widened = self.dedup(widened);
+                let (n, _) = self.advance(widened, &event);
+                if !n.is_empty() {
+                    self.cost.unlogged_inserted += 1;
+                    next = n;
+                    break;
                 }
             }
-            let widened = self.dedup(widened);
-            let (n, m) = self.advance(widened, &event);
-            if !n.is_empty() {
-                self.cost.unlogged_inserted += 1;
-            }
-            next = n;
-            let _ = m;
         }
         if next.is_empty() {
             let before: Vec<Hypothesis> = misses.iter().map(|(h, _)| h.clone()).collect();
@@ -263,18 +271,18 @@ impl<'m> Explainer<'m> {
 
     /// The inputs the spec could have taken at `node` without the log saying so.
     fn unlogged_inputs(&self, h: &Hypothesis, node: NodeId) -> Vec<Input> {
-        let mut inputs = Vec::new();
+        // Timers first: they are what implementations most often leave unlogged, and the
+        // frontier keeps the first hypotheses when it is full.
         let state = &h.state;
-        for m in state.distinct_in_flight().filter(|m| m.to == node) {
-            inputs.push(Input::Receive { message: m.clone() });
-        }
-        inputs.extend(self.timer_inputs(state, node));
-        let n = state.node(node);
-        if n.takes_part() {
+        let mut inputs = self.timer_inputs(state, node);
+        if state.node(node).takes_part() {
             inputs.push(Input::ClientRequest {
                 node,
                 value: state.spent.values + 1,
             });
+        }
+        for m in state.distinct_in_flight().filter(|m| m.to == node) {
+            inputs.push(Input::Receive { message: m.clone() });
         }
         inputs
     }
@@ -522,7 +530,7 @@ impl<'m> Explainer<'m> {
     fn send(&mut self, h: &mut Hypothesis, event: &Event) -> Result<(), Miss> {
         let node = event.node;
         let mut logged = event.msg.clone().expect("checked when read");
-        logged.from = Some(node);
+        logged.from = Some(logged.from.unwrap_or(node));
         if let Some(pending) = h.pending.get_mut(&node) {
             if let Some(at) = pending.iter().position(|m| matches_spec(&logged, m)) {
                 let m = pending.remove(at);
