@@ -140,7 +140,8 @@ fn injected_bugs_are_found_from_their_logs() {
 fn partial_logs_of_stock_runs_validate_clean() {
     use raftcheck_format::eventlog::EventKind as K;
     // Each variant leaves out what some implementations do not log.
-    let variants: [(&str, fn(&raftcheck_format::eventlog::Event) -> bool); 3] = [
+    type Keep = fn(&raftcheck_format::eventlog::Event) -> bool;
+    let variants: [(&str, Keep); 3] = [
         ("no-state", |e| e.ev != K::State),
         ("no-commit-apply", |e| !matches!(e.ev, K::Commit | K::Apply)),
         ("no-log", |e| !matches!(e.ev, K::Append | K::Truncate)),
