@@ -71,7 +71,7 @@ fn main() {
     for (label, keep, immediate) in variants {
         let mut recorded = record::record(&model.flavour.name, false, &initial, &steps);
         for events in recorded.nodes.values_mut() {
-            events.retain_mut(|e| keep(e));
+            events.retain_mut(keep);
         }
         if let Some(i) = immediate {
             recorded.header.immediate = Some(i);
