@@ -51,9 +51,9 @@ pub struct Hypothesis {
     /// Nodes with a step in progress (a trigger seen, the next not yet).
     open: BTreeSet<NodeId>,
     /// Each node's state before the step in progress.
-    before: BTreeMap<NodeId, NodeState>,
+    before: BTreeMap<NodeId, Rc<NodeState>>,
     /// Each node's last state as a leader, for sends built then and logged later.
-    leader_past: BTreeMap<NodeId, NodeState>,
+    leader_past: BTreeMap<NodeId, Rc<NodeState>>,
     path: Option<Rc<PathNode>>,
     length: usize,
 }
@@ -259,9 +259,11 @@ impl<'m> Explainer<'m> {
                     Err(miss) => misses.push((h, miss)),
                 }
             } else {
-                let mut h2 = h.clone();
-                match self.consequence(&mut h2, event) {
-                    Ok(()) => next.push(h2),
+                // A consequence changes a hypothesis only when it explains the event, so the
+                // hypothesis is checked in place.
+                let mut h = h;
+                match self.consequence(&mut h, event) {
+                    Ok(()) => next.push(h),
                     Err(miss) => misses.push((h, miss)),
                 }
             }
@@ -397,7 +399,7 @@ impl<'m> Explainer<'m> {
                 Some(input) => self.take_input(h, node, input),
                 None => {
                     let mut h2 = h.clone();
-                    h2.before.insert(node, h2.state.node(node).clone());
+                    h2.before.insert(node, Rc::new(h2.state.node(node).clone()));
                     h2.open.insert(node);
                     h2
                 }
@@ -410,9 +412,16 @@ impl<'m> Explainer<'m> {
     fn take_input(&mut self, h: &Hypothesis, node: NodeId, input: &Input) -> Hypothesis {
         self.cost.spec_steps += 1;
         let transition = self.model.apply(&h.state, input);
-        let mut h2 = h.clone();
-        h2.before.insert(node, h.state.node(node).clone());
-        h2.state = transition.state;
+        let mut h2 = Hypothesis {
+            state: transition.state,
+            pending: h.pending.clone(),
+            open: h.open.clone(),
+            before: h.before.clone(),
+            leader_past: h.leader_past.clone(),
+            path: h.path.clone(),
+            length: h.length,
+        };
+        h2.before.insert(node, Rc::new(h.state.node(node).clone()));
         if matches!(input, Input::Restart { .. }) {
             h2.pending.remove(&node);
         }
@@ -425,7 +434,7 @@ impl<'m> Explainer<'m> {
         h2.open.insert(node);
         let was = h.state.node(node);
         if was.role == Role::Leader && h2.state.node(node).role != Role::Leader {
-            h2.leader_past.insert(node, was.clone());
+            h2.leader_past.insert(node, Rc::new(was.clone()));
         }
         h2.record(TraceEvent {
             input: Some(input.clone()),
@@ -450,7 +459,7 @@ impl<'m> Explainer<'m> {
             EventKind::Truncate => {
                 let index = event.index.expect("checked when read");
                 let now = h.state.node(node);
-                let was = h.before.get(&node).unwrap_or(now);
+                let was = h.before.get(&node).map_or(now, |b| &**b);
                 let lost = was.last_index() >= index
                     && (now.last_index() < index || was.entry(index) != now.entry(index));
                 if lost {
@@ -592,7 +601,7 @@ impl<'m> Explainer<'m> {
         match h.before.get(&node) {
             Some(was) if *was.config != *h.state.node(node).config => {
                 let mut before = h.state.clone();
-                *before.node_mut(node) = was.clone();
+                *before.node_mut(node) = (**was).clone();
                 self.model.may_send_in_step(&before, &h.state, m)
             }
             _ => self.model.may_send(&h.state, m),
