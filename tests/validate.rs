@@ -210,3 +210,119 @@ fn a_divergence_found_in_a_partial_log_is_still_found() {
         "no partial log of a vote-not-persisted run diverged"
     );
 }
+
+/// The files of a stock walk and of a vote-not-persisted walk that diverges, in `dir`.
+fn written(dir: &std::path::Path, bug: Option<&str>) -> Vec<String> {
+    let seed = (0..200)
+        .find(|&seed| {
+            let (_, _, steps) = walk(bug, seed, 60);
+            bug.is_none() || steps.last().is_some_and(|s| s.findings.kind().is_some())
+        })
+        .unwrap();
+    let (model, initial, steps) = walk(bug, seed, 60);
+    let recorded = record::record(&model.flavour.name, false, &initial, &steps);
+    record::write(&recorded, dir)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.display().to_string())
+        .collect()
+}
+
+#[test]
+fn the_command_agrees_on_a_stock_log_and_reports_its_summary_as_json() {
+    let dir = common::scratch("validate", "cli-stock");
+    let mut args = vec!["validate", "--format", "json"];
+    let files = written(&dir.join("logs"), None);
+    args.extend(files.iter().map(String::as_str));
+    let out = common::run(&args, &dir);
+    assert_eq!(common::code(&out), 0, "{}", common::stderr(&out));
+    let report = common::json(&out);
+    assert_eq!(report["result"], "agree");
+    assert_eq!(report["explained"], report["events"]);
+    assert!(report["events_per_second"].as_f64().unwrap() > 0.0);
+    assert!(report["summary"].is_object());
+    assert!(!dir.join("traces").exists(), "an agreement writes no trace");
+}
+
+#[test]
+fn the_command_reports_a_divergence_with_a_trace_that_replays() {
+    let dir = common::scratch("validate", "cli-bug");
+    let mut args = vec!["validate"];
+    let files = written(&dir.join("logs"), Some("vote-not-persisted"));
+    args.extend(files.iter().map(String::as_str));
+    let out = common::run(&args, &dir);
+    let text = common::stdout(&out);
+    assert_eq!(common::code(&out), 1, "{text}");
+    assert!(text.contains("is explained by no spec behaviour"), "{text}");
+    assert!(text.contains("spec states possible just before"), "{text}");
+    assert!(
+        text.contains("n2.vote: spec") || text.contains(".vote: spec"),
+        "{text}"
+    );
+    let traces: Vec<_> = std::fs::read_dir(dir.join("traces")).unwrap().collect();
+    assert_eq!(traces.len(), 1);
+    let trace = traces[0].as_ref().unwrap().path();
+    let replay = common::run(&["replay", &trace.display().to_string()], &dir);
+    assert_eq!(common::code(&replay), 0, "{}", common::stdout(&replay));
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&trace).unwrap()).unwrap();
+    assert_eq!(saved["mode"], "validation");
+    assert!(
+        saved["findings"][0]
+            .as_str()
+            .unwrap()
+            .contains("n1.ndjson:")
+            || saved["findings"][0].as_str().unwrap().contains(".ndjson:")
+    );
+    // The same command writes the same trace.
+    let again = common::run(&args, &dir);
+    assert_eq!(common::stdout(&again).lines().count(), text.lines().count());
+    let bytes = std::fs::read(&trace).unwrap();
+    assert_eq!(bytes, std::fs::read(&trace).unwrap());
+}
+
+#[test]
+fn a_malformed_log_is_a_usage_error_naming_file_and_line() {
+    let dir = common::scratch("validate", "cli-malformed");
+    let log = dir.join("n1.ndjson");
+    std::fs::write(
+        &log,
+        "{\"raftcheck_eventlog\":1,\"nodes\":[1,2,3],\"flavour\":\"etcd\"}\n\
+         {\"node\":1,\"seq\":1,\"ev\":\"timeout\"}\n\
+         {\"node\":1,\"seq\":2,\"ev\":\"append\",\"index\":1}\n",
+    )
+    .unwrap();
+    let out = common::run(&["validate", "n1.ndjson"], &dir);
+    assert_eq!(common::code(&out), 2);
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("n1.ndjson:3: an append event needs \"entries\""),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    std::fs::write(
+        dir.join("empty.ndjson"),
+        "{\"raftcheck_eventlog\":1,\"nodes\":[1]}\n",
+    )
+    .unwrap();
+    for (args, want) in [
+        (vec!["validate", "missing.ndjson"], "cannot read"),
+        (
+            vec!["validate", "empty.ndjson", "--flavour", "zab"],
+            "unknown flavour",
+        ),
+        (
+            vec!["validate", "empty.ndjson"],
+            "the header names no flavour",
+        ),
+        (vec!["validate"], "required"),
+    ] {
+        let out = common::run(&args, &dir);
+        assert_eq!(common::code(&out), 2, "{args:?}");
+        assert!(
+            common::stderr(&out).contains(want),
+            "{args:?}: {}",
+            common::stderr(&out)
+        );
+    }
+}

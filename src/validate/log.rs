@@ -239,8 +239,19 @@ fn allowed(kind: EventKind) -> &'static [&'static str] {
     }
 }
 
+/// `a send`, `an append`: the kind with its article, for messages.
+fn a(kind: EventKind) -> String {
+    let name = kind.name();
+    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {name}")
+}
+
 fn check_event(e: &Event, nodes: &[u64]) -> Result<(), String> {
-    let kind = e.ev.name();
+    let kind = a(e.ev);
     if !nodes.contains(&e.node) {
         return Err(format!(
             "node {} is not one of the header's nodes {nodes:?}",
@@ -259,14 +270,14 @@ fn check_event(e: &Event, nodes: &[u64]) -> Result<(), String> {
     ];
     for (field, is) in present {
         if is && !allowed(e.ev).contains(&field) {
-            return Err(format!("a {kind} event has no field \"{field}\""));
+            return Err(format!("{kind} event has no field \"{field}\""));
         }
     }
     let need = |field: &str, has: bool| {
         if has {
             Ok(())
         } else {
-            Err(format!("a {kind} event needs \"{field}\""))
+            Err(format!("{kind} event needs \"{field}\""))
         }
     };
     match e.ev {
@@ -274,7 +285,7 @@ fn check_event(e: &Event, nodes: &[u64]) -> Result<(), String> {
             let msg = e
                 .msg
                 .as_ref()
-                .ok_or(format!("a {kind} event needs \"msg\""))?;
+                .ok_or(format!("{kind} event needs \"msg\""))?;
             check_message(e, msg, nodes)?;
         }
         EventKind::ClientRequest => need("value", e.value.is_some())?,
@@ -307,7 +318,7 @@ fn check_event(e: &Event, nodes: &[u64]) -> Result<(), String> {
         EventKind::Append | EventKind::Truncate | EventKind::Apply
     ) && e.index == Some(0)
     {
-        return Err(format!("a {kind} event's \"index\" starts at 1"));
+        return Err(format!("{kind} event's \"index\" starts at 1"));
     }
     Ok(())
 }
