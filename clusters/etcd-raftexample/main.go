@@ -97,5 +97,5 @@ func nodeCommand(args []string) error {
 	if err != nil {
 		return err
 	}
-	return n.run()
+	return n.run(nil)
 }

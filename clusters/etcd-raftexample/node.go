@@ -173,6 +173,9 @@ func startNode(o nodeOptions) (*node, error) {
 		if err != nil {
 			return nil, fmt.Errorf("the recovered log: %v", err)
 		}
+		if len(rec.entries) > 0 && rec.entries[0].Index != 1 {
+			return nil, fmt.Errorf("the WAL's log starts at index %d, not 1", rec.entries[0].Index)
+		}
 		n.log.Append(1, ents)
 	} else {
 		if !rec.fresh {
@@ -214,17 +217,21 @@ func (n *node) publishStatus() {
 	n.statusMu.Unlock()
 }
 
-// run is the node's loop; it returns only on an error.
-func (n *node) run() error {
-	stop := make(chan struct{})
-	defer close(stop)
-	go n.plan.watch(20*time.Millisecond, stop)
+// run is the node's loop; it returns on an error, or with nil once stop is closed (then the
+// node's files and listener are closed).
+func (n *node) run(stop <-chan struct{}) error {
+	defer n.close()
+	watchStop := make(chan struct{})
+	defer close(watchStop)
+	go n.plan.watch(20*time.Millisecond, watchStop)
 	n.tr.start()
 	ticker := time.NewTicker(n.opts.tick)
 	defer ticker.Stop()
 	for {
 		var err error
 		select {
+		case <-stop:
+			return nil
 		case now := <-ticker.C:
 			err = n.tick()
 			if err == nil {
@@ -239,6 +246,13 @@ func (n *node) run() error {
 			return err
 		}
 	}
+}
+
+// close closes the listener, the WAL and the event log (a clean stop; a kill -9 does none of it).
+func (n *node) close() {
+	n.tr.listener.Close()
+	n.disk.close()
+	n.log.Close()
 }
 
 // tick ticks raft once. A tick that changes nothing is not logged; one that does is logged as
