@@ -3,7 +3,8 @@ package main
 // The driver: `etcd-cluster run` starts one node process per node with a fresh data directory,
 // sends client proposals, injects seeded faults, and stops everything after --seconds.
 //
-// Faults, one at a time, each after a pause of 0.5–1.5 s (all drawn from --seed):
+// Faults, one at a time, each after a pause of 0.5–1.5 s (all drawn from --seed; the first is
+// always a kill, so that every run has a restart):
 //
 //	kill       kill -9 a node (the leader or any), restart it 0.2–1 s later from its WAL
 //	partition  isolate one node from the others (both directions) for 0.8–2 s
@@ -87,7 +88,10 @@ type cluster struct {
 	addrs   map[uint64]string
 	addrArg string
 	plan    string
+	// rng draws the fault schedule and the nodes' tick intervals and seeds (the fault loop's
+	// goroutine only, so a seed gives one schedule); proposals have their own.
 	rng     *rand.Rand
+	propRng *rand.Rand
 	mu      sync.Mutex
 	procs   map[uint64]*proc
 	faults  *os.File
@@ -110,7 +114,8 @@ func run(o runOptions) error {
 		return err
 	}
 	c := &cluster{o: o, exe: exe, addrs: map[uint64]string{}, procs: map[uint64]*proc{},
-		plan: filepath.Join(o.out, "faults.plan"), rng: rand.New(rand.NewPCG(o.seed, 0x5eed))}
+		plan: filepath.Join(o.out, "faults.plan"), rng: rand.New(rand.NewPCG(o.seed, 0x5eed)),
+		propRng: rand.New(rand.NewPCG(o.seed, 0x960905e))}
 	var parts []string
 	for i := 1; i <= o.nodes; i++ {
 		id := uint64(i)
@@ -170,10 +175,8 @@ func (c *cluster) note(format string, a ...any) {
 
 // startNode starts (or restarts) node id's process.
 func (c *cluster) startNode(id uint64) error {
-	c.mu.Lock()
 	tick := 10 + c.rng.IntN(11)
 	seed := c.rng.Uint64()
-	c.mu.Unlock()
 	stderr, err := os.OpenFile(filepath.Join(c.o.out, fmt.Sprintf("n%d.stderr", id)),
 		os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
@@ -271,10 +274,8 @@ func (c *cluster) propose(deadline time.Time, stop <-chan struct{}) {
 	}()
 	value := uint64(0)
 	for time.Now().Before(deadline) {
-		c.mu.Lock()
-		wait := time.Duration(10+c.rng.IntN(31)) * time.Millisecond
-		id := c.ids[c.rng.IntN(len(c.ids))]
-		c.mu.Unlock()
+		wait := time.Duration(10+c.propRng.IntN(31)) * time.Millisecond
+		id := c.ids[c.propRng.IntN(len(c.ids))]
 		select {
 		case <-stop:
 			return
@@ -302,14 +303,10 @@ func (c *cluster) propose(deadline time.Time, stop <-chan struct{}) {
 }
 
 func (c *cluster) uniform(lo, hi time.Duration) time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	return lo + time.Duration(c.rng.Int64N(int64(hi-lo)+1))
 }
 
 func (c *cluster) pick(n int) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	return c.rng.IntN(n)
 }
 
@@ -325,9 +322,9 @@ func sleepUntil(d time.Duration, deadline time.Time) bool {
 
 // faultLoop injects faults until the deadline.
 func (c *cluster) faultLoop(deadline time.Time) {
-	for sleepUntil(c.uniform(500*time.Millisecond, 1500*time.Millisecond), deadline) {
+	for first := true; sleepUntil(c.uniform(500*time.Millisecond, 1500*time.Millisecond), deadline); first = false {
 		kind := []string{"kill", "kill", "partition", "loss", "slow"}[c.pick(5)]
-		if c.o.bug == bugVoteNotPersisted || c.o.bug == bugUnsyncedTailLost {
+		if first || c.o.bug == bugVoteNotPersisted || c.o.bug == bugUnsyncedTailLost {
 			kind = "kill"
 		}
 		switch kind {
