@@ -3,6 +3,11 @@
 //! `raftcheck validate` judges them: a stock run with faults is valid (exit 0), and each injected
 //! bug is caught (exit 1) within a few attempts.
 //!
+//! etcd raft v3.6 answers a rejected append with the hint findConflictByTerm finds (raft.go
+//! `handleAppendEntries`: `hint_term` the term there), where 3.4 — and the spec's etcd flavour —
+//! send the last index and term 0. These runs therefore log with `--omit-hint-term` (the field
+//! unknown), and one test pins that the field, logged, is the divergence.
+//!
 //! The Go program is built in module mode from the committed go.mod/go.sum (GOFLAGS=-mod=readonly;
 //! `.ci/run` downloads the modules first), into the cargo target directory. Without Go the tests
 //! fail with the install hint; RAFTCHECK_SKIP_ETCD_CLUSTER=1 skips them deliberately.
@@ -70,14 +75,25 @@ fn scratch(name: &str) -> PathBuf {
     common::scratch("etcd-cluster", name)
 }
 
-/// Runs the cluster for `seconds` with `seed` (and `bug`) into `out`.
+/// Runs the cluster for `seconds` with `seed` (and `bug`) into `out`, hint_term left out.
 fn run_cluster(out: &Path, seconds: &str, seed: u64, bug: Option<&str>) -> Output {
+    run_cluster_with(out, seconds, seed, bug, true)
+}
+
+fn run_cluster_with(
+    out: &Path,
+    seconds: &str,
+    seed: u64,
+    bug: Option<&str>,
+    omit_hint_term: bool,
+) -> Output {
     let _ = std::fs::remove_dir_all(out);
     let mut c = Command::new(cluster_binary());
     c.args(["run", "--nodes", "3", "--seconds", seconds, "--seed"])
         .arg(seed.to_string())
         .arg("--out")
-        .arg(out);
+        .arg(out)
+        .arg(format!("--omit-hint-term={omit_hint_term}"));
     if let Some(bug) = bug {
         c.args(["--inject", bug]);
     }
@@ -165,6 +181,44 @@ fn a_stock_run_with_faults_is_valid() {
         stderr(&v)
     );
     let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn etcd_v3_6_reject_hint_term_is_not_the_etcd_flavour() {
+    if skip() {
+        return;
+    }
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let mut seen = Vec::new();
+    for seed in 1..=3 {
+        let out = scratch("hint-term");
+        let run = run_cluster_with(&out, "6", seed, None, false);
+        assert!(
+            run.status.success(),
+            "the cluster run failed: {}{}",
+            stdout(&run),
+            stderr(&run)
+        );
+        let v = validate(&out);
+        match code(&v) {
+            1 => {
+                let said = stdout(&v);
+                assert!(
+                    said.contains("AppendEntriesResponse")
+                        && said.contains("\"reject\":true")
+                        && said.contains("hint=("),
+                    "a stock run diverged elsewhere than on a rejection's hint (logs in {}):\n{said}",
+                    out.display()
+                );
+                let _ = std::fs::remove_dir_all(&out);
+                return;
+            }
+            // No append was rejected in this run.
+            0 => seen.push(format!("seed {seed}: valid")),
+            c => panic!("validate exited {c}: {}{}", stdout(&v), stderr(&v)),
+        }
+    }
+    panic!("no run rejected an append: {}", seen.join("; "));
 }
 
 /// Runs the cluster with `bug` for up to three seeds until the validator rejects the run.

@@ -41,14 +41,14 @@ func TestMessagesInSpecTerms(t *testing.T) {
 			`{"type":"Propose","to":1,"value":42}`},
 	}
 	for _, c := range cases {
-		got, err := sentMessage(c.m)
+		got, err := converter{}.sent(c.m)
 		if err != nil {
 			t.Fatalf("%s: %v", c.m.Type, err)
 		}
 		if s := asJSON(t, got); s != c.sent {
 			t.Errorf("%s sent:\n got %s\nwant %s", c.m.Type, s, c.sent)
 		}
-		recv, err := receivedMessage(c.m)
+		recv, err := converter{}.received(c.m)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,7 +68,7 @@ func TestUnloggableMessagesAreRefused(t *testing.T) {
 		{Type: pb.MsgProp, To: 2, Entries: []pb.Entry{{}}},
 		{Type: pb.MsgProp, To: 2},
 	} {
-		if _, err := sentMessage(m); err == nil {
+		if _, err := (converter{}).sent(m); err == nil {
 			t.Errorf("%s %v was logged", m.Type, m)
 		}
 	}
@@ -92,4 +92,27 @@ func TestValuesRoundTrip(t *testing.T) {
 	if _, err := decodeValues(make([]byte, 7)); err == nil {
 		t.Error("7 bytes of state machine were accepted")
 	}
+}
+
+func TestHintTermCanBeLeftOut(t *testing.T) {
+	m := pb.Message{Type: pb.MsgAppResp, To: 1, From: 3, Term: 2, Index: 6, Reject: true, RejectHint: 4, LogTerm: 1}
+	got, err := converter{omitHintTerm: true}.sent(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"type":"AppendEntriesResponse","to":1,"term":2,"reject":true,"commit":0,"index":6,"reject_hint":4}`
+	if s := asJSON(t, got); s != want {
+		t.Errorf("got %s\nwant %s", s, want)
+	}
+	hb := pb.Message{Type: pb.MsgHeartbeat, To: 2, Term: 2, Commit: 1}
+	if a, b := asJSON(t, must(converter{omitHintTerm: true}.sent(hb))), asJSON(t, must(converter{}.sent(hb))); a != b {
+		t.Errorf("a heartbeat changed: %s vs %s", a, b)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

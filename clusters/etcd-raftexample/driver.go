@@ -41,6 +41,8 @@ type runOptions struct {
 	out      string
 	bug      string
 	faults   bool
+	// omitHintTerm is passed to the nodes (converter.omitHintTerm).
+	omitHintTerm bool
 }
 
 func runCommand(args []string) error {
@@ -51,6 +53,8 @@ func runCommand(args []string) error {
 	out := fs.String("out", "", "output directory (must not exist or be empty)")
 	bug := fs.String("inject", "", "bug to inject: "+strings.Join(bugs, ", "))
 	noFaults := fs.Bool("no-faults", false, "inject no faults")
+	omitHintTerm := fs.Bool("omit-hint-term", false,
+		"leave hint_term out of logged append responses (etcd v3.6's differs from the spec's etcd flavour)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -70,7 +74,7 @@ func runCommand(args []string) error {
 		return fmt.Errorf("unknown bug %q (known: %s)", *bug, strings.Join(bugs, ", "))
 	}
 	return run(runOptions{nodes: *nodes, duration: time.Duration(*seconds * float64(time.Second)),
-		seed: *seed, out: *out, bug: *bug, faults: !*noFaults})
+		seed: *seed, out: *out, bug: *bug, faults: !*noFaults, omitHintTerm: *omitHintTerm})
 }
 
 // proc is one node's process slot.
@@ -185,7 +189,8 @@ func (c *cluster) startNode(id uint64) error {
 	cmd := exec.Command(c.exe, "node", "--id", fmt.Sprint(id), "--addrs", c.addrArg,
 		"--data", filepath.Join(c.o.out, "data", fmt.Sprintf("n%d", id)),
 		"--log", filepath.Join(c.o.out, fmt.Sprintf("n%d.ndjson", id)),
-		"--plan", c.plan, "--inject", c.o.bug, "--tick-ms", fmt.Sprint(tick), "--seed", fmt.Sprint(seed))
+		"--plan", c.plan, "--inject", c.o.bug, "--tick-ms", fmt.Sprint(tick), "--seed", fmt.Sprint(seed),
+		fmt.Sprintf("--omit-hint-term=%v", c.o.omitHintTerm))
 	cmd.Stdout, cmd.Stderr = stderr, stderr
 	if err := cmd.Start(); err != nil {
 		stderr.Close()

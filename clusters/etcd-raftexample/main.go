@@ -1,7 +1,7 @@
 // Command etcd-cluster runs a real cluster of etcd raft nodes, each its own process, that write
 // raftcheck event logs (impl_adapter/EVENTLOG.md) for `raftcheck validate`.
 //
-//	etcd-cluster run --nodes 3 --seconds S --seed N --out DIR [--inject BUG]
+//	etcd-cluster run --nodes 3 --seconds S --seed N --out DIR [--inject BUG] [--no-faults] [--omit-hint-term]
 //	etcd-cluster node ...   (started by run; one node process)
 //
 // See README.md beside this file.
@@ -38,7 +38,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: etcd-cluster run --nodes 3 --seconds S --seed N --out DIR [--inject BUG]\n"+
+	fmt.Fprintln(os.Stderr, "usage: etcd-cluster run --nodes 3 --seconds S --seed N --out DIR [--inject BUG] [--no-faults] [--omit-hint-term]\n"+
 		"       etcd-cluster bugs\n"+
 		"       etcd-cluster node --id ID --addrs 1=HOST:PORT,... --data DIR --log FILE [--plan FILE] [--inject BUG] [--tick-ms MS] [--seed N]")
 	os.Exit(2)
@@ -73,6 +73,7 @@ func nodeCommand(args []string) error {
 	bug := fs.String("inject", "", "bug to inject")
 	tickMS := fs.Uint("tick-ms", 15, "tick interval in milliseconds")
 	seed := fs.Uint64("seed", 1, "seed of the transport's message-loss decisions")
+	omitHintTerm := fs.Bool("omit-hint-term", false, "leave hint_term out of logged append responses")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -91,7 +92,7 @@ func nodeCommand(args []string) error {
 	}
 	n, err := startNode(nodeOptions{
 		id: *id, voters: ids, addrs: addrMap, dataDir: *data, logPath: *logPath, plan: *plan,
-		bug: *bug, tick: time.Duration(*tickMS) * time.Millisecond, seed: *seed,
+		bug: *bug, tick: time.Duration(*tickMS) * time.Millisecond, seed: *seed, omitHintTerm: *omitHintTerm,
 		source: "etcd-raftexample on go.etcd.io/raft/v3 v3.6.0, etcd server v3.6.16 wal+snap",
 	})
 	if err != nil {

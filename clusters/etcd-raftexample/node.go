@@ -68,6 +68,8 @@ type nodeOptions struct {
 	tick    time.Duration
 	seed    uint64
 	source  string
+	// omitHintTerm: see converter.
+	omitHintTerm bool
 }
 
 // node is one running node.
@@ -79,6 +81,7 @@ type node struct {
 	log  *eventlog.Log
 	tr   *transport
 	plan *planWatcher
+	conv converter
 
 	// what the log said last
 	loggedCommit uint64
@@ -141,7 +144,8 @@ func startNode(o nodeOptions) (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &node{opts: o, ms: ms, disk: d, applied: rec.applied, values: rec.values}
+	n := &node{opts: o, ms: ms, disk: d, applied: rec.applied, values: rec.values,
+		conv: converter{omitHintTerm: o.omitHintTerm}}
 	n.rn, err = raft.NewRawNode(&raft.Config{
 		ID:              o.id,
 		ElectionTick:    10,
@@ -294,7 +298,7 @@ func (n *node) tick() error {
 
 // receive steps a message taken off the network.
 func (n *node) receive(m pb.Message) error {
-	lm, err := receivedMessage(m)
+	lm, err := n.conv.received(m)
 	if err != nil {
 		return fmt.Errorf("received from %d: %v", m.From, err)
 	}
@@ -357,7 +361,7 @@ func (n *node) handle(rd raft.Ready) error {
 		return err
 	}
 	for _, m := range rd.Messages {
-		lm, err := sentMessage(m)
+		lm, err := n.conv.sent(m)
 		if err != nil {
 			return fmt.Errorf("sending to %d: %v", m.To, err)
 		}
