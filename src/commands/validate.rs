@@ -180,12 +180,13 @@ fn human(v: &Validation, trace: Option<&PathBuf>) -> String {
     let _ = writeln!(
         out,
         "explained {} events in {:.2} s ({:.0} events/s); search: {} spec steps, at most {} \
-         hypotheses at once{}, {} unlogged inputs inserted",
+         hypothes{} at once{}, {} unlogged inputs inserted",
         v.explained,
         v.seconds,
         rate,
         v.cost.spec_steps,
         v.cost.max_frontier,
+        if v.cost.max_frontier == 1 { "is" } else { "es" },
         if v.cost.truncated > 0 {
             format!(" ({} dropped at the limit)", v.cost.truncated)
         } else {
