@@ -190,7 +190,7 @@ func startNode(o nodeOptions) (*node, error) {
 			}
 		}
 		n.log, err = eventlog.Create(o.logPath, o.id, eventlog.Header{
-			Nodes: o.voters, Flavour: "etcd", Source: o.source, Immediate: true,
+			Nodes: o.voters, Flavour: "etcd-3.6", Source: o.source, Immediate: true,
 		})
 		if err != nil {
 			return nil, err
