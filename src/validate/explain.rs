@@ -195,7 +195,7 @@ impl<'m> Explainer<'m> {
                         let timer =
                             matches!(input, Input::Timeout { .. } | Input::Heartbeat { .. });
                         if timer == timers {
-                            widened.push(self.take_input(h, event.node, &input));
+                            widened.push(self.take_input(h.clone(), event.node, &input));
                         }
                     }
                 }
@@ -254,10 +254,7 @@ impl<'m> Explainer<'m> {
         let mut misses = Vec::new();
         for h in frontier {
             if event.ev.is_trigger() {
-                match self.trigger(&h, event) {
-                    Ok(hs) => next.extend(hs),
-                    Err(miss) => misses.push((h, miss)),
-                }
+                self.trigger(h, event, &mut next, &mut misses);
             } else {
                 // A consequence changes a hypothesis only when it explains the event, so the
                 // hypothesis is checked in place.
@@ -304,7 +301,25 @@ impl<'m> Explainer<'m> {
     }
 
     /// Applies a trigger: every input it may stand for.
-    fn trigger(&mut self, h: &Hypothesis, event: &Event) -> Result<Vec<Hypothesis>, Miss> {
+    fn trigger(
+        &mut self,
+        h: Hypothesis,
+        event: &Event,
+        next: &mut Vec<Hypothesis>,
+        misses: &mut Vec<(Hypothesis, Miss)>,
+    ) {
+        match self.trigger_inputs(&h, event) {
+            Ok(inputs) => next.extend(self.take_inputs(h, event.node, inputs)),
+            Err(miss) => misses.push((h, miss)),
+        }
+    }
+
+    /// The inputs a trigger may stand for in `h`, or why it stands for none.
+    fn trigger_inputs(
+        &mut self,
+        h: &Hypothesis,
+        event: &Event,
+    ) -> Result<Vec<Option<Input>>, Miss> {
         let node = event.node;
         if self.options.immediate && event.ev != EventKind::Restart {
             if let Some(missing) = h.pending.get(&node).filter(|p| !p.is_empty()) {
@@ -393,55 +408,66 @@ impl<'m> Explainer<'m> {
             EventKind::Restart => vec![Some(Input::Restart { node })],
             _ => unreachable!("not a trigger"),
         };
-        Ok(inputs
-            .into_iter()
-            .map(|input| match &input {
-                Some(input) => self.take_input(h, node, input),
+        Ok(inputs)
+    }
+
+    /// Takes each of `inputs` (`None`: no input, the trigger did nothing) at `node` in `h`: the
+    /// last takes the hypothesis itself, the others a copy.
+    fn take_inputs(
+        &mut self,
+        h: Hypothesis,
+        node: NodeId,
+        inputs: Vec<Option<Input>>,
+    ) -> Vec<Hypothesis> {
+        let mut out = Vec::with_capacity(inputs.len());
+        let mut h = Some(h);
+        let last = inputs.len() - 1;
+        for (k, input) in inputs.into_iter().enumerate() {
+            let mine = if k == last {
+                h.take().expect("taken once")
+            } else {
+                h.as_ref().expect("not yet taken").clone()
+            };
+            out.push(match &input {
+                Some(input) => self.take_input(mine, node, input),
                 None => {
-                    let mut h2 = h.clone();
-                    h2.before.insert(node, Rc::new(h2.state.node(node).clone()));
-                    h2.open.insert(node);
-                    h2
+                    let mut mine = mine;
+                    let now = Rc::new(mine.state.node(node).clone());
+                    mine.before.insert(node, now);
+                    mine.open.insert(node);
+                    mine
                 }
-            })
-            .collect())
+            });
+        }
+        out
     }
 
     /// Takes `input` at `node` in `h`: the spec state moves, the replies it requires become
     /// pending.
-    fn take_input(&mut self, h: &Hypothesis, node: NodeId, input: &Input) -> Hypothesis {
+    fn take_input(&mut self, mut h: Hypothesis, node: NodeId, input: &Input) -> Hypothesis {
         self.cost.spec_steps += 1;
-        let transition = self.model.apply(&h.state, input);
-        let mut h2 = Hypothesis {
-            state: transition.state,
-            pending: h.pending.clone(),
-            open: h.open.clone(),
-            before: h.before.clone(),
-            leader_past: h.leader_past.clone(),
-            path: h.path.clone(),
-            length: h.length,
-        };
-        h2.before.insert(node, Rc::new(h.state.node(node).clone()));
+        let was = Rc::new(h.state.node(node).clone());
+        let outputs = self.model.apply_in_place(&mut h.state, input);
         if matches!(input, Input::Restart { .. }) {
-            h2.pending.remove(&node);
+            h.pending.remove(&node);
         }
-        let pending = h2.pending.entry(node).or_default();
-        for output in &transition.outputs {
+        let pending = h.pending.entry(node).or_default();
+        for output in &outputs {
             if let Output::Send { message } = output {
                 pending.push(message.clone());
             }
         }
-        h2.open.insert(node);
-        let was = h.state.node(node);
-        if was.role == Role::Leader && h2.state.node(node).role != Role::Leader {
-            h2.leader_past.insert(node, Rc::new(was.clone()));
+        h.open.insert(node);
+        if was.role == Role::Leader && h.state.node(node).role != Role::Leader {
+            h.leader_past.insert(node, was.clone());
         }
-        h2.record(TraceEvent {
+        h.before.insert(node, was);
+        h.record(TraceEvent {
             input: Some(input.clone()),
             send: None,
-            outputs: transition.outputs,
+            outputs,
         });
-        h2
+        h
     }
 
     /// Checks a consequence against `h`, and takes its effect (a send enters the network).
