@@ -28,7 +28,7 @@ enum Life {
         handle: JoinHandle<Parked>,
     },
     Down {
-        parked: Parked,
+        parked: Box<Parked>,
         restart_at: Instant,
     },
     /// Only while moving between the other two.
@@ -121,8 +121,7 @@ pub fn run(cfg: &ClusterConfig) -> anyhow::Result<Summary> {
         "--nodes must be 1 to 9, not {}",
         cfg.nodes
     );
-    std::fs::create_dir_all(&cfg.out)
-        .with_context(|| format!("creating {}", cfg.out.display()))?;
+    std::fs::create_dir_all(&cfg.out).with_context(|| format!("creating {}", cfg.out.display()))?;
     let voters: Vec<u64> = (1..=cfg.nodes).collect();
     let faults: Vec<&str> = cfg.faults.iter().map(|f| f.name()).collect();
     let header = Header {
@@ -130,6 +129,8 @@ pub fn run(cfg: &ClusterConfig) -> anyhow::Result<Summary> {
         nodes: voters.clone(),
         flavour: Some("raft-rs".into()),
         pre_vote: None,
+        // Every trigger's `Ready`s are handled before the node's next input.
+        immediate: Some(true),
         source: Some(format!(
             "raftcheck-cluster-raft-rs on raft 0.7: seed {}, faults {}, inject {}",
             cfg.seed,
@@ -282,7 +283,7 @@ impl Driver {
                     std::mem::replace(&mut self.slots[i].life, Life::Moving)
                 {
                     self.summary.restarts += 1;
-                    self.start_node(id, parked, true);
+                    self.start_node(id, *parked, true);
                 }
             }
         }
@@ -411,10 +412,7 @@ impl Driver {
                     };
             }
         }
-        let lost = self.is_cut(from, m.to)
-            || self
-                .loss
-                .is_some_and(|(p, _)| self.net.chance(p));
+        let lost = self.is_cut(from, m.to) || self.loss.is_some_and(|(p, _)| self.net.chance(p));
         if lost {
             self.summary.dropped += 1;
         } else if let Some((max_ms, _)) = self.delay {
@@ -474,8 +472,12 @@ impl Driver {
 
     fn park_crashed(&mut self, id: u64, mut parked: Parked, down_ms: (u64, u64)) {
         parked.disk.crash();
-        let restart_at = Instant::now() + Duration::from_millis(self.sched.range(down_ms.0, down_ms.1));
-        self.slot(id).life = Life::Down { parked, restart_at };
+        let restart_at =
+            Instant::now() + Duration::from_millis(self.sched.range(down_ms.0, down_ms.1));
+        self.slot(id).life = Life::Down {
+            parked: Box::new(parked),
+            restart_at,
+        };
     }
 
     fn crash(&mut self, id: u64) {
@@ -494,7 +496,7 @@ impl Driver {
             } else {
                 // Parked for good: it is not restarted again.
                 self.slot(id).life = Life::Down {
-                    parked,
+                    parked: Box::new(parked),
                     restart_at: Instant::now() + Duration::from_secs(1 << 30),
                 };
             }
@@ -506,7 +508,7 @@ impl Driver {
         for i in 0..self.slots.len() {
             let id = self.slots[i].id;
             let parked = match std::mem::replace(&mut self.slots[i].life, Life::Moving) {
-                Life::Down { parked, .. } => Some(parked),
+                Life::Down { parked, .. } => Some(*parked),
                 up @ Life::Up { .. } => {
                     self.slots[i].life = up;
                     self.stop(id, Input::Stop)

@@ -60,13 +60,10 @@ impl FromStr for Bug {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        Bug::ALL
-            .into_iter()
-            .find(|b| b.name() == s)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
-                format!("unknown bug {s:?}; the bugs are {}", names.join(", "))
-            })
+        Bug::ALL.into_iter().find(|b| b.name() == s).ok_or_else(|| {
+            let names: Vec<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
+            format!("unknown bug {s:?}; the bugs are {}", names.join(", "))
+        })
     }
 }
 

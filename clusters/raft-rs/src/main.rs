@@ -7,7 +7,10 @@ use clap::{Parser, Subcommand};
 use raftcheck_cluster_raft_rs::{run, Bug, ClusterConfig, Fault};
 
 #[derive(Parser)]
-#[command(name = "raft-rs-cluster", about = "A real raft-rs cluster that writes raftcheck event logs")]
+#[command(
+    name = "raft-rs-cluster",
+    about = "A real raft-rs cluster that writes raftcheck event logs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

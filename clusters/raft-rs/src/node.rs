@@ -113,11 +113,17 @@ pub fn spawn(
         .expect("spawn a node thread")
 }
 
-fn run(params: NodeParams, parked: Parked, inbox: Receiver<Input>, out: Sender<ToDriver>) -> Parked {
+fn run(
+    params: NodeParams,
+    parked: Parked,
+    inbox: Receiver<Input>,
+    out: Sender<ToDriver>,
+) -> Parked {
     let id = params.id;
     let mut node = match Node::new(params, parked, out.clone()) {
         Ok(node) => node,
-        Err((parked, e)) => {
+        Err(failed) => {
+            let (parked, e) = *failed;
             let _ = out.send(ToDriver::Down {
                 id,
                 reason: format!("could not start: {e:#}"),
@@ -169,7 +175,7 @@ impl Node {
         params: NodeParams,
         parked: Parked,
         out: Sender<ToDriver>,
-    ) -> Result<Self, (Parked, anyhow::Error)> {
+    ) -> Result<Self, Box<(Parked, anyhow::Error)>> {
         let logger = slog::Logger::root(slog::Discard, slog::o!());
         let cache = parked.disk.cache();
         let (applied, commit) = {
@@ -178,7 +184,10 @@ impl Node {
         };
         let raw = match RawNode::new(&raft_config(params.id, applied), cache, &logger) {
             Ok(raw) => raw,
-            Err(e) => return Err((parked, anyhow::anyhow!("raft-rs refused to start: {e}"))),
+            Err(e) => {
+                let e = anyhow::anyhow!("raft-rs refused to start: {e}");
+                return Err(Box::new((parked, e)));
+            }
         };
         let mut node = Node {
             id: params.id,
@@ -195,7 +204,7 @@ impl Node {
         };
         if params.restart {
             if let Err(e) = node.announce_restart() {
-                return Err((node.park(), e));
+                return Err(Box::new((node.park(), e)));
             }
         } else {
             node.shown = Some(node.current());
@@ -405,7 +414,10 @@ impl Node {
             // Messages that need not wait for this node's writes (a leader's appends).
             self.send_all(rd.take_messages())?;
             if !rd.snapshot().is_empty() {
-                anyhow::bail!("n{}: raft-rs handed out a snapshot, never taken here", self.id);
+                anyhow::bail!(
+                    "n{}: raft-rs handed out a snapshot, never taken here",
+                    self.id
+                );
             }
             let committed = rd.take_committed_entries();
             if !rd.entries().is_empty() {
