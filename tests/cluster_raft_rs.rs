@@ -22,7 +22,7 @@ fn cluster(dir: &Path, seconds: f64, seed: u64, faults: &[Fault], bug: Option<Bu
     let mut cfg = ClusterConfig::new(seconds, seed, dir.to_path_buf());
     cfg.faults = faults.to_vec();
     cfg.bug = bug;
-    if faults == [Fault::Crash] {
+    if bug.is_some() {
         cfg.fault_every = Duration::from_millis(250);
     }
     let summary = run(&cfg).expect("the cluster runs");
@@ -53,13 +53,14 @@ fn a_stock_run_with_every_fault_validates() {
     );
 }
 
-/// Runs with `bug` and crashes only (a crash every 250 ms on average, some right after a vote
-/// or an acknowledgement) until `raftcheck validate` rejects one; a few attempts at most.
+/// Runs with `bug`, crashes and delays (a fault every 250 ms on average; some crashes right after
+/// a vote or an acknowledgement, delays so that acknowledged entries stay uncommitted for a
+/// while) until `raftcheck validate` rejects one; a few attempts at most.
 fn assert_found(bug: Bug) {
     let mut tried = Vec::new();
     for seed in 1..=3 {
         let dir = scratch(&format!("{bug}-{seed}"));
-        let summary = cluster(&dir, 3.0, seed, &[Fault::Crash], Some(bug));
+        let summary = cluster(&dir, 3.0, seed, &[Fault::Crash, Fault::Delay], Some(bug));
         let (exit, said) = validate(&summary, &dir);
         match exit {
             1 => return,
@@ -78,4 +79,9 @@ fn vote_not_persisted_is_found() {
 #[test]
 fn unsynced_tail_lost_is_found() {
     assert_found(Bug::UnsyncedTailLost);
+}
+
+#[test]
+fn restart_trusts_log_is_found() {
+    assert_found(Bug::RestartTrustsLog);
 }

@@ -247,6 +247,10 @@ impl Disk {
     /// holds exactly the durable state.
     pub fn crash(&mut self) {
         self.pending.clear();
+        if self.bug == Some(Bug::RestartTrustsLog) {
+            // The bug: the restart code rebuilds the commit index as the last durable index.
+            self.durable.hard_state.commit = self.durable.last_index();
+        }
         self.cache = CacheStore::new(self.durable.clone());
     }
 }

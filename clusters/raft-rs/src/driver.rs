@@ -181,6 +181,7 @@ pub fn run(cfg: &ClusterConfig) -> anyhow::Result<Summary> {
             disk: Disk::new(&voters, cfg.bug, latency_us.clone()),
             events: 0,
             unmodelled: 0,
+            commit: 0,
         };
         driver.slots.push(Slot {
             id,

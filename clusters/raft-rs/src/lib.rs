@@ -35,17 +35,26 @@ pub enum Bug {
     /// the writes are synced, and the log is fsynced only every 100 ms: a crash loses entries
     /// (and hard state) the node already acknowledged.
     UnsyncedTailLost,
+    /// A restarted node takes its whole durable log as committed (the integration code rebuilds
+    /// the commit index as the last index instead of reading the one it persisted), so its
+    /// application applies entries that may never be committed.
+    RestartTrustsLog,
 }
 
 impl Bug {
     /// Every bug.
-    pub const ALL: [Bug; 2] = [Bug::VoteNotPersisted, Bug::UnsyncedTailLost];
+    pub const ALL: [Bug; 3] = [
+        Bug::VoteNotPersisted,
+        Bug::UnsyncedTailLost,
+        Bug::RestartTrustsLog,
+    ];
 
     /// The name `--inject` takes.
     pub fn name(self) -> &'static str {
         match self {
             Bug::VoteNotPersisted => "vote-not-persisted",
             Bug::UnsyncedTailLost => "unsynced-tail-lost",
+            Bug::RestartTrustsLog => "restart-trusts-log",
         }
     }
 }

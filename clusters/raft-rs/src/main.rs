@@ -35,7 +35,8 @@ enum Command {
         /// all, none, or a comma-separated list of crash, partition, loss, delay, slow-disk.
         #[arg(long, default_value = "all")]
         faults: String,
-        /// A bug in the integration code: vote-not-persisted or unsynced-tail-lost.
+        /// A bug in the integration code: vote-not-persisted, unsynced-tail-lost or
+        /// restart-trusts-log.
         #[arg(long)]
         inject: Option<Bug>,
         /// Mean milliseconds between faults.

@@ -10,7 +10,7 @@
 //!   `election_elapsed` reaches its randomized timeout) or the leader's heartbeat timer; a tick
 //!   that fires neither and produces no `Ready` is not logged, any other is logged as `tick`;
 //! - `restart`: the first event of every incarnation but the first, followed by the state and the
-//!   log the node came back with.
+//!   log the node came back with (and its commit index, if beyond the one it logged last).
 //!
 //! Consequences, from each `Ready`: `state` (term, role, vote and leader whenever one of them
 //! changed), `send` for every message as it is handed to the network, `append` for the entries
@@ -70,6 +70,8 @@ pub struct Parked {
     pub events: u64,
     /// Messages that could not be logged in spec terms (should stay 0).
     pub unmodelled: u64,
+    /// The commit index last logged.
+    pub commit: u64,
 }
 
 /// How a node runs.
@@ -178,10 +180,7 @@ impl Node {
     ) -> Result<Self, Box<(Parked, anyhow::Error)>> {
         let logger = slog::Logger::root(slog::Discard, slog::o!());
         let cache = parked.disk.cache();
-        let (applied, commit) = {
-            let s = cache.rl();
-            (s.applied, s.hard_state.commit)
-        };
+        let applied = cache.rl().applied;
         let raw = match RawNode::new(&raft_config(params.id, applied), cache, &logger) {
             Ok(raw) => raw,
             Err(e) => {
@@ -198,7 +197,7 @@ impl Node {
             writer: parked.writer,
             out,
             shown: None,
-            commit,
+            commit: parked.commit,
             events: parked.events,
             unmodelled: parked.unmodelled,
         };
@@ -218,6 +217,7 @@ impl Node {
             disk: self.disk,
             events: self.events,
             unmodelled: self.unmodelled,
+            commit: self.commit,
         }
     }
 
@@ -235,6 +235,9 @@ impl Node {
         if !entries.is_empty() {
             self.log_append(&entries)?;
         }
+        // The commit index it came back with, where that is beyond what it logged before.
+        let commit = self.raw.raft.raft_log.committed;
+        self.log_commit(commit)?;
         self.handle_readies()
     }
 
