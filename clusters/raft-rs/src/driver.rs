@@ -20,7 +20,7 @@ use crate::{ClusterConfig, Fault, Summary};
 /// A node that stopped by itself this often stays down.
 const MAX_SELF_STOPS: u32 = 5;
 /// An armed crash that has not fired by then is given up.
-const ARMED_FOR: Duration = Duration::from_secs(3);
+const ARMED_FOR: Duration = Duration::from_secs(1);
 
 enum Life {
     Up {
@@ -334,10 +334,12 @@ impl Driver {
                 let all_up = self.slots.iter().all(Slot::is_up);
                 let node = self.sched.range(1, n);
                 let variant = self.sched.range(0, 2);
-                if !all_up || self.armed.is_some() {
+                if !all_up {
                     return;
                 }
                 match variant {
+                    // With a crash already armed, this one happens at once.
+                    _ if self.armed.is_some() => self.crash(node),
                     0 => self.crash(node),
                     v => {
                         let trigger = if v == 1 {
@@ -471,10 +473,10 @@ impl Driver {
         }
     }
 
-    fn park_crashed(&mut self, id: u64, mut parked: Parked, down_ms: (u64, u64)) {
+    fn park_crashed(&mut self, id: u64, mut parked: Parked, down: (Duration, Duration)) {
         parked.disk.crash();
-        let restart_at =
-            Instant::now() + Duration::from_millis(self.sched.range(down_ms.0, down_ms.1));
+        let (lo, hi) = (down.0.as_micros() as u64, down.1.as_micros() as u64);
+        let restart_at = Instant::now() + Duration::from_micros(self.sched.range(lo, hi.max(lo)));
         self.slot(id).life = Life::Down {
             parked: Box::new(parked),
             restart_at,
@@ -484,7 +486,7 @@ impl Driver {
     fn crash(&mut self, id: u64) {
         if let Some(parked) = self.stop(id, Input::Crash) {
             self.summary.crashes += 1;
-            self.park_crashed(id, parked, (100, 800));
+            self.park_crashed(id, parked, self.cfg.down);
         }
     }
 
@@ -493,7 +495,8 @@ impl Driver {
         self.slot(id).self_stops += 1;
         if let Some(parked) = self.stop(id, Input::Stop) {
             if self.slot(id).self_stops < MAX_SELF_STOPS {
-                self.park_crashed(id, parked, (300, 300));
+                let down = Duration::from_millis(300);
+                self.park_crashed(id, parked, (down, down));
             } else {
                 // Parked for good: it is not restarted again.
                 self.slot(id).life = Life::Down {

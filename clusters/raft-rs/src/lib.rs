@@ -162,6 +162,8 @@ pub struct ClusterConfig {
     pub fault_every: Duration,
     /// Mean time between client proposals.
     pub propose_every: Duration,
+    /// How long a crashed node stays down: a time drawn from this range.
+    pub down: (Duration, Duration),
 }
 
 impl ClusterConfig {
@@ -177,6 +179,7 @@ impl ClusterConfig {
             tick: Duration::from_millis(10),
             fault_every: Duration::from_millis(400),
             propose_every: Duration::from_millis(40),
+            down: (Duration::from_millis(100), Duration::from_millis(800)),
         }
     }
 }

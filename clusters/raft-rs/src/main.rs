@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use raftcheck_cluster_raft_rs::{run, Bug, ClusterConfig, Fault};
@@ -45,10 +46,26 @@ enum Command {
         /// Mean milliseconds between client proposals.
         #[arg(long, default_value_t = 40)]
         propose_every_ms: u64,
+        /// How long a crashed node stays down, in milliseconds: LO-HI.
+        #[arg(long, default_value = "100-800")]
+        down_ms: String,
     },
 }
 
 fn main() -> ExitCode {
+    // A raft-rs panic in a node thread is caught, logged (`crash`, `impl.panic`) and reported in
+    // the summary; one line on stderr is enough.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let node_thread = std::thread::current()
+            .name()
+            .is_some_and(|n| n.starts_with("raft-n"));
+        if node_thread {
+            eprintln!("{}: {info}", std::thread::current().name().unwrap_or("?"));
+        } else {
+            default_hook(info);
+        }
+    }));
     let Command::Run {
         nodes,
         seconds,
@@ -58,7 +75,20 @@ fn main() -> ExitCode {
         inject,
         fault_every_ms,
         propose_every_ms,
+        down_ms,
     } = Cli::parse().command;
+    let down = match down_ms.split_once('-').and_then(|(lo, hi)| {
+        Some((
+            lo.trim().parse::<u64>().ok()?,
+            hi.trim().parse::<u64>().ok()?,
+        ))
+    }) {
+        Some((lo, hi)) if lo <= hi => (Duration::from_millis(lo), Duration::from_millis(hi)),
+        _ => {
+            eprintln!("error: --down-ms takes LO-HI in milliseconds, LO <= HI, not {down_ms:?}");
+            return ExitCode::from(2);
+        }
+    };
     if !(seconds.is_finite() && seconds > 0.0) {
         eprintln!("error: --seconds must be a positive number");
         return ExitCode::from(2);
@@ -74,8 +104,9 @@ fn main() -> ExitCode {
     cfg.nodes = nodes;
     cfg.faults = faults;
     cfg.bug = inject;
-    cfg.fault_every = std::time::Duration::from_millis(fault_every_ms.max(1));
-    cfg.propose_every = std::time::Duration::from_millis(propose_every_ms.max(1));
+    cfg.fault_every = Duration::from_millis(fault_every_ms.max(1));
+    cfg.propose_every = Duration::from_millis(propose_every_ms.max(1));
+    cfg.down = down;
     match run(&cfg) {
         Ok(summary) => {
             println!("{summary}");
