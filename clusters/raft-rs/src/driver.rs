@@ -128,7 +128,7 @@ pub fn run(cfg: &ClusterConfig) -> anyhow::Result<Summary> {
         raftcheck_eventlog: VERSION,
         nodes: voters.clone(),
         flavour: Some("raft-rs".into()),
-        pre_vote: None,
+        pre_vote: cfg.pre_vote.then_some(true),
         // Every trigger's `Ready`s are handled before the node's next input.
         immediate: Some(true),
         source: Some(format!(
@@ -222,6 +222,7 @@ impl Driver {
             id,
             tick: self.cfg.tick,
             bug: self.cfg.bug,
+            pre_vote: self.cfg.pre_vote,
             restart,
         };
         let handle = node::spawn(params, parked, rx, self.to_driver.clone());

@@ -156,6 +156,8 @@ pub struct ClusterConfig {
     pub faults: Vec<Fault>,
     /// The bug in the integration code, if any.
     pub bug: Option<Bug>,
+    /// raft-rs's `Config::pre_vote`.
+    pub pre_vote: bool,
     /// The tick interval.
     pub tick: Duration,
     /// Mean time between faults.
@@ -176,6 +178,7 @@ impl ClusterConfig {
             out,
             faults: Fault::ALL.to_vec(),
             bug: None,
+            pre_vote: false,
             tick: Duration::from_millis(10),
             fault_every: Duration::from_millis(400),
             propose_every: Duration::from_millis(40),

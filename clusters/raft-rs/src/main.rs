@@ -46,6 +46,9 @@ enum Command {
         /// Mean milliseconds between client proposals.
         #[arg(long, default_value_t = 40)]
         propose_every_ms: u64,
+        /// Run raft-rs with pre-vote (`Config::pre_vote`); the logs say so.
+        #[arg(long)]
+        pre_vote: bool,
         /// How long a crashed node stays down, in milliseconds: LO-HI.
         #[arg(long, default_value = "100-800")]
         down_ms: String,
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
         inject,
         fault_every_ms,
         propose_every_ms,
+        pre_vote,
         down_ms,
     } = Cli::parse().command;
     let down = match down_ms.split_once('-').and_then(|(lo, hi)| {
@@ -107,6 +111,7 @@ fn main() -> ExitCode {
     cfg.fault_every = Duration::from_millis(fault_every_ms.max(1));
     cfg.propose_every = Duration::from_millis(propose_every_ms.max(1));
     cfg.down = down;
+    cfg.pre_vote = pre_vote;
     match run(&cfg) {
         Ok(summary) => {
             println!("{summary}");

@@ -83,11 +83,13 @@ pub struct NodeParams {
     pub tick: Duration,
     /// The injected bug, if any.
     pub bug: Option<Bug>,
+    /// raft-rs's `Config::pre_vote`.
+    pub pre_vote: bool,
     /// True for every incarnation but the first.
     pub restart: bool,
 }
 
-fn raft_config(id: u64, applied: u64) -> Config {
+fn raft_config(id: u64, pre_vote: bool, applied: u64) -> Config {
     Config {
         id,
         election_tick: ELECTION_TICK,
@@ -95,7 +97,7 @@ fn raft_config(id: u64, applied: u64) -> Config {
         max_size_per_msg: raft::NO_LIMIT,
         max_inflight_msgs: 256,
         check_quorum: false,
-        pre_vote: false,
+        pre_vote,
         applied,
         ..Config::default()
     }
@@ -181,7 +183,11 @@ impl Node {
         let logger = slog::Logger::root(slog::Discard, slog::o!());
         let cache = parked.disk.cache();
         let applied = cache.rl().applied;
-        let raw = match RawNode::new(&raft_config(params.id, applied), cache, &logger) {
+        let raw = match RawNode::new(
+            &raft_config(params.id, params.pre_vote, applied),
+            cache,
+            &logger,
+        ) {
             Ok(raw) => raw,
             Err(e) => {
                 let e = anyhow::anyhow!("raft-rs refused to start: {e}");
