@@ -19,7 +19,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Runs the cluster and writes DIR/n<id>.ndjson, one event log per node.
+    /// Runs the cluster and writes `DIR/n<id>.ndjson`, one event log per node.
     Run {
         /// Number of nodes, all voters.
         #[arg(long, default_value_t = 3)]
