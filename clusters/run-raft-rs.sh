@@ -27,7 +27,7 @@ for seed in $(seq 1 "$seeds"); do
     bytes=$(cat "$dir"/*.ndjson | wc -c)
     start=$(date +%s.%N)
     set +e
-    "$bin/raftcheck" validate "$dir"/*.ndjson >"$dir/validate.txt" 2>&1
+    "$bin/raftcheck" validate --out "$dir/traces" "$dir"/*.ndjson >"$dir/validate.txt" 2>&1
     exit=$?
     set -e
     took=$(echo "$(date +%s.%N) - $start" | bc)
