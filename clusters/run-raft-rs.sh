@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs SEEDS seeded raft-rs cluster runs of SECONDS each (every fault on; INJECT=<bug> for a
-# bug), validates each with `raftcheck validate`, and prints one line per run. The logs of runs
-# that did not validate are kept under KEEP (default: ./raft-rs-runs).
+# bug, PRE_VOTE=1 for raft-rs with pre-vote), validates each with `raftcheck validate`, and prints
+# one line per run. The logs of runs that did not validate are kept under KEEP (default:
+# ./raft-rs-runs).
 #
 #   clusters/run-raft-rs.sh 10 60            # ten one-minute stock runs
 #   INJECT=vote-not-persisted clusters/run-raft-rs.sh 3 20
@@ -21,6 +22,7 @@ for seed in $(seq 1 "$seeds"); do
     dir="$work/seed$seed"
     set -- run --seconds "$seconds" --seed "$seed" --out "$dir"
     [ -n "$inject" ] && set -- "$@" --inject "$inject"
+    [ -n "${PRE_VOTE:-}" ] && set -- "$@" --pre-vote
     summary=$("$bin/raft-rs-cluster" "$@")
     events=$(printf '%s\n' "$summary" | sed -n 's/^[0-9.]*s: \([0-9]*\) events (\([0-9]*\)\/s).*/\1 \2/p')
     crashes=$(printf '%s\n' "$summary" | sed -n 's/^faults: \([0-9]*\) crashes.*/\1/p')
