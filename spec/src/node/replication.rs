@@ -66,7 +66,9 @@ impl NodeState {
         leader_commit: LogIndex,
         out: &mut Outbox,
     ) {
-        if prev_log_index < self.commit {
+        let checked_below_commit =
+            out.flavour.append_checks_below_commit && prev_log_index >= self.log.snapshot_index();
+        if prev_log_index < self.commit && !checked_below_commit {
             // Stale append below the commit index: acknowledge what is committed.
             self.answer_append(leader, Ok(self.commit), out);
             return;
@@ -76,11 +78,12 @@ impl NodeState {
                 && prev_log_index <= self.last_index());
         if log_matches {
             if let Some(offset) = self.log.find_conflict(prev_log_index, entries) {
-                // Past the commit index, so past any compacted prefix, and at most one past the
-                // last matching entry.
+                // Past the commit index (or, where the flavour checks appends below it, past
+                // the previous entry, itself not compacted), so past any compacted prefix, and
+                // at most one past the last matching entry.
                 self.log
                     .append_at(prev_log_index + 1 + offset as LogIndex, &entries[offset..])
-                    .expect("a conflict lies between the commit index and the log's end + 1");
+                    .expect("a conflict lies past the compacted prefix and at most one past the log's end");
             }
             let last_new = prev_log_index + entries.len() as LogIndex;
             self.commit = self.commit.max(leader_commit.min(last_new));
