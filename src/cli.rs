@@ -41,6 +41,13 @@ pub enum Command {
     /// fault. A trace whose recorded divergence no longer happens is reported as "fixed?" and
     /// fails the run only with --fail-on-fixed.
     Ci(CiArgs),
+    /// Validate event logs of a real run (impl_adapter/EVENTLOG.md): is what the implementation
+    /// did, with its own timers, threads, network and disks, a behaviour of the spec?
+    ///
+    /// Exit codes: 0 every event is explained and every property holds, 1 a divergence (the
+    /// first event no spec behaviour explains) or a property violation, 2 a malformed log or
+    /// usage error.
+    Validate(ValidateArgs),
     /// Serve an in-process implementation over the adapter protocol on stdin/stdout
     /// (impl_adapter/PROTOCOL.md), e.g. for `check --impl "cmd:raftcheck serve"`.
     Serve(ServeArgs),
@@ -245,6 +252,41 @@ pub struct ReplayArgs {
     /// a fixed bug's trace as a regression test that expects agreement.
     #[arg(long)]
     pub update: bool,
+}
+
+/// `raftcheck validate`.
+#[derive(Clone, Debug, Args)]
+pub struct ValidateArgs {
+    /// The event logs: one per node, one merged, or several per node (one per incarnation).
+    #[arg(required = true, value_name = "LOG")]
+    pub logs: Vec<PathBuf>,
+    /// The spec flavour the implementation follows [default: the logs' header's].
+    #[arg(long, value_name = "NAME")]
+    pub flavour: Option<String>,
+    /// Validate with pre-vote on (or off: --pre-vote false) [default: the header's].
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub pre_vote: Option<bool>,
+    /// Keep at most this many spec hypotheses at once where the log leaves several open.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub max_frontier: usize,
+    /// Insert at most this many unlogged spec inputs before an event nothing else explains
+    /// (not with immediate logs, where nothing is unlogged).
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub unlogged: usize,
+    /// Treat the logs as immediate (every consequence logged before the node's next trigger),
+    /// or not: --immediate false [default: the header's].
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub immediate: Option<bool>,
+    /// The implementation's (shortest) election timeout, for the run summary's warnings
+    /// [default: estimated from the log].
+    #[arg(long, value_name = "MS")]
+    pub election_timeout_ms: Option<u64>,
+    /// Where to write the trace of a divergence.
+    #[arg(long, value_name = "DIR", default_value = "traces")]
+    pub out: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 /// `raftcheck ci`.

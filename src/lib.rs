@@ -17,6 +17,7 @@ pub mod record;
 pub mod report;
 pub mod run;
 pub mod trace;
+pub mod validate;
 
 /// The process exit status of a command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -48,6 +49,7 @@ pub fn run(cli: &cli::Cli) -> ExitStatus {
         cli::Command::Replay(args) => commands::replay::run(args),
         cli::Command::Explore(args) => commands::explore::run(args),
         cli::Command::Serve(args) => commands::serve::run(args),
+        cli::Command::Validate(args) => commands::validate::run(args),
         cli::Command::Ci(args) => commands::ci::run(args),
     };
     match result {

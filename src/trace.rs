@@ -48,6 +48,10 @@ pub enum TraceMode {
     Lockstep,
     /// The spec alone (a safety violation found by `check --spec-only`).
     SpecOnly,
+    /// The spec behaviour that explains an event log (`raftcheck validate`) up to where the
+    /// validation ended: spec inputs and the discretionary sends the log showed. The findings
+    /// say what the log did next that no spec behaviour explains.
+    Validation,
 }
 
 /// One recorded event. Written and read as a [`v1::Event`] (`raftcheck_format`), so trace files
@@ -231,22 +235,22 @@ impl Trace {
             (TraceMode::Lockstep, None) => {
                 return Err("a lockstep trace needs \"adapter\"".into());
             }
-            (TraceMode::SpecOnly, Some(_)) => {
-                return Err("a spec-only trace has no \"adapter\"".into());
+            (TraceMode::SpecOnly | TraceMode::Validation, Some(_)) => {
+                return Err("a spec-only or validation trace has no \"adapter\"".into());
             }
             _ => {}
         }
-        if self.mode == TraceMode::SpecOnly && self.inject.is_some() {
-            return Err("a spec-only trace has no \"inject\"".into());
+        if self.mode != TraceMode::Lockstep && self.inject.is_some() {
+            return Err("a spec-only or validation trace has no \"inject\"".into());
         }
         for (i, event) in self.events.iter().enumerate() {
             let at = format!("event {} (\"events\"[{i}])", i + 1);
             match (&event.input, &event.send, self.mode) {
                 (Some(_), None, _) => {}
-                (None, Some(_), TraceMode::SpecOnly) => {}
+                (None, Some(_), TraceMode::SpecOnly | TraceMode::Validation) => {}
                 (None, Some(_), TraceMode::Lockstep) => {
                     return Err(format!(
-                        "{at}: \"send\" events exist only in spec-only traces; expected \"input\""
+                        "{at}: \"send\" events exist only in spec-only and validation traces; expected \"input\""
                     ))
                 }
                 (Some(_), Some(_), _) => {

@@ -27,6 +27,7 @@ type Header struct {
 	Flavour     string   `json:"flavour,omitempty"`
 	PreVote     bool     `json:"pre_vote,omitempty"`
 	Source      string   `json:"source,omitempty"`
+	Immediate   bool     `json:"immediate,omitempty"`
 	TermOffset  uint64   `json:"term_offset,omitempty"`
 	IndexOffset uint64   `json:"index_offset,omitempty"`
 }

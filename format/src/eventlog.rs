@@ -32,6 +32,11 @@ pub struct Header {
     /// Free text: what wrote the log.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// True when every consequence of a trigger is logged before the node's next trigger (an
+    /// implementation that handles its output after every single input): a required reply not
+    /// logged by then is missing, not late.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub immediate: Option<bool>,
     /// Subtracted from every term in the file.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub term_offset: u64,

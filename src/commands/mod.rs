@@ -5,3 +5,4 @@ pub mod ci;
 pub mod explore;
 pub mod replay;
 pub mod serve;
+pub mod validate;

@@ -67,17 +67,17 @@ pub fn replay(trace: Trace, timeout: Duration) -> Result<Replay, UsageError> {
                 }
             }
         }
+        TraceMode::Validation => {
+            let model = RaftModel::new(trace.bounds.clone(), trace.flavour.clone(), Mode::Lockstep);
+            let actions: Vec<Action> = trace.events.iter().map(action_of).collect();
+            (
+                crate::validate::replay::execute(&model, &actions),
+                trace.flavour.clone(),
+            )
+        }
         TraceMode::SpecOnly => {
             let model = RaftModel::new(trace.bounds.clone(), trace.flavour.clone(), Mode::SpecOnly);
-            let actions: Vec<Action> = trace
-                .events
-                .iter()
-                .map(|e| match (&e.input, &e.send) {
-                    (Some(input), _) => Action::Input(input.clone()),
-                    (None, Some(m)) => Action::Send(m.clone()),
-                    (None, None) => unreachable!("validated on load"),
-                })
-                .collect();
+            let actions: Vec<Action> = trace.events.iter().map(action_of).collect();
             (
                 execute(&model, None, &actions, |_, a| a.clone()),
                 trace.flavour.clone(),
@@ -99,6 +99,15 @@ pub fn replay(trace: Trace, timeout: Duration) -> Result<Replay, UsageError> {
         flavour_note,
         flavour,
     })
+}
+
+/// The spec action a trace event stands for.
+fn action_of(e: &crate::trace::TraceEvent) -> Action {
+    match (&e.input, &e.send) {
+        (Some(input), _) => Action::Input(input.clone()),
+        (None, Some(m)) => Action::Send(m.clone()),
+        (None, None) => unreachable!("validated on load"),
+    }
 }
 
 /// Compares what happened with what was recorded.
