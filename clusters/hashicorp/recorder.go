@@ -54,6 +54,8 @@ type Recorder struct {
 	// leaderGone: a follower forgot its leader outside any RPC, which only its heartbeat
 	// timeout does (runFollower), right before it becomes a candidate; logged with that.
 	leaderGone bool
+	// votedSelfIn: the last hashicorp term in which this node logged its vote for itself.
+	votedSelfIn uint64
 
 	fwd atomic.Int32
 }
@@ -195,6 +197,11 @@ func (r *Recorder) StableStored(key string, val []byte) {
 		r.mu.Unlock()
 		if id, ok := r.ids[raft.ServerAddress(val)]; ok && current {
 			r.log.State(eventlog.State{Vote: eventlog.U(id)})
+			if id == r.self {
+				r.mu.Lock()
+				r.votedSelfIn = r.voteTerm
+				r.mu.Unlock()
+			}
 		}
 	}
 }
@@ -231,14 +238,41 @@ func (r *Recorder) Observe(o *raft.Observation) bool {
 			}
 		}
 		r.mu.Lock()
-		timedOut := id == 0 && r.role == raft.Follower && r.fwd.Load() != fwdProcessing
+		inRPC := r.fwd.Load() == fwdProcessing
+		timedOut := id == 0 && r.role == raft.Follower && !inRPC
+		steppedDown := id == 0 && r.role == raft.Leader && !inRPC
 		r.leaderGone = timedOut
 		r.mu.Unlock()
-		if !timedOut {
+		if steppedDown {
+			// A leader giving up office outside any RPC: its lease ran out
+			// (checkLeaderLease, on the leader loop's lease timer) or a replication
+			// goroutine signalled a newer term (stepDown). Neither has a trigger of its own
+			// in the event log; a tick says "a timer fired, what follows tells which".
+			r.log.Tick()
+		}
+		// Inside an RPC an empty leader is transient: setState clears the leader before
+		// appendEntries sets the sender as the new one (a vote request clears none: a node
+		// that knows a leader refuses it first).
+		if !timedOut && !(id == 0 && inRPC) {
 			r.log.State(eventlog.State{Leader: eventlog.U(id)})
 		}
 	}
 	return false
+}
+
+// awaitCampaign waits (briefly) until the candidate's own step of hashicorp term t is logged
+// up to its vote for itself: electSelf asks the first peers before it persists that vote, and
+// an answer can come back before; raft reads it only after electSelf returns.
+func (r *Recorder) awaitCampaign(t uint64) {
+	for i := 0; i < 400; i++ {
+		r.mu.Lock()
+		done := r.votedSelfIn >= t || r.role != raft.Candidate || r.term != t
+		r.mu.Unlock()
+		if done {
+			return
+		}
+		time.Sleep(50 * time.Microsecond)
+	}
 }
 
 // candidateIn tells whether the node is, as far as the recorder knows, still the candidate

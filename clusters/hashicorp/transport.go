@@ -105,7 +105,7 @@ func (t *Transport) forward() {
 		}
 		t.rec.fwd.Store(fwdIdle)
 		if logged && resp.Error == nil {
-			if m, ok := responseMessage(resp.Response); ok {
+			if m, ok := responseMessage(rpc.Command, resp.Response); ok {
 				m.To = from
 				t.rec.log.Send(m)
 			}
@@ -166,16 +166,27 @@ func voteMessage(req *raft.RequestVoteRequest) eventlog.Message {
 	}
 }
 
-// responseMessage maps an answer. An AppendEntriesResponse carries the follower's term,
-// success, and LastLog, the follower's last index: on a rejection that is where the leader
-// probes next (replication.go: nextIndex = min(nextIndex-1, LastLog+1)), the spec's
-// reject_hint of the LastIndex kind; on success the leader ignores it (it counts what it sent,
-// updateLastAppended), so `index` — the spec's last matching index — is left out, as is the
-// rejected index, which hashicorp does not send back. No commit index either.
-func responseMessage(resp any) (eventlog.Message, bool) {
+// responseMessage maps the answer resp to the request req. An AppendEntriesResponse carries
+// the follower's term, success, and LastLog, the follower's last index: on a rejection that is
+// where the leader probes next (replication.go: nextIndex = min(nextIndex-1, LastLog+1)), the
+// spec's reject_hint of the LastIndex kind; on success the leader ignores it. What an answer
+// acknowledges or rejects is the request it answers (the RPC is a call, and the leader pairs
+// the answer with its request: updateLastAppended counts the entries it sent), so `index` is
+// taken from the request on both sides: on success the request's last entry (its previous
+// entry when it carries none), on rejection its previous entry. No commit index: hashicorp
+// sends none back.
+func responseMessage(req, resp any) (eventlog.Message, bool) {
 	switch r := resp.(type) {
 	case *raft.AppendEntriesResponse:
 		m := eventlog.Message{Type: "AppendEntriesResponse", Term: eventlog.U(specTerm(r.Term)), Reject: eventlog.B(!r.Success)}
+		if a, ok := req.(*raft.AppendEntriesRequest); ok {
+			prev := specIndex(a.PrevLogEntry)
+			if r.Success {
+				m.Index = eventlog.U(prev + uint64(len(userLogs(a.Entries))))
+			} else {
+				m.Index = eventlog.U(prev)
+			}
+		}
 		if !r.Success {
 			m.RejectHint = eventlog.U(specIndex(r.LastLog))
 		}
@@ -218,7 +229,7 @@ func (t *Transport) AppendEntries(id raft.ServerID, target raft.ServerAddress, a
 		return errLost
 	}
 	if !isHeartbeat(args) && resp.Term <= args.Term {
-		if a, ok := responseMessage(resp); ok {
+		if a, ok := responseMessage(args, resp); ok {
 			a.From = to
 			t.rec.log.Receive(a)
 		}
@@ -243,8 +254,9 @@ func (t *Transport) RequestVote(id raft.ServerID, target raft.ServerAddress, arg
 	if t.faults.lost(to) {
 		return errLost
 	}
+	t.rec.awaitCampaign(args.Term)
 	if t.rec.candidateIn(args.Term) {
-		if a, ok := responseMessage(resp); ok {
+		if a, ok := responseMessage(args, resp); ok {
 			a.From = to
 			t.rec.log.Receive(a)
 		}

@@ -280,7 +280,8 @@ impl<'m> Explainer<'m> {
     }
 
     /// What a timer may fire at `node`: an election timeout (not at a leader, only at a voter
-    /// that may campaign) or a leader's heartbeat (flavours with a heartbeat input).
+    /// that may campaign), a leader's heartbeat (flavours with a heartbeat input) or a leader's
+    /// lease running out (flavours with a lease step-down).
     fn timer_inputs(&self, state: &ClusterState, node: NodeId) -> Vec<Input> {
         let n = state.node(node);
         let mut inputs = Vec::new();
@@ -289,6 +290,10 @@ impl<'m> Explainer<'m> {
         }
         if n.role == Role::Leader && self.model.flavour.heartbeat_input {
             inputs.push(Input::Heartbeat { node });
+        }
+        if n.role == Role::Leader && self.model.flavour.lease_step_down {
+            // The leader's lease timer (hashicorp `checkLeaderLease`).
+            inputs.push(Input::StepDown { node });
         }
         inputs
     }
