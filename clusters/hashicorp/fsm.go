@@ -24,6 +24,7 @@ type FSM struct {
 	applied uint64 // hashicorp index
 	values  []uint64
 	log     *eventlog.Log
+	rec     *Recorder
 }
 
 // OpenFSM opens (or creates) the application's state at path.
@@ -69,6 +70,11 @@ func (f *FSM) Apply(l *raft.Log) any {
 	f.applied = l.Index
 	f.values = append(f.values, v)
 	if f.log != nil {
+		// A follower's apply may follow the append that committed it so closely that the
+		// forwarder has not logged that append's receive yet (see Recorder.gate).
+		if f.rec != nil {
+			f.rec.gate()
+		}
 		f.log.Apply(specIndex(l.Index), v)
 	}
 	return nil

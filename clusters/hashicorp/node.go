@@ -156,7 +156,7 @@ func runNode(args []string) error {
 	}
 	logs.SetHooks(rec)
 	stable.SetHooks(stableHooks{rec})
-	fsm.log = elog
+	fsm.log, fsm.rec = elog, rec
 	faults := NewFaults(*seed*1000 + int64(*id))
 	trans := NewTransport(inner, rec, faults)
 
