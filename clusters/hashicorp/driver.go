@@ -142,6 +142,7 @@ func runDriver(args []string) error {
 	out := fs.String("out", "", "output directory (event logs DIR/n*.ndjson, data DIR/data)")
 	inject := fs.String("inject", "", "bug to inject: "+strings.Join(Bugs, ", "))
 	faultEvery := fs.Duration("fault-every", 600*time.Millisecond, "mean time between faults (0: none)")
+	faultList := fs.String("faults", "kill,partition,loss,disk", "the kinds of fault to inject (kill -9 and restart, a node partitioned away, 20% message loss, slow disk)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -150,6 +151,18 @@ func runDriver(args []string) error {
 	}
 	if *inject != "" && *inject != BugVoteNotPersisted && *inject != BugUnsyncedTailLost {
 		return fmt.Errorf("unknown bug %q (known: %s)", *inject, strings.Join(Bugs, ", "))
+	}
+	var kinds []int
+	for _, k := range strings.FieldsFunc(*faultList, func(c rune) bool { return c == ',' }) {
+		i := map[string]int{"kill": 0, "partition": 1, "loss": 2, "disk": 3}
+		n, ok := i[k]
+		if !ok {
+			return fmt.Errorf("unknown fault %q (kill, partition, loss, disk)", k)
+		}
+		kinds = append(kinds, n)
+	}
+	if len(kinds) == 0 {
+		*faultEvery = 0
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -227,7 +240,7 @@ func runDriver(args []string) error {
 		}
 		if *faultEvery > 0 && now.After(nextFault) && restart == nil && healAt.IsZero() {
 			target := c.procs[rng.Intn(len(c.procs))]
-			switch rng.Intn(4) {
+			switch kinds[rng.Intn(len(kinds))] {
 			case 0:
 				if err := c.kill(target); err != nil {
 					return err
