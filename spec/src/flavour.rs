@@ -111,6 +111,16 @@ pub struct Flavour {
     /// that only with check-quorum, which both flavours leave off.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub lease_step_down: bool,
+    /// A node that led a past term may still send appends of that term built from its
+    /// *current* log and commit index (see `NodeState::may_send_for_past_term`): hashicorp's
+    /// replication goroutine outlives the leader's office while it sleeps in its failure backoff
+    /// (replication.go `replicateTo` waits on `time.After` and `shutdownCh` only, not on its
+    /// `stopCh`), then builds one more request with `req.Term = s.currentTerm` (its old term)
+    /// and `req.LeaderCommitIndex = r.getCommitIndex()`, reading previous entry and entries from
+    /// the log store as it is now (`setupAppendEntries`). Judged by validation only: the spec's
+    /// own search does not remember past terms' leadership.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stale_leader_sends_current_log: bool,
 }
 
 impl Flavour {
@@ -132,6 +142,7 @@ impl Flavour {
             stale_requests_rejected: false,
             append_checks_below_commit: false,
             lease_step_down: false,
+            stale_leader_sends_current_log: false,
         }
     }
 
@@ -153,6 +164,7 @@ impl Flavour {
             stale_requests_rejected: false,
             append_checks_below_commit: false,
             lease_step_down: false,
+            stale_leader_sends_current_log: false,
         }
     }
 
@@ -179,6 +191,7 @@ impl Flavour {
             stale_requests_rejected: false,
             append_checks_below_commit: false,
             lease_step_down: false,
+            stale_leader_sends_current_log: false,
         }
     }
 
@@ -196,8 +209,9 @@ impl Flavour {
     ///   entries and no commit index: the spec's `AppendEntries` from the empty prefix, which a
     ///   leader may send whenever it likes; there is no heartbeat timer input;
     /// - followers that know a leader refuse votes, stale requests are answered, an append
-    ///   below the commit index is handled like any other, and a leader steps down on its own
-    ///   (the four options above).
+    ///   below the commit index is handled like any other, a leader steps down on its own, and
+    ///   a deposed leader's replication may still send appends of its old term (the five
+    ///   options above).
     pub fn hashicorp() -> Self {
         Flavour {
             name: "hashicorp".into(),
@@ -215,6 +229,7 @@ impl Flavour {
             stale_requests_rejected: true,
             append_checks_below_commit: true,
             lease_step_down: true,
+            stale_leader_sends_current_log: true,
         }
     }
 

@@ -261,3 +261,33 @@ fn every_safety_property_holds_in_the_hashicorp_flavour_and_a_broken_vote_is_cau
     let broken = search(Some(Mutation::VoteTwice), 7);
     assert!(broken.discovery(properties::ELECTION_SAFETY).is_some());
 }
+
+#[test]
+fn a_deposed_leader_may_send_appends_of_its_old_term_from_its_current_log() {
+    let hashicorp = model(Flavour::hashicorp());
+    assert!(Flavour::hashicorp().stale_leader_sends_current_log);
+    let s = elect_n1(&hashicorp);
+    let (s, _) = step(&hashicorp, &s, Input::ClientRequest { node: 1, value: 1 });
+    let (s, _) = step(&hashicorp, &s, Input::StepDown { node: 1 });
+    let (s, _) = step(&hashicorp, &s, Input::Timeout { node: 1 });
+    let n1 = s.node(1);
+    assert_eq!((n1.role, n1.term, n1.commit), (Role::Candidate, 2, 1));
+    let old = msg(
+        1,
+        3,
+        1,
+        append((0, 0), vec![Entry::empty(1), Entry::value(1, 1)], 1),
+    );
+    assert_eq!(n1.may_send_for_past_term(&old), Ok(()));
+    // Not of its current term, nor with entries or a commit index it does not have.
+    let current = msg(1, 3, 2, append((0, 0), vec![Entry::empty(1)], 1));
+    assert!(n1.may_send_for_past_term(&current).is_err());
+    let foreign = msg(1, 3, 1, append((0, 0), vec![Entry::value(1, 9)], 1));
+    assert!(n1.may_send_for_past_term(&foreign).is_err());
+    let ahead = msg(1, 3, 1, append((0, 0), vec![Entry::empty(1)], 2));
+    assert!(n1.may_send_for_past_term(&ahead).is_err());
+    // The other flavours do not have it.
+    for f in [Flavour::raft_rs(), Flavour::etcd(), Flavour::textbook()] {
+        assert!(!f.stale_leader_sends_current_log);
+    }
+}

@@ -562,6 +562,22 @@ impl<'m> Explainer<'m> {
                     return Ok(());
                 }
             }
+            // A deposed leader's append of its old term built from its current state
+            // (flavours with `stale_leader_sends_current_log`).
+            if self.model.flavour.stale_leader_sends_current_log {
+                let now = h.state.node(node);
+                if let Some(m) = complete(&logged, now).filter(|m| m.term == past.term) {
+                    if now.may_send_for_past_term(&m).is_ok() {
+                        h.state.post(m.clone());
+                        h.record(TraceEvent {
+                            input: None,
+                            send: Some(m),
+                            outputs: Vec::new(),
+                        });
+                        return Ok(());
+                    }
+                }
+            }
         }
         let required: Vec<String> = h
             .pending

@@ -278,6 +278,27 @@ impl NodeState {
         Ok(())
     }
 
+    /// Checks that this node, which led term `m.term` and has moved on (to a later term, or to
+    /// follower in that term), may still send the append `m` of that term built from its current log
+    /// and commit index: everything [`NodeState::may_send`] checks of a leader of that term
+    /// with this node's log, commit index and configuration (flavours with
+    /// `Flavour::stale_leader_sends_current_log`; that it led `m.term` is the caller's to
+    /// know).
+    pub fn may_send_for_past_term(&self, m: &Message) -> Result<(), String> {
+        // Of its own term only once it stepped down to follower (a candidate of a term never
+        // led it).
+        if m.term > self.term || (m.term == self.term && self.role != Role::Follower) {
+            return Err(format!(
+                "carries term {} but n{} is at term {} as a {}",
+                m.term, self.id, self.term, self.role
+            ));
+        }
+        let mut as_then = self.clone();
+        as_then.role = Role::Leader;
+        as_then.term = m.term;
+        as_then.may_send(m)
+    }
+
     /// The appends a leader may choose to send in spec-only mode: to each peer of its
     /// configuration, from each previous index its log can vouch for, all entries after it, with
     /// the leader's commit index; and its snapshot to the peers that may need it.
