@@ -8,12 +8,10 @@
 //! RAFTCHECK_SKIP_HASHICORP=1 to skip them deliberately.
 //!
 //! A run is timing-dependent, so each test has a bounded number of attempts. A stock run can
-//! diverge for two reasons raftcheck knows of and that are reported, not hidden here: a
-//! replication goroutine of a deposed hashicorp leader that still sends an append of its old
-//! term built from its current log and commit index (which the spec cannot express), and a
-//! node killed between logging a receive and storing what it received (which the validator
-//! takes as a completed step). Both are rare; three attempts make a spurious failure of the
-//! stock test unlikely without letting a systematic divergence through.
+//! diverge for one reason raftcheck knows of and that is reported, not hidden here: a node
+//! killed between logging a receive and storing what it received, which the validator takes as
+//! a completed step. It is rare; three attempts make a spurious failure of the stock test
+//! unlikely without letting a systematic divergence through.
 
 mod common;
 
