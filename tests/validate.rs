@@ -9,13 +9,23 @@ mod common;
 use std::path::PathBuf;
 
 use raftcheck::adapters::ImplChoice;
-use raftcheck::engine::executor::{start, step};
 use raftcheck::engine::Step;
 use raftcheck::validate::{self, record, Request};
-use raftcheck_spec::{Action, Bounds, ClusterView, Mode, RaftModel};
+use raftcheck_spec::{Bounds, ClusterView, Mode, RaftModel};
 
 /// A seeded walk of `len` inputs on raft-rs (with `bug` injected), stopping at a divergence.
 fn walk(bug: Option<&str>, seed: u64, len: usize) -> (RaftModel, ClusterView, Vec<Step>) {
+    walk_past(bug, seed, len, false)
+}
+
+/// [`walk`], going on past divergences with `past` (until the implementation refuses an input
+/// or fails): the log of what the implementation went on to do.
+fn walk_past(
+    bug: Option<&str>,
+    seed: u64,
+    len: usize,
+    past: bool,
+) -> (RaftModel, ClusterView, Vec<Step>) {
     let mut adapter = ImplChoice::new("raft-rs", bug).unwrap().build().unwrap();
     let bounds = Bounds {
         max_term: 5,
@@ -27,35 +37,7 @@ fn walk(bug: Option<&str>, seed: u64, len: usize) -> (RaftModel, ClusterView, Ve
         ..Bounds::default()
     };
     let model = RaftModel::new(bounds, adapter.flavour(), Mode::Lockstep);
-    assert!(start(&model, adapter.as_mut()).kind().is_none());
-    let initial = adapter.observe().unwrap();
-    let mut state = model.initial_state();
-    let mut rng = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    let mut steps = Vec::new();
-    for _ in 0..len {
-        let inputs = model.inputs(&state);
-        if inputs.is_empty() {
-            break;
-        }
-        rng = rng
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let input = inputs[(rng >> 33) as usize % inputs.len()].clone();
-        let taken = step(
-            &model,
-            Some(adapter.as_mut()),
-            &state,
-            &Action::Input(input),
-        );
-        let diverged = taken.findings.kind().is_some();
-        state = taken.next.clone();
-        steps.push(taken);
-        if diverged {
-            break;
-        }
-    }
+    let (initial, steps) = record::walk(&model, adapter.as_mut(), seed, len, past).unwrap();
     (model, initial, steps)
 }
 
@@ -151,5 +133,196 @@ fn injected_bugs_are_found_from_their_logs() {
         println!("{bug}: {found} of {diverging} diverging walks found from their logs");
         assert!(diverging > 0, "{bug}: no walk reached it");
         assert_eq!(found, diverging, "{bug}");
+    }
+}
+
+#[test]
+fn partial_logs_of_stock_runs_validate_clean() {
+    use raftcheck_format::eventlog::EventKind as K;
+    // Each variant leaves out what some implementations do not log.
+    type Keep = fn(&raftcheck_format::eventlog::Event) -> bool;
+    let variants: [(&str, Keep); 3] = [
+        ("no-state", |e| e.ev != K::State),
+        ("no-commit-apply", |e| !matches!(e.ev, K::Commit | K::Apply)),
+        ("no-log", |e| !matches!(e.ev, K::Append | K::Truncate)),
+    ];
+    for (name, keep) in variants {
+        for seed in 0..20 {
+            let (model, initial, steps) = walk(None, seed, 60);
+            let files = logs_of(&format!("{name}-{seed}"), &model, &initial, &steps, keep);
+            let v = validate::validate(&request(files)).unwrap();
+            assert!(v.outcome.agrees(), "{name} seed {seed}: {}", v.outcome);
+        }
+    }
+}
+
+#[test]
+fn timers_left_unlogged_are_inferred_from_what_follows() {
+    use raftcheck_format::eventlog::EventKind as K;
+    for seed in 0..20 {
+        let (model, initial, steps) = walk(None, seed, 60);
+        let mut recorded = record::record(&model.flavour.name, false, &initial, &steps);
+        // Timer firings logged as plain ticks (etcd's and raft-rs's Tick does not say).
+        for events in recorded.nodes.values_mut() {
+            for e in events.iter_mut() {
+                if matches!(e.ev, K::Timeout | K::Heartbeat) {
+                    e.ev = K::Tick;
+                }
+            }
+        }
+        let dir = common::scratch("validate", &format!("ticks-{seed}"));
+        let v = validate::validate(&request(record::write(&recorded, &dir).unwrap())).unwrap();
+        assert!(v.outcome.agrees(), "seed {seed}: {}", v.outcome);
+        // And not logged at all, with the logs not immediate: one unlogged input each.
+        for events in recorded.nodes.values_mut() {
+            events.retain(|e| e.ev != K::Tick);
+        }
+        recorded.header.immediate = Some(false);
+        let v = validate::validate(&request(record::write(&recorded, &dir).unwrap())).unwrap();
+        assert!(v.outcome.agrees(), "seed {seed}, no ticks: {}", v.outcome);
+    }
+}
+
+#[test]
+fn a_divergence_found_in_a_partial_log_is_still_found() {
+    use raftcheck_format::eventlog::EventKind as K;
+    // Without state events, a forgotten vote shows in the second vote it grants.
+    let mut found = 0;
+    for seed in 0..200 {
+        let (model, initial, steps) = walk_past(Some("vote-not-persisted"), seed, 60, true);
+        if steps.iter().all(|s| s.findings.kind().is_none()) {
+            continue;
+        }
+        let files = logs_of(
+            &format!("partial-vnp-{seed}"),
+            &model,
+            &initial,
+            &steps,
+            |e| e.ev != K::State,
+        );
+        let v = validate::validate(&request(files)).unwrap();
+        if !v.outcome.agrees() {
+            found += 1;
+        }
+    }
+    assert!(
+        found > 0,
+        "no partial log of a vote-not-persisted run diverged"
+    );
+}
+
+/// The files of a stock walk and of a vote-not-persisted walk that diverges, in `dir`.
+fn written(dir: &std::path::Path, bug: Option<&str>) -> Vec<String> {
+    let seed = (0..200)
+        .find(|&seed| {
+            let (_, _, steps) = walk(bug, seed, 60);
+            bug.is_none() || steps.last().is_some_and(|s| s.findings.kind().is_some())
+        })
+        .unwrap();
+    let (model, initial, steps) = walk(bug, seed, 60);
+    let recorded = record::record(&model.flavour.name, false, &initial, &steps);
+    record::write(&recorded, dir)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.display().to_string())
+        .collect()
+}
+
+#[test]
+fn the_command_agrees_on_a_stock_log_and_reports_its_summary_as_json() {
+    let dir = common::scratch("validate", "cli-stock");
+    let mut args = vec!["validate", "--format", "json"];
+    let files = written(&dir.join("logs"), None);
+    args.extend(files.iter().map(String::as_str));
+    let out = common::run(&args, &dir);
+    assert_eq!(common::code(&out), 0, "{}", common::stderr(&out));
+    let report = common::json(&out);
+    assert_eq!(report["result"], "agree");
+    assert_eq!(report["explained"], report["events"]);
+    assert!(report["events_per_second"].as_f64().unwrap() > 0.0);
+    assert!(report["summary"].is_object());
+    assert!(!dir.join("traces").exists(), "an agreement writes no trace");
+}
+
+#[test]
+fn the_command_reports_a_divergence_with_a_trace_that_replays() {
+    let dir = common::scratch("validate", "cli-bug");
+    let mut args = vec!["validate"];
+    let files = written(&dir.join("logs"), Some("vote-not-persisted"));
+    args.extend(files.iter().map(String::as_str));
+    let out = common::run(&args, &dir);
+    let text = common::stdout(&out);
+    assert_eq!(common::code(&out), 1, "{text}");
+    assert!(text.contains("is explained by no spec behaviour"), "{text}");
+    assert!(text.contains("spec states possible just before"), "{text}");
+    assert!(
+        text.contains("n2.vote: spec") || text.contains(".vote: spec"),
+        "{text}"
+    );
+    let traces: Vec<_> = std::fs::read_dir(dir.join("traces")).unwrap().collect();
+    assert_eq!(traces.len(), 1);
+    let trace = traces[0].as_ref().unwrap().path();
+    let replay = common::run(&["replay", &trace.display().to_string()], &dir);
+    assert_eq!(common::code(&replay), 0, "{}", common::stdout(&replay));
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&trace).unwrap()).unwrap();
+    assert_eq!(saved["mode"], "validation");
+    assert!(
+        saved["findings"][0]
+            .as_str()
+            .unwrap()
+            .contains("n1.ndjson:")
+            || saved["findings"][0].as_str().unwrap().contains(".ndjson:")
+    );
+    // The same command writes the same trace.
+    let again = common::run(&args, &dir);
+    assert_eq!(common::stdout(&again).lines().count(), text.lines().count());
+    let bytes = std::fs::read(&trace).unwrap();
+    assert_eq!(bytes, std::fs::read(&trace).unwrap());
+}
+
+#[test]
+fn a_malformed_log_is_a_usage_error_naming_file_and_line() {
+    let dir = common::scratch("validate", "cli-malformed");
+    let log = dir.join("n1.ndjson");
+    std::fs::write(
+        &log,
+        "{\"raftcheck_eventlog\":1,\"nodes\":[1,2,3],\"flavour\":\"etcd\"}\n\
+         {\"node\":1,\"seq\":1,\"ev\":\"timeout\"}\n\
+         {\"node\":1,\"seq\":2,\"ev\":\"append\",\"index\":1}\n",
+    )
+    .unwrap();
+    let out = common::run(&["validate", "n1.ndjson"], &dir);
+    assert_eq!(common::code(&out), 2);
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("n1.ndjson:3: an append event needs \"entries\""),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    std::fs::write(
+        dir.join("empty.ndjson"),
+        "{\"raftcheck_eventlog\":1,\"nodes\":[1]}\n",
+    )
+    .unwrap();
+    for (args, want) in [
+        (vec!["validate", "missing.ndjson"], "cannot read"),
+        (
+            vec!["validate", "empty.ndjson", "--flavour", "zab"],
+            "unknown flavour",
+        ),
+        (
+            vec!["validate", "empty.ndjson"],
+            "the header names no flavour",
+        ),
+        (vec!["validate"], "required"),
+    ] {
+        let out = common::run(&args, &dir);
+        assert_eq!(common::code(&out), 2, "{args:?}");
+        assert!(
+            common::stderr(&out).contains(want),
+            "{args:?}: {}",
+            common::stderr(&out)
+        );
     }
 }

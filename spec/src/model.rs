@@ -238,9 +238,25 @@ impl RaftModel {
     /// messages among the outputs are not posted to the network (see [`Transition`]).
     pub fn apply(&self, state: &ClusterState, input: &Input) -> Transition {
         let mut next = state.clone();
+        let outputs = self.apply_in_place(&mut next, input);
+        Transition {
+            state: next,
+            outputs,
+        }
+    }
+
+    /// [`RaftModel::apply`] on `state` itself, for callers that do not keep the state before
+    /// (log validation follows one behaviour at a time): returns the outputs.
+    pub fn apply_in_place(&self, state: &mut ClusterState, input: &Input) -> Vec<Output> {
+        let next = state;
         let mut out = Outbox::new(&self.flavour);
         out.mutation = self.mutation;
         let before = input.target().map(|id| (id, next.node(id).commit));
+        // Whether the target was a leader outside its voters, as the step began.
+        let removed_leader = input
+            .target()
+            .map(|id| next.node(id))
+            .is_some_and(|n| n.role == Role::Leader && !n.config.is_voter(n.id));
         match input {
             Input::Timeout { node } => next.node_mut(*node).timeout(&mut out),
             Input::Receive { message } => {
@@ -281,10 +297,6 @@ impl RaftModel {
                 next.node_mut(*node).compact(&out);
             }
         }
-        let removed_leader = input
-            .target()
-            .map(|id| state.node(id))
-            .is_some_and(|n| n.role == Role::Leader && !n.config.is_voter(n.id));
         if let Some(id) = input.target() {
             // The application applies what the step committed, in the same step.
             next.node_mut(id).apply_committed(&mut out);
@@ -312,10 +324,7 @@ impl RaftModel {
                 next.record_election(*term, *node);
             }
         }
-        Transition {
-            state: next,
-            outputs: out.outputs,
-        }
+        out.outputs
     }
 
     /// Checks that node `m.from` may send `m` of its own accord in `state` (the state after the

@@ -136,6 +136,21 @@ fn human(v: &Validation, trace: Option<&PathBuf>) -> String {
                 serde_json::to_string(&d.event).unwrap_or_default()
             );
             let _ = writeln!(out, "  {}", d.miss.reason);
+            let path = d.closest.path();
+            let recent = path.len().saturating_sub(5);
+            let _ = writeln!(
+                out,
+                "  the spec behaviour's last steps ({} in all):",
+                path.len()
+            );
+            for (k, e) in path.iter().enumerate().skip(recent) {
+                let action = match (&e.input, &e.send) {
+                    (Some(input), _) => input.to_string(),
+                    (None, Some(m)) => format!("Send {m}"),
+                    (None, None) => String::new(),
+                };
+                let _ = writeln!(out, "    {:>5}  {action}", k + 1);
+            }
             let initial = v.model.initial_config();
             let _ = writeln!(
                 out,
@@ -180,12 +195,13 @@ fn human(v: &Validation, trace: Option<&PathBuf>) -> String {
     let _ = writeln!(
         out,
         "explained {} events in {:.2} s ({:.0} events/s); search: {} spec steps, at most {} \
-         hypotheses at once{}, {} unlogged inputs inserted",
+         hypothes{} at once{}, {} unlogged inputs inserted",
         v.explained,
         v.seconds,
         rate,
         v.cost.spec_steps,
         v.cost.max_frontier,
+        if v.cost.max_frontier == 1 { "is" } else { "es" },
         if v.cost.truncated > 0 {
             format!(" ({} dropped at the limit)", v.cost.truncated)
         } else {

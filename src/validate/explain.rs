@@ -51,9 +51,9 @@ pub struct Hypothesis {
     /// Nodes with a step in progress (a trigger seen, the next not yet).
     open: BTreeSet<NodeId>,
     /// Each node's state before the step in progress.
-    before: BTreeMap<NodeId, NodeState>,
+    before: BTreeMap<NodeId, Rc<NodeState>>,
     /// Each node's last state as a leader, for sends built then and logged later.
-    leader_past: BTreeMap<NodeId, NodeState>,
+    leader_past: BTreeMap<NodeId, Rc<NodeState>>,
     path: Option<Rc<PathNode>>,
     length: usize,
 }
@@ -186,19 +186,27 @@ impl<'m> Explainer<'m> {
         while next.is_empty() && depth < self.options.unlogged && !self.options.immediate {
             depth += 1;
             let starts: Vec<Hypothesis> = misses.iter().map(|(h, _)| h.clone()).collect();
-            let mut widened = Vec::new();
-            for h in &starts {
-                for input in self.unlogged_inputs(h, event.node) {
-                    widened.push(self.take_input(h, event.node, &input));
+            // Timers first, the rest only when no timer explains the event: most unlogged
+            // steps are timers, and trying every in-flight message costs a spec step each.
+            for timers in [true, false] {
+                let mut widened = Vec::new();
+                for h in &starts {
+                    for input in self.unlogged_inputs(h, event.node) {
+                        let timer =
+                            matches!(input, Input::Timeout { .. } | Input::Heartbeat { .. });
+                        if timer == timers {
+                            widened.push(self.take_input(h.clone(), event.node, &input));
+                        }
+                    }
+                }
+                let widened = self.dedup(widened);
+                let (n, _) = self.advance(widened, &event);
+                if !n.is_empty() {
+                    self.cost.unlogged_inserted += 1;
+                    next = n;
+                    break;
                 }
             }
-            let widened = self.dedup(widened);
-            let (n, m) = self.advance(widened, &event);
-            if !n.is_empty() {
-                self.cost.unlogged_inserted += 1;
-            }
-            next = n;
-            let _ = m;
         }
         if next.is_empty() {
             let before: Vec<Hypothesis> = misses.iter().map(|(h, _)| h.clone()).collect();
@@ -246,14 +254,13 @@ impl<'m> Explainer<'m> {
         let mut misses = Vec::new();
         for h in frontier {
             if event.ev.is_trigger() {
-                match self.trigger(&h, event) {
-                    Ok(hs) => next.extend(hs),
-                    Err(miss) => misses.push((h, miss)),
-                }
+                self.trigger(h, event, &mut next, &mut misses);
             } else {
-                let mut h2 = h.clone();
-                match self.consequence(&mut h2, event) {
-                    Ok(()) => next.push(h2),
+                // A consequence changes a hypothesis only when it explains the event, so the
+                // hypothesis is checked in place.
+                let mut h = h;
+                match self.consequence(&mut h, event) {
+                    Ok(()) => next.push(h),
                     Err(miss) => misses.push((h, miss)),
                 }
             }
@@ -263,18 +270,18 @@ impl<'m> Explainer<'m> {
 
     /// The inputs the spec could have taken at `node` without the log saying so.
     fn unlogged_inputs(&self, h: &Hypothesis, node: NodeId) -> Vec<Input> {
-        let mut inputs = Vec::new();
+        // Timers first: they are what implementations most often leave unlogged, and the
+        // frontier keeps the first hypotheses when it is full.
         let state = &h.state;
-        for m in state.distinct_in_flight().filter(|m| m.to == node) {
-            inputs.push(Input::Receive { message: m.clone() });
-        }
-        inputs.extend(self.timer_inputs(state, node));
-        let n = state.node(node);
-        if n.takes_part() {
+        let mut inputs = self.timer_inputs(state, node);
+        if state.node(node).takes_part() {
             inputs.push(Input::ClientRequest {
                 node,
                 value: state.spent.values + 1,
             });
+        }
+        for m in state.distinct_in_flight().filter(|m| m.to == node) {
+            inputs.push(Input::Receive { message: m.clone() });
         }
         inputs
     }
@@ -299,7 +306,25 @@ impl<'m> Explainer<'m> {
     }
 
     /// Applies a trigger: every input it may stand for.
-    fn trigger(&mut self, h: &Hypothesis, event: &Event) -> Result<Vec<Hypothesis>, Miss> {
+    fn trigger(
+        &mut self,
+        h: Hypothesis,
+        event: &Event,
+        next: &mut Vec<Hypothesis>,
+        misses: &mut Vec<(Hypothesis, Miss)>,
+    ) {
+        match self.trigger_inputs(&h, event) {
+            Ok(inputs) => next.extend(self.take_inputs(h, event.node, inputs)),
+            Err(miss) => misses.push((h, miss)),
+        }
+    }
+
+    /// The inputs a trigger may stand for in `h`, or why it stands for none.
+    fn trigger_inputs(
+        &mut self,
+        h: &Hypothesis,
+        event: &Event,
+    ) -> Result<Vec<Option<Input>>, Miss> {
         let node = event.node;
         if self.options.immediate && event.ev != EventKind::Restart {
             if let Some(missing) = h.pending.get(&node).filter(|p| !p.is_empty()) {
@@ -388,48 +413,66 @@ impl<'m> Explainer<'m> {
             EventKind::Restart => vec![Some(Input::Restart { node })],
             _ => unreachable!("not a trigger"),
         };
-        Ok(inputs
-            .into_iter()
-            .map(|input| match &input {
-                Some(input) => self.take_input(h, node, input),
+        Ok(inputs)
+    }
+
+    /// Takes each of `inputs` (`None`: no input, the trigger did nothing) at `node` in `h`: the
+    /// last takes the hypothesis itself, the others a copy.
+    fn take_inputs(
+        &mut self,
+        h: Hypothesis,
+        node: NodeId,
+        inputs: Vec<Option<Input>>,
+    ) -> Vec<Hypothesis> {
+        let mut out = Vec::with_capacity(inputs.len());
+        let mut h = Some(h);
+        let last = inputs.len() - 1;
+        for (k, input) in inputs.into_iter().enumerate() {
+            let mine = if k == last {
+                h.take().expect("taken once")
+            } else {
+                h.as_ref().expect("not yet taken").clone()
+            };
+            out.push(match &input {
+                Some(input) => self.take_input(mine, node, input),
                 None => {
-                    let mut h2 = h.clone();
-                    h2.before.insert(node, h2.state.node(node).clone());
-                    h2.open.insert(node);
-                    h2
+                    let mut mine = mine;
+                    let now = Rc::new(mine.state.node(node).clone());
+                    mine.before.insert(node, now);
+                    mine.open.insert(node);
+                    mine
                 }
-            })
-            .collect())
+            });
+        }
+        out
     }
 
     /// Takes `input` at `node` in `h`: the spec state moves, the replies it requires become
     /// pending.
-    fn take_input(&mut self, h: &Hypothesis, node: NodeId, input: &Input) -> Hypothesis {
+    fn take_input(&mut self, mut h: Hypothesis, node: NodeId, input: &Input) -> Hypothesis {
         self.cost.spec_steps += 1;
-        let transition = self.model.apply(&h.state, input);
-        let mut h2 = h.clone();
-        h2.before.insert(node, h.state.node(node).clone());
-        h2.state = transition.state;
+        let was = Rc::new(h.state.node(node).clone());
+        let outputs = self.model.apply_in_place(&mut h.state, input);
         if matches!(input, Input::Restart { .. }) {
-            h2.pending.remove(&node);
+            h.pending.remove(&node);
         }
-        let pending = h2.pending.entry(node).or_default();
-        for output in &transition.outputs {
+        let pending = h.pending.entry(node).or_default();
+        for output in &outputs {
             if let Output::Send { message } = output {
                 pending.push(message.clone());
             }
         }
-        h2.open.insert(node);
-        let was = h.state.node(node);
-        if was.role == Role::Leader && h2.state.node(node).role != Role::Leader {
-            h2.leader_past.insert(node, was.clone());
+        h.open.insert(node);
+        if was.role == Role::Leader && h.state.node(node).role != Role::Leader {
+            h.leader_past.insert(node, was.clone());
         }
-        h2.record(TraceEvent {
+        h.before.insert(node, was);
+        h.record(TraceEvent {
             input: Some(input.clone()),
             send: None,
-            outputs: transition.outputs,
+            outputs,
         });
-        h2
+        h
     }
 
     /// Checks a consequence against `h`, and takes its effect (a send enters the network).
@@ -447,7 +490,7 @@ impl<'m> Explainer<'m> {
             EventKind::Truncate => {
                 let index = event.index.expect("checked when read");
                 let now = h.state.node(node);
-                let was = h.before.get(&node).unwrap_or(now);
+                let was = h.before.get(&node).map_or(now, |b| &**b);
                 let lost = was.last_index() >= index
                     && (now.last_index() < index || was.entry(index) != now.entry(index));
                 if lost {
@@ -527,7 +570,7 @@ impl<'m> Explainer<'m> {
     fn send(&mut self, h: &mut Hypothesis, event: &Event) -> Result<(), Miss> {
         let node = event.node;
         let mut logged = event.msg.clone().expect("checked when read");
-        logged.from = Some(node);
+        logged.from = Some(logged.from.unwrap_or(node));
         if let Some(pending) = h.pending.get_mut(&node) {
             if let Some(at) = pending.iter().position(|m| matches_spec(&logged, m)) {
                 let m = pending.remove(at);
@@ -605,7 +648,7 @@ impl<'m> Explainer<'m> {
         match h.before.get(&node) {
             Some(was) if *was.config != *h.state.node(node).config => {
                 let mut before = h.state.clone();
-                *before.node_mut(node) = was.clone();
+                *before.node_mut(node) = (**was).clone();
                 self.model.may_send_in_step(&before, &h.state, m)
             }
             _ => self.model.may_send(&h.state, m),

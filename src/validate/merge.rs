@@ -65,7 +65,7 @@ pub fn merge(logs: &Logs) -> Merged {
         let event = &logs.nodes[&id][index].event;
         match (&event.ev, &event.msg) {
             (EventKind::Send, Some(m)) => sent
-                .entry((id, m.to.unwrap_or(0)))
+                .entry((m.from.unwrap_or(id), m.to.unwrap_or(0)))
                 .or_default()
                 .push_back(m),
             (EventKind::Receive, Some(m)) => {

@@ -9,7 +9,10 @@ use std::collections::BTreeMap;
 use raftcheck_format::eventlog::{Event, EventKind, Header, LogEntry, LogMessage, LogValue};
 use raftcheck_spec::{ClusterView, Input, NodeView, Output, Role};
 
+use crate::engine::executor::{start, step};
 use crate::engine::Step;
+use raftcheck_adapter::Adapter;
+use raftcheck_spec::{Action, RaftModel};
 
 /// One node's events and the header every file gets.
 pub struct Recorded {
@@ -68,7 +71,7 @@ pub fn record(flavour: &str, pre_vote: bool, initial: &ClusterView, steps: &[Ste
         }
         for output in &step.outputs {
             if let Output::Send { message } = output {
-                let mut e = Event::new(message.from, EventKind::Send);
+                let mut e = Event::new(node, EventKind::Send);
                 e.msg = LogMessage::from_spec(message);
                 push(&mut nodes, e);
             }
@@ -164,4 +167,47 @@ pub fn write(
         paths.push(path);
     }
     Ok(paths)
+}
+
+/// A seeded random lockstep walk of up to `len` inputs on `adapter`, each chosen uniformly from
+/// the inputs the spec offers (so within `model`'s bounds): the implementation's initial view
+/// and the steps. It stops at the first divergence, or with `past` only when the implementation
+/// refuses an input or fails (so the steps show what a buggy implementation went on to do).
+pub fn walk(
+    model: &RaftModel,
+    adapter: &mut dyn Adapter,
+    seed: u64,
+    len: usize,
+    past: bool,
+) -> Result<(ClusterView, Vec<Step>), String> {
+    let findings = start(model, adapter);
+    if !findings.lines().is_empty() {
+        return Err(findings.lines().join("; "));
+    }
+    let initial = adapter.observe().map_err(|e| e.to_string())?;
+    let mut state = model.initial_state();
+    let mut rng = seed ^ 0x9e37_79b9_7f4a_7c15;
+    let mut steps = Vec::new();
+    for _ in 0..len {
+        let inputs = model.inputs(&state);
+        if inputs.is_empty() {
+            break;
+        }
+        rng = rng
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let input = inputs[(rng >> 33) as usize % inputs.len()].clone();
+        let taken = step(model, Some(&mut *adapter), &state, &Action::Input(input));
+        let stop = if past {
+            taken.findings.refused.is_some() || taken.findings.failed()
+        } else {
+            taken.findings.kind().is_some()
+        };
+        state = taken.next.clone();
+        steps.push(taken);
+        if stop {
+            break;
+        }
+    }
+    Ok((initial, steps))
 }
