@@ -236,6 +236,11 @@ pub enum Input {
         /// The node.
         node: u64,
     },
+    /// A leader steps down at its own term (flavours with a leader lease).
+    StepDown {
+        /// The leader.
+        node: u64,
+    },
 }
 
 /// An output, tagged by `"output"`.
@@ -470,6 +475,7 @@ impl From<&spec::Input> for Input {
                 change: change.clone(),
             },
             I::Compact { node } => Input::Compact { node: *node },
+            I::StepDown { node } => Input::StepDown { node: *node },
         }
     }
 }
@@ -672,6 +678,7 @@ impl From<Input> for spec::Input {
             },
             Input::ProposeConfChange { node, change } => I::ProposeConfChange { node, change },
             Input::Compact { node } => I::Compact { node },
+            Input::StepDown { node } => I::StepDown { node },
         }
     }
 }

@@ -79,6 +79,48 @@ pub struct Flavour {
     /// is forwarded (raft-rs `send` sets `from` only where it is unset).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub forward_as_self: bool,
+    /// A node that knows a leader other than the candidate refuses its vote request, whatever
+    /// the request's term, before looking at the term: it answers at its own term and changes
+    /// nothing (hashicorp/raft `requestVote`: "rejecting vote request since we have a leader",
+    /// checked before "Ignore an older term" and "Increase the term"). A leader knows itself,
+    /// so it refuses every other candidate and is not deposed by a vote request. Without it, a
+    /// request of a higher term moves the node to that term first, forgetting the leader
+    /// (raft-rs and etcd with check-quorum off).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub vote_refused_while_leader_known: bool,
+    /// A request from an older term is answered with a refusal at the node's own term: a vote
+    /// request with a refused `RequestVoteResponse`, an append with a rejected
+    /// `AppendEntriesResponse` whose hint is the node's last index (hashicorp/raft
+    /// `requestVote` and `appendEntries`: the response is set up with the current term and
+    /// `Success`/`Granted` false, and sent by the deferred `rpc.Respond` on "Ignore an older
+    /// term"). Without it, such requests are ignored, or answered as [`Flavour::pre_vote`] says.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stale_requests_rejected: bool,
+    /// A follower checks and stores an append whose previous entry lies below its commit index
+    /// like any other, and acknowledges the entries it carries (hashicorp/raft `appendEntries`
+    /// has no special case for it). Without it, such an append is acknowledged with the
+    /// follower's commit index and nothing else is done (raft-rs `handle_append_entries`, etcd
+    /// `handleAppendEntries`: `m.Index < r.raftLog.committed`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub append_checks_below_commit: bool,
+    /// The environment may make a leader step down to follower at its own term, knowing no
+    /// leader (`Input::StepDown`): hashicorp/raft's leader does when it has not heard from a
+    /// quorum within its lease (`checkLeaderLease`), and when a replication goroutine sees an
+    /// answer of a higher term, whose term it does not take (`handleStaleTerm` signals
+    /// `stepDown`, and `leaderLoop` does `setState(Follower)`). Raft-rs and etcd step down like
+    /// that only with check-quorum, which both flavours leave off.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lease_step_down: bool,
+    /// A node that led a past term may still send appends of that term built from its
+    /// *current* log and commit index (see `NodeState::may_send_for_past_term`): hashicorp's
+    /// replication goroutine outlives the leader's office while it sleeps in its failure backoff
+    /// (replication.go `replicateTo` waits on `time.After` and `shutdownCh` only, not on its
+    /// `stopCh`), then builds one more request with `req.Term = s.currentTerm` (its old term)
+    /// and `req.LeaderCommitIndex = r.getCommitIndex()`, reading previous entry and entries from
+    /// the log store as it is now (`setupAppendEntries`). Judged by validation only: the spec's
+    /// own search does not remember past terms' leadership.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stale_leader_sends_current_log: bool,
 }
 
 impl Flavour {
@@ -96,6 +138,11 @@ impl Flavour {
             auto_leave_needs_apply: false,
             snapshot_ignores_outgoing: false,
             forward_as_self: false,
+            vote_refused_while_leader_known: false,
+            stale_requests_rejected: false,
+            append_checks_below_commit: false,
+            lease_step_down: false,
+            stale_leader_sends_current_log: false,
         }
     }
 
@@ -113,6 +160,11 @@ impl Flavour {
             auto_leave_needs_apply: true,
             snapshot_ignores_outgoing: true,
             forward_as_self: true,
+            vote_refused_while_leader_known: false,
+            stale_requests_rejected: false,
+            append_checks_below_commit: false,
+            lease_step_down: false,
+            stale_leader_sends_current_log: false,
         }
     }
 
@@ -149,16 +201,60 @@ impl Flavour {
             auto_leave_needs_apply: false,
             snapshot_ignores_outgoing: false,
             forward_as_self: false,
+            vote_refused_while_leader_known: false,
+            stale_requests_rejected: false,
+            append_checks_below_commit: false,
+            lease_step_down: false,
+            stale_leader_sends_current_log: false,
         }
     }
 
-    /// Looks a flavour up by name (`raft-rs`, `etcd`, `etcd-3.6`, `textbook`).
+    /// hashicorp/raft 1.7 and 1.8 (`github.com/hashicorp/raft`) with pre-vote off
+    /// (`Config.PreVoteDisabled`) and no snapshots. Where it differs from raft-rs and etcd:
+    ///
+    /// - a new leader appends a no-op entry (`runLeader` dispatches a `LogNoop`);
+    /// - nothing carries a commit index but the leader's appends (`LeaderCommitIndex`); a vote
+    ///   or append answer carries none;
+    /// - a rejected append carries the follower's last index (`LastLog`), where the leader
+    ///   probes next (`replicateTo`: `nextIndex = min(nextIndex-1, LastLog+1)`);
+    /// - the commit index is not durable: a restarted node learns it again from the leader
+    ///   (without `CommitTrackingLogStore`);
+    /// - heartbeats are appends from a goroutine of their own, with no previous entry, no
+    ///   entries and no commit index: the spec's `AppendEntries` from the empty prefix, which a
+    ///   leader may send whenever it likes; there is no heartbeat timer input;
+    /// - followers that know a leader refuse votes, stale requests are answered, an append
+    ///   below the commit index is handled like any other, a leader steps down on its own, and
+    ///   a deposed leader's replication may still send appends of its old term (the five
+    ///   options above).
+    pub fn hashicorp() -> Self {
+        Flavour {
+            name: "hashicorp".into(),
+            leader_appends_empty_entry: true,
+            vote_carries_commit: false,
+            reject_hint: RejectHint::LastIndex,
+            responses_carry_commit: false,
+            restart_keeps_commit: false,
+            heartbeat_input: false,
+            pre_vote: false,
+            auto_leave_needs_apply: false,
+            snapshot_ignores_outgoing: false,
+            forward_as_self: false,
+            vote_refused_while_leader_known: true,
+            stale_requests_rejected: true,
+            append_checks_below_commit: true,
+            lease_step_down: true,
+            stale_leader_sends_current_log: true,
+        }
+    }
+
+    /// Looks a flavour up by name (`raft-rs`, `etcd`, `etcd-3.6`, `textbook`, `hashicorp`).
     pub fn by_name(name: &str) -> Option<Self> {
         match name {
             "raft-rs" => Some(Self::raft_rs()),
             "etcd" => Some(Self::etcd()),
             "etcd-3.6" => Some(Self::etcd_3_6()),
             "textbook" => Some(Self::textbook()),
+            "hashicorp" => Some(Self::hashicorp()),
             _ => None,
         }
     }
@@ -171,7 +267,7 @@ impl Flavour {
     }
 
     /// The names [`Flavour::by_name`] accepts.
-    pub const NAMES: [&'static str; 4] = ["raft-rs", "etcd", "etcd-3.6", "textbook"];
+    pub const NAMES: [&'static str; 5] = ["raft-rs", "etcd", "etcd-3.6", "textbook", "hashicorp"];
 }
 
 impl fmt::Display for Flavour {

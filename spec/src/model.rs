@@ -90,7 +90,7 @@ impl RaftModel {
     }
 
     /// The inputs the environment may choose in `state`, in a fixed order: receives (one per
-    /// distinct message in flight), timeouts, client requests, heartbeats, restarts, drops,
+    /// distinct message in flight), timeouts, client requests, heartbeats, step-downs, restarts, drops,
     /// duplicates, configuration changes, compactions.
     ///
     /// Inputs that both families treat as a no-op are not offered, to keep the state space to
@@ -125,6 +125,11 @@ impl RaftModel {
         if self.flavour.heartbeat_input && state.spent.heartbeats < self.bounds.heartbeats {
             for node in state.nodes.values().filter(|n| n.role == Role::Leader) {
                 inputs.push(Input::Heartbeat { node: node.id });
+            }
+        }
+        if self.flavour.lease_step_down {
+            for node in state.nodes.values().filter(|n| n.role == Role::Leader) {
+                inputs.push(Input::StepDown { node: node.id });
             }
         }
         if state.spent.restarts < self.bounds.restarts {
@@ -216,6 +221,10 @@ impl RaftModel {
                      {} is spent",
                     self.bounds.conf_changes
                 ),
+                Input::StepDown { node } => format!(
+                    "n{node} cannot step down: it is not a leader, or the flavour has no \
+                     lease step-down"
+                ),
                 Input::Compact { node } => format!(
                     "n{node} cannot compact: nothing is applied past its snapshot, or the \
                      snapshot bound {} is spent",
@@ -282,6 +291,7 @@ impl RaftModel {
                 next.spent.conf_changes += 1;
                 next.node_mut(*node).propose_conf_change(change, &mut out);
             }
+            Input::StepDown { node } => next.node_mut(*node).step_down(),
             Input::Compact { node } => {
                 next.spent.snapshots += 1;
                 next.node_mut(*node).compact(&out);

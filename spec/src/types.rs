@@ -553,6 +553,13 @@ pub enum Input {
         /// The change.
         change: ConfChange,
     },
+    /// A leader steps down to follower at its own term (flavours with
+    /// `Flavour::lease_step_down`: hashicorp/raft's leader lease ran out, or a replication
+    /// goroutine saw a newer term it does not take).
+    StepDown {
+        /// The leader.
+        node: NodeId,
+    },
     /// The node's application takes a snapshot at its applied index and compacts its log there
     /// (raft-rs/etcd `Storage` compaction, etcd `MemoryStorage.CreateSnapshot` + `Compact`).
     Compact {
@@ -570,7 +577,8 @@ impl Input {
             | Input::ClientRequest { node, .. }
             | Input::Heartbeat { node }
             | Input::ProposeConfChange { node, .. }
-            | Input::Compact { node } => Some(*node),
+            | Input::Compact { node }
+            | Input::StepDown { node } => Some(*node),
             Input::Receive { message } => Some(message.to),
             Input::Drop { .. } | Input::Duplicate { .. } => None,
         }
@@ -609,6 +617,7 @@ impl Input {
             Input::Duplicate { .. } => "Duplicate",
             Input::ProposeConfChange { .. } => "ProposeConfChange",
             Input::Compact { .. } => "Compact",
+            Input::StepDown { .. } => "StepDown",
         }
     }
 }
@@ -627,6 +636,7 @@ impl fmt::Display for Input {
                 write!(f, "ProposeConfChange n{node} {change}")
             }
             Input::Compact { node } => write!(f, "Compact n{node}"),
+            Input::StepDown { node } => write!(f, "StepDown n{node}"),
         }
     }
 }

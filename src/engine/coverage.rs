@@ -95,6 +95,9 @@ impl Coverage {
             "Heartbeat".into(),
             flavour.heartbeat_input && bounds.heartbeats > 0,
         ));
+        if flavour.lease_step_down {
+            labels.push(("StepDown".into(), true));
+        }
         labels.push(("Restart".into(), bounds.restarts > 0));
         labels.push(("ProposeConfChange".into(), bounds.conf_changes > 0));
         labels.push(("Compact".into(), bounds.snapshots > 0));

@@ -287,7 +287,8 @@ impl<'m> Explainer<'m> {
     }
 
     /// What a timer may fire at `node`: an election timeout (not at a leader, only at a voter
-    /// that may campaign) or a leader's heartbeat (flavours with a heartbeat input).
+    /// that may campaign), a leader's heartbeat (flavours with a heartbeat input) or a leader's
+    /// lease running out (flavours with a lease step-down).
     fn timer_inputs(&self, state: &ClusterState, node: NodeId) -> Vec<Input> {
         let n = state.node(node);
         let mut inputs = Vec::new();
@@ -296,6 +297,10 @@ impl<'m> Explainer<'m> {
         }
         if n.role == Role::Leader && self.model.flavour.heartbeat_input {
             inputs.push(Input::Heartbeat { node });
+        }
+        if n.role == Role::Leader && self.model.flavour.lease_step_down {
+            // The leader's lease timer (hashicorp `checkLeaderLease`).
+            inputs.push(Input::StepDown { node });
         }
         inputs
     }
@@ -598,6 +603,22 @@ impl<'m> Explainer<'m> {
                         outputs: Vec::new(),
                     });
                     return Ok(());
+                }
+            }
+            // A deposed leader's append of its old term built from its current state
+            // (flavours with `stale_leader_sends_current_log`).
+            if self.model.flavour.stale_leader_sends_current_log {
+                let now = h.state.node(node);
+                if let Some(m) = complete(&logged, now).filter(|m| m.term == past.term) {
+                    if now.may_send_for_past_term(&m).is_ok() {
+                        h.state.post(m.clone());
+                        h.record(TraceEvent {
+                            input: None,
+                            send: Some(m),
+                            outputs: Vec::new(),
+                        });
+                        return Ok(());
+                    }
                 }
             }
         }

@@ -1,7 +1,8 @@
 //! Replaying a validation trace against the spec: its inputs must be enabled where they are
 //! taken, and each discretionary send must be one its sender may send — in its state there or,
-//! for a message logged after its sender stopped leading, in its last state as leader (as
-//! validation judged it).
+//! for a message logged after its sender stopped leading, in its last state as leader (or, in
+//! flavours with `stale_leader_sends_current_log`, in its current state as a leader of that
+//! term), as validation judged it.
 
 use std::collections::BTreeMap;
 
@@ -28,7 +29,13 @@ pub fn execute(model: &RaftModel, actions: &[Action]) -> Execution {
                 model
                     .may_send(&state, m)
                     .or_else(|why| match leader_past.get(&m.from) {
-                        Some(past) if past.term == m.term => past.may_send(m),
+                        Some(past) if past.term == m.term => past.may_send(m).or_else(|why| {
+                            if model.flavour.stale_leader_sends_current_log {
+                                state.node(m.from).may_send_for_past_term(m)
+                            } else {
+                                Err(why)
+                            }
+                        }),
                         _ => Err(why),
                     })
             }

@@ -282,6 +282,13 @@ fn drive(node: &mut RaftNode, input: &Input) -> Result<Vec<Output>, AdapterError
             node.propose_conf_change(change).map_err(refused)?
         }
         Input::Compact { .. } => node.storage.compact()?,
+        Input::StepDown { .. } => {
+            // Never offered in the raft-rs flavour (no leader lease: check-quorum is off).
+            return Err(AdapterError::Refused {
+                input: input.to_string(),
+                reason: "raft-rs with check-quorum off has no leader lease to step down on".into(),
+            });
+        }
         Input::Drop { .. } | Input::Duplicate { .. } => {}
     }
     sent.extend(node.drain_ready()?);

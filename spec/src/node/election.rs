@@ -122,20 +122,26 @@ impl NodeState {
                 },
             );
         } else {
-            let (commit, commit_term) = self.vote_commit_info(out);
-            out.send(
-                self.id,
-                candidate,
-                self.term,
-                Payload::RequestVoteResponse {
-                    pre,
-                    reject: true,
-                    commit,
-                    commit_term,
-                },
-            );
+            self.refuse_vote(candidate, pre, out);
             self.maybe_commit_by_vote(candidate_commit, out);
         }
+    }
+
+    /// Refuses a (pre-)vote at this node's term, with the commit index the flavour puts in
+    /// refusals.
+    pub(super) fn refuse_vote(&self, candidate: NodeId, pre: bool, out: &mut Outbox) {
+        let (commit, commit_term) = self.vote_commit_info(out);
+        out.send(
+            self.id,
+            candidate,
+            self.term,
+            Payload::RequestVoteResponse {
+                pre,
+                reject: true,
+                commit,
+                commit_term,
+            },
+        );
     }
 
     /// Counts an answer to this node's own kind of request (raft-rs `step_candidate`, etcd

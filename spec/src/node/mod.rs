@@ -246,6 +246,15 @@ impl NodeState {
         }
     }
 
+    /// A leader steps down to follower at its own term, knowing no leader and keeping its
+    /// vote (hashicorp `checkLeaderLease` and `leaderLoop` on `stepDown`; see
+    /// `Flavour::lease_step_down`). Any other role ignores it.
+    pub fn step_down(&mut self) {
+        if self.role == Role::Leader {
+            self.become_follower(self.term, None);
+        }
+    }
+
     /// The node receives `m` (raft-rs/etcd `Raft::step`): term handling first, then the
     /// message's own rule for the node's role.
     pub fn receive(&mut self, m: &Message, out: &mut Outbox) {
@@ -258,6 +267,16 @@ impl NodeState {
             // raft-rs and etcd `RawNode::step`: an answer from a node without progress here
             // (outside the configuration) is refused before the term is even looked at.
             return;
+        }
+        if let Payload::RequestVote { pre: false, .. } = m.payload {
+            if out.flavour.vote_refused_while_leader_known
+                && self.leader.is_some_and(|leader| leader != m.from)
+            {
+                // hashicorp `requestVote`: a known leader settles it, before the term is looked
+                // at (see `Flavour::vote_refused_while_leader_known`).
+                self.refuse_vote(m.from, false, out);
+                return;
+            }
         }
         if m.term > self.term {
             // A pre-vote request is about a future term, and a granted pre-vote carries that
@@ -359,6 +378,31 @@ impl NodeState {
     /// a deposed leader learns the newer term; a pre-vote request gets a refusal at this node's
     /// term. Everything else is ignored.
     fn answer_stale(&self, m: &Message, out: &mut Outbox) {
+        if out.flavour.stale_requests_rejected {
+            match m.payload {
+                Payload::AppendEntries { prev_log_index, .. } => {
+                    // hashicorp `appendEntries`: the response set up with the current term and
+                    // the last index is sent as it is.
+                    let commit = self.reported_commit(out);
+                    out.send(
+                        self.id,
+                        m.from,
+                        self.term,
+                        Payload::AppendEntriesResponse(AppendAnswer::rejection(
+                            prev_log_index,
+                            (self.last_index(), 0),
+                            commit,
+                        )),
+                    );
+                    return;
+                }
+                Payload::RequestVote { pre: false, .. } => {
+                    self.refuse_vote(m.from, false, out);
+                    return;
+                }
+                _ => {}
+            }
+        }
         match m.payload {
             Payload::AppendEntries { .. } | Payload::Heartbeat { .. } if out.flavour.pre_vote => {
                 out.send(

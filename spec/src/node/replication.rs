@@ -66,7 +66,9 @@ impl NodeState {
         leader_commit: LogIndex,
         out: &mut Outbox,
     ) {
-        if prev_log_index < self.commit {
+        let checked_below_commit =
+            out.flavour.append_checks_below_commit && prev_log_index >= self.log.snapshot_index();
+        if prev_log_index < self.commit && !checked_below_commit {
             // Stale append below the commit index: acknowledge what is committed.
             self.answer_append(leader, Ok(self.commit), out);
             return;
@@ -76,11 +78,12 @@ impl NodeState {
                 && prev_log_index <= self.last_index());
         if log_matches {
             if let Some(offset) = self.log.find_conflict(prev_log_index, entries) {
-                // Past the commit index, so past any compacted prefix, and at most one past the
-                // last matching entry.
+                // Past the commit index (or, where the flavour checks appends below it, past
+                // the previous entry, itself not compacted), so past any compacted prefix, and
+                // at most one past the last matching entry.
                 self.log
                     .append_at(prev_log_index + 1 + offset as LogIndex, &entries[offset..])
-                    .expect("a conflict lies between the commit index and the log's end + 1");
+                    .expect("a conflict lies past the compacted prefix and at most one past the log's end");
             }
             let last_new = prev_log_index + entries.len() as LogIndex;
             self.commit = self.commit.max(leader_commit.min(last_new));
@@ -273,6 +276,27 @@ impl NodeState {
             ));
         }
         Ok(())
+    }
+
+    /// Checks that this node, which led term `m.term` and has moved on (to a later term, or to
+    /// follower in that term), may still send the append `m` of that term built from its current log
+    /// and commit index: everything [`NodeState::may_send`] checks of a leader of that term
+    /// with this node's log, commit index and configuration (flavours with
+    /// `Flavour::stale_leader_sends_current_log`; that it led `m.term` is the caller's to
+    /// know).
+    pub fn may_send_for_past_term(&self, m: &Message) -> Result<(), String> {
+        // Of its own term only once it stepped down to follower (a candidate of a term never
+        // led it).
+        if m.term > self.term || (m.term == self.term && self.role != Role::Follower) {
+            return Err(format!(
+                "carries term {} but n{} is at term {} as a {}",
+                m.term, self.id, self.term, self.role
+            ));
+        }
+        let mut as_then = self.clone();
+        as_then.role = Role::Leader;
+        as_then.term = m.term;
+        as_then.may_send(m)
     }
 
     /// The appends a leader may choose to send in spec-only mode: to each peer of its
