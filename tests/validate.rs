@@ -326,3 +326,47 @@ fn a_malformed_log_is_a_usage_error_naming_file_and_line() {
         );
     }
 }
+
+#[test]
+fn a_node_killed_between_logging_an_input_and_acting_on_it_never_took_the_step() {
+    let dir = common::scratch("validate", "cut-off");
+    let header = r#"{"raftcheck_eventlog":1,"nodes":[1,2,3],"flavour":"etcd","immediate":true}"#;
+    let vote = |to: u64| {
+        format!(
+            r#"{{"type":"RequestVote","to":{to},"term":1,"last_log_index":0,"last_log_term":0}}"#
+        )
+    };
+    let n1 = format!(
+        "{header}\n\
+         {{\"node\":1,\"seq\":1,\"t\":1,\"ev\":\"timeout\"}}\n\
+         {{\"node\":1,\"seq\":2,\"t\":2,\"ev\":\"state\",\"term\":1,\"role\":\"candidate\",\"vote\":1}}\n\
+         {{\"node\":1,\"seq\":3,\"t\":3,\"ev\":\"send\",\"msg\":{}}}\n\
+         {{\"node\":1,\"seq\":4,\"t\":4,\"ev\":\"send\",\"msg\":{}}}\n",
+        vote(2),
+        vote(3)
+    );
+    // n2 logs the request, dies before its vote reaches the disk, and comes back at term 0.
+    let n2 = format!(
+        "{header}\n\
+         {{\"node\":2,\"seq\":1,\"t\":5,\"ev\":\"receive\",\"msg\":{{\"type\":\"RequestVote\",\"from\":1,\"term\":1}}}}\n\
+         {{\"node\":2,\"seq\":2,\"t\":6,\"ev\":\"crash\"}}\n\
+         {{\"node\":2,\"seq\":3,\"t\":7,\"ev\":\"restart\"}}\n\
+         {{\"node\":2,\"seq\":4,\"t\":8,\"ev\":\"state\",\"term\":0,\"role\":\"follower\",\"vote\":0}}\n"
+    );
+    std::fs::write(dir.join("n1.ndjson"), n1).unwrap();
+    std::fs::write(dir.join("n2.ndjson"), &n2).unwrap();
+    let files = vec![dir.join("n1.ndjson"), dir.join("n2.ndjson")];
+    let v = validate::validate(&request(files.clone())).unwrap();
+    assert!(v.outcome.agrees(), "{}", v.outcome);
+    // Had it logged its vote before dying, the vote must have survived.
+    let acted = n2.replace(
+        "\"ev\":\"crash\"",
+        "\"ev\":\"state\",\"term\":1,\"role\":\"follower\",\"vote\":1",
+    );
+    std::fs::write(dir.join("n2.ndjson"), acted).unwrap();
+    let v = validate::validate(&request(files)).unwrap();
+    assert!(
+        !v.outcome.agrees(),
+        "a vote logged before the crash was forgotten"
+    );
+}

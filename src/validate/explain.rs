@@ -156,6 +156,9 @@ pub struct Explainer<'m> {
     frontier: Vec<Hypothesis>,
     /// The search cost so far.
     pub cost: Cost,
+    /// The event being explained is a trigger its node's crash follows at once: the node may
+    /// have died before the step took effect.
+    cut_off: bool,
 }
 
 impl<'m> Explainer<'m> {
@@ -169,6 +172,7 @@ impl<'m> Explainer<'m> {
                 max_frontier: 1,
                 ..Cost::default()
             },
+            cut_off: false,
         }
     }
 
@@ -177,8 +181,17 @@ impl<'m> Explainer<'m> {
         &self.frontier
     }
 
-    /// Explains `event` (values numbered by `values`). `Err` when nothing does.
-    pub fn explain(&mut self, event: &Event, values: &mut Values) -> Result<(), Box<Unexplained>> {
+    /// Explains `event` (values numbered by `values`). `Err` when nothing does. `cut_off` says
+    /// that the event is a trigger after which its node logged nothing before it crashed or
+    /// restarted: a process killed between logging an input and acting on it never took the
+    /// step, so the hypothesis that it did not is kept beside the ones that it did.
+    pub fn explain(
+        &mut self,
+        event: &Event,
+        values: &mut Values,
+        cut_off: bool,
+    ) -> Result<(), Box<Unexplained>> {
+        self.cut_off = cut_off && event.ev.is_trigger();
         let event = number_values(event, values);
         let frontier = std::mem::take(&mut self.frontier);
         let (mut next, mut misses) = self.advance(frontier, &event);
@@ -313,6 +326,9 @@ impl<'m> Explainer<'m> {
         next: &mut Vec<Hypothesis>,
         misses: &mut Vec<(Hypothesis, Miss)>,
     ) {
+        if self.cut_off {
+            next.push(h.clone());
+        }
         match self.trigger_inputs(&h, event) {
             Ok(inputs) => next.extend(self.take_inputs(h, event.node, inputs)),
             Err(miss) => misses.push((h, miss)),

@@ -18,6 +18,7 @@ pub mod summary;
 use std::path::PathBuf;
 use std::time::Instant;
 
+use raftcheck_format::eventlog::EventKind;
 use raftcheck_spec::{Bounds, Flavour, Mode, RaftModel};
 
 use crate::engine::Outcome;
@@ -177,7 +178,14 @@ pub fn validate(request: &Request) -> Result<Validation, Error> {
     let mut explained = 0;
     for (k, logged) in ordered.iter().enumerate() {
         let number = k + 1;
-        match explainer.explain(&logged.event, &mut values) {
+        let (node, at) = merged.order[k];
+        // Only the application's progress (which a step does not wait for) between this
+        // trigger and the node's crash: the step may never have taken effect.
+        let cut_off = logs.nodes[&node][at + 1..]
+            .iter()
+            .find(|l| !matches!(l.event.ev, EventKind::Apply | EventKind::Commit))
+            .is_some_and(|l| matches!(l.event.ev, EventKind::Crash | EventKind::Restart));
+        match explainer.explain(&logged.event, &mut values, cut_off) {
             Ok(()) => explained += 1,
             Err(unexplained) => {
                 let (closest, miss) = unexplained.closest;
