@@ -181,6 +181,9 @@ func startNode(o nodeOptions) (*node, error) {
 			return nil, fmt.Errorf("the WAL's log starts at index %d, not 1", rec.entries[0].Index)
 		}
 		n.log.Append(1, ents)
+		// ... and the commit index it came back with: etcd's WAL syncs a HardState only with
+		// entries or a new term or vote (raft.MustSync), so a commit-only advance may be lost.
+		n.log.Commit(bs.Commit)
 	} else {
 		if !rec.fresh {
 			// The WAL exists, the log does not: the first incarnation died between the two

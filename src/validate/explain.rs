@@ -9,7 +9,7 @@
 //! no hypothesis explains an event, up to `unlogged` unlogged spec inputs at the node may be
 //! inserted before it; when that fails too, the event is the first divergence.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
@@ -50,6 +50,8 @@ pub struct Hypothesis {
     pending: BTreeMap<NodeId, Vec<Message>>,
     /// Nodes with a step in progress (a trigger seen, the next not yet).
     open: BTreeSet<NodeId>,
+    /// Nodes whose step in progress is a restart.
+    restarted: BTreeSet<NodeId>,
     /// Each node's state before the step in progress.
     before: BTreeMap<NodeId, Rc<NodeState>>,
     /// Each node's last state as a leader, for sends built then and logged later.
@@ -64,6 +66,7 @@ impl Hypothesis {
             state: model.initial_state(),
             pending: BTreeMap::new(),
             open: BTreeSet::new(),
+            restarted: BTreeSet::new(),
             before: BTreeMap::new(),
             leader_past: BTreeMap::new(),
             path: None,
@@ -96,11 +99,15 @@ impl Hypothesis {
         self.pending.values().map(Vec::len).sum()
     }
 
+    /// A hash of everything but the messages in flight.
     fn fingerprint(&self) -> u64 {
         let mut h = siphasher::sip::SipHasher13::new();
-        self.state.hash(&mut h);
+        self.state.nodes.hash(&mut h);
+        self.state.spent.hash(&mut h);
+        self.state.history.hash(&mut h);
         self.pending.hash(&mut h);
         self.open.hash(&mut h);
+        self.restarted.hash(&mut h);
         self.leader_past.hash(&mut h);
         h.finish()
     }
@@ -238,19 +245,39 @@ impl<'m> Explainer<'m> {
         self.frontier.first().map_or(0, Hypothesis::pending)
     }
 
+    /// Drops repeated hypotheses, and those another one covers: equal but for messages in
+    /// flight, where the other holds every message this one does (it can do all this one can,
+    /// and receive more). A node killed before acting on a message leaves just such a pair —
+    /// the message received and lost, or still in flight — that no later event tells apart.
+    /// Keeps the first `max_frontier`.
     fn dedup(&mut self, hypotheses: Vec<Hypothesis>) -> Vec<Hypothesis> {
         if hypotheses.len() <= 1 {
             return hypotheses;
         }
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        for h in hypotheses {
-            if seen.insert(h.fingerprint()) {
-                if out.len() < self.options.max_frontier {
-                    out.push(h);
-                } else {
-                    self.cost.truncated += 1;
+        let prints: Vec<u64> = hypotheses.iter().map(Hypothesis::fingerprint).collect();
+        let covered = |i: usize, j: usize| {
+            prints[i] == prints[j]
+                && is_sub_multiset(&hypotheses[i].state.network, &hypotheses[j].state.network)
+        };
+        let mut keep = vec![true; hypotheses.len()];
+        for i in 0..hypotheses.len() {
+            for j in 0..hypotheses.len() {
+                // i goes when j covers it (and, for equal ones, j comes first).
+                if i != j && keep[j] && covered(i, j) && (!covered(j, i) || j < i) {
+                    keep[i] = false;
+                    break;
                 }
+            }
+        }
+        let mut out = Vec::new();
+        for (h, kept) in hypotheses.into_iter().zip(keep) {
+            if !kept {
+                continue;
+            }
+            if out.len() < self.options.max_frontier {
+                out.push(h);
+            } else {
+                self.cost.truncated += 1;
             }
         }
         out
@@ -456,6 +483,7 @@ impl<'m> Explainer<'m> {
                     let now = Rc::new(mine.state.node(node).clone());
                     mine.before.insert(node, now);
                     mine.open.insert(node);
+                    mine.restarted.remove(&node);
                     mine
                 }
             });
@@ -471,6 +499,9 @@ impl<'m> Explainer<'m> {
         let outputs = self.model.apply_in_place(&mut h.state, input);
         if matches!(input, Input::Restart { .. }) {
             h.pending.remove(&node);
+            h.restarted.insert(node);
+        } else {
+            h.restarted.remove(&node);
         }
         let pending = h.pending.entry(node).or_default();
         for output in &outputs {
@@ -526,6 +557,25 @@ impl<'m> Explainer<'m> {
                         }],
                     })
                 }
+            }
+            EventKind::Commit if h.restarted.contains(&node) => {
+                // The commit index a restarted node came back with. Neither etcd raft nor
+                // raft-rs needs a HardState whose only change is the commit index synced
+                // (`MustSync`), so it may be older than the one before the crash. How much older
+                // the log cannot tell: anything from the snapshot index up to the spec's commit
+                // is accepted, and the spec node takes it.
+                let index = event.index.expect("checked when read");
+                let n = h.state.node_mut(node);
+                if index > n.commit || index < n.log.snapshot_index() {
+                    return Err(field_miss(
+                        node,
+                        "commit",
+                        n.commit.to_string(),
+                        format!("{index} after the restart"),
+                    ));
+                }
+                n.commit = index;
+                Ok(())
             }
             EventKind::Commit => {
                 let index = event.index.expect("checked when read");
@@ -670,6 +720,22 @@ impl<'m> Explainer<'m> {
             _ => self.model.may_send(&h.state, m),
         }
     }
+}
+
+/// True when every message of the sorted `a` is in the sorted `b`, as often.
+fn is_sub_multiset(a: &[Message], b: &[Message]) -> bool {
+    let mut rest = b.iter();
+    'outer: for m in a {
+        for n in rest.by_ref() {
+            match n.cmp(m) {
+                std::cmp::Ordering::Less => continue,
+                std::cmp::Ordering::Equal => continue 'outer,
+                std::cmp::Ordering::Greater => return false,
+            }
+        }
+        return false;
+    }
+    true
 }
 
 fn kind_name(m: &LogMessage) -> &'static str {
@@ -820,4 +886,35 @@ pub fn node_view(state: &ClusterState, node: NodeId) -> raftcheck_spec::NodeView
         .position(|n| n.id == node)
         .expect("a node of the cluster");
     view.nodes[at].clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use raftcheck_spec::Payload;
+
+    fn m(to: u64, commit: u64) -> Message {
+        Message {
+            from: 1,
+            to,
+            term: 1,
+            payload: Payload::Heartbeat { commit },
+        }
+    }
+
+    #[test]
+    fn sub_multisets_count_copies() {
+        let (a, b, c) = (m(2, 0), m(2, 1), m(3, 0));
+        assert!(is_sub_multiset(&[], std::slice::from_ref(&a)));
+        assert!(is_sub_multiset(
+            &[a.clone(), c.clone()],
+            &[a.clone(), b.clone(), c.clone()]
+        ));
+        assert!(!is_sub_multiset(
+            &[a.clone(), a.clone()],
+            &[a.clone(), b.clone()]
+        ));
+        assert!(!is_sub_multiset(std::slice::from_ref(&c), &[a, b]));
+        assert!(!is_sub_multiset(&[c], &[]));
+    }
 }
