@@ -109,7 +109,7 @@ func TestSingleNodeLogsAndRecovers(t *testing.T) {
 	runSingle(t, dir, "", 1, 5)
 	runSingle(t, dir, "", 6, 3)
 	evs := readLog(t, filepath.Join(dir, "n1.ndjson"))
-	if evs[0]["raftcheck_eventlog"] != 1.0 || evs[0]["flavour"] != "etcd" || evs[0]["immediate"] != true {
+	if evs[0]["raftcheck_eventlog"] != 1.0 || evs[0]["flavour"] != "etcd-3.6" || evs[0]["immediate"] != true {
 		t.Fatalf("header %v", evs[0])
 	}
 	var seq, commit uint64

@@ -123,6 +123,14 @@ func Append(path string, node uint64) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A process killed in the middle of a write leaves its last line torn: end it, so the
+	// torn line stays a line of its own (raftcheck ignores it) and this incarnation's start
+	// on a line of its own.
+	if data, err := os.ReadFile(path); err == nil && len(data) > 0 && data[len(data)-1] != '\n' {
+		if _, err := out.Write([]byte{'\n'}); err != nil {
+			return nil, err
+		}
+	}
 	return &Log{file: out, node: node, seq: last}, nil
 }
 

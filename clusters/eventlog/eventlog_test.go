@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -63,5 +64,35 @@ func TestHeaderEventsAndRestartNumbering(t *testing.T) {
 	entries := got[4]["entries"].([]any)
 	if _, ok := entries[0].(map[string]any)["value"]; ok {
 		t.Errorf("an empty entry carries a value: %v", entries[0])
+	}
+}
+
+func TestAppendEndsALineTornByACrash(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "n1.ndjson")
+	l, err := Create(path, 1, Header{Nodes: []uint64{1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Tick()
+	l.Close()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte(`{"ev":"send","msg":{"type"`))
+	f.Close()
+	l, err = Append(path, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Restart()
+	l.Close()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "{\"ev\":\"send\",\"msg\":{\"type\"\n{"
+	if !strings.Contains(string(data), want) {
+		t.Fatalf("the torn line was not ended before the restart:\n%s", data)
 	}
 }

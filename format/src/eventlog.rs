@@ -344,11 +344,18 @@ impl EventWriter {
             .max()
             .unwrap_or(0);
         let file = std::fs::OpenOptions::new().append(true).open(path)?;
-        Ok(EventWriter {
+        let mut writer = EventWriter {
             out: BufWriter::new(file),
             node,
             seq,
-        })
+        };
+        // A line torn by a crash in the middle of a write is ended, so it stays a line of its
+        // own (raftcheck ignores it) and this incarnation starts on a new line.
+        if !text.is_empty() && !text.ends_with('\n') {
+            writer.out.write_all(b"\n")?;
+            writer.out.flush()?;
+        }
+        Ok(writer)
     }
 
     /// Writes `event` as the node's next event, stamped with the wall clock.
@@ -466,5 +473,43 @@ impl LogMessage {
             Payload::Snapshot { .. } => return None,
         }
         Some(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_restarted_writer_continues_the_numbering_and_ends_a_torn_line() {
+        let dir = std::env::temp_dir().join(format!("raftcheck-eventlog-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("n2.ndjson");
+        let header = Header {
+            raftcheck_eventlog: VERSION,
+            nodes: vec![1, 2],
+            ..Header::default()
+        };
+        let mut w = EventWriter::create(&path, 2, &header).unwrap();
+        w.log(Event::new(0, EventKind::Tick)).unwrap();
+        drop(w);
+        let mut torn = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        torn.write_all(br#"{"node":2,"seq":2,"ev""#).unwrap();
+        drop(torn);
+        let mut w = EventWriter::append(&path, 2).unwrap();
+        w.log(Event::new(0, EventKind::Restart)).unwrap();
+        drop(w);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        let restart: Event = serde_json::from_str(lines[3]).unwrap();
+        assert_eq!(
+            (restart.node, restart.seq, restart.ev),
+            (2, 2, EventKind::Restart)
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -209,6 +209,13 @@ fn human(v: &Validation, trace: Option<&PathBuf>) -> String {
         },
         v.cost.unlogged_inserted
     );
+    for at in &v.logs.torn {
+        let _ = writeln!(
+            out,
+            "note: {} is a line cut short by a crash; ignored",
+            v.logs.locate(*at)
+        );
+    }
     if v.unmatched_receives > 0 {
         let _ = writeln!(
             out,
@@ -257,6 +264,7 @@ fn report_json(v: &Validation, trace: Option<&PathBuf>) -> serde_json::Value {
             "unlogged_inserted": v.cost.unlogged_inserted,
         },
         "unmatched_receives": v.unmatched_receives,
+        "torn_lines": v.logs.torn.iter().map(|at| v.logs.locate(*at)).collect::<Vec<_>>(),
         "never_logged": v.never_logged,
         "findings": finding_lines(v),
         "trace": trace.map(|t| t.display().to_string()),

@@ -36,6 +36,8 @@ pub struct Logs {
     pub header: Header,
     /// Each node's events, sorted by `seq`.
     pub nodes: BTreeMap<u64, Vec<Logged>>,
+    /// Lines cut short by a crash, ignored.
+    pub torn: Vec<Position>,
 }
 
 impl Logs {
@@ -91,6 +93,7 @@ pub fn read(paths: &[PathBuf]) -> Result<Logs, LogError> {
         files: paths.to_vec(),
         header: Header::default(),
         nodes: BTreeMap::new(),
+        torn: Vec::new(),
     };
     for (index, path) in paths.iter().enumerate() {
         let text = std::fs::read_to_string(path).map_err(|e| LogError {
@@ -193,13 +196,25 @@ pub fn read_file(logs: &mut Logs, index: usize, path: &Path, text: &str) -> Resu
         logs.header.pre_vote = logs.header.pre_vote.or(header.pre_vote);
         logs.header.flavour = logs.header.flavour.clone().or(header.flavour.clone());
     }
-    for (line, text) in lines {
-        let mut event: Event = serde_json::from_str(text).map_err(|e| {
-            error(
-                line,
-                format!("expected an event {{\"node\", \"seq\", \"ev\", ...}}: {e}"),
-            )
-        })?;
+    let lines: Vec<(usize, &str)> = lines.collect();
+    let ends_torn = !text.ends_with('\n');
+    for (k, &(line, text)) in lines.iter().enumerate() {
+        let mut event: Event = match serde_json::from_str(text) {
+            Ok(event) => event,
+            // A process killed in the middle of writing a line leaves it cut short: at the end
+            // of the file, or (after the writer of the next incarnation ended it) right before
+            // that incarnation's `restart`.
+            Err(e) if e.is_eof() && torn(&lines, k, ends_torn) => {
+                logs.torn.push(Position { file: index, line });
+                continue;
+            }
+            Err(e) => {
+                return Err(error(
+                    line,
+                    format!("expected an event {{\"node\", \"seq\", \"ev\", ...}}: {e}"),
+                ))
+            }
+        };
         check_event(&event, &header.nodes).map_err(|m| error(line, m))?;
         subtract_offsets(&mut event, header.term_offset, header.index_offset);
         logs.nodes.entry(event.node).or_default().push(Logged {
@@ -208,6 +223,17 @@ pub fn read_file(logs: &mut Logs, index: usize, path: &Path, text: &str) -> Resu
         });
     }
     Ok(())
+}
+
+/// True when line `k` of `lines` may be one torn by a crash: the file's last line with no line
+/// end after it, or a line followed by a `restart`.
+fn torn(lines: &[(usize, &str)], k: usize, ends_torn: bool) -> bool {
+    match lines.get(k + 1) {
+        None => ends_torn,
+        Some((_, next)) => {
+            serde_json::from_str::<Event>(next).is_ok_and(|e| e.ev == EventKind::Restart)
+        }
+    }
 }
 
 /// Node ids must be `1..=n` (the spec numbers the initial voters so).
@@ -402,6 +428,7 @@ mod tests {
             files: vec![PathBuf::from("n1.ndjson")],
             header: Header::default(),
             nodes: BTreeMap::new(),
+            torn: Vec::new(),
         };
         read_file(&mut logs, 0, Path::new("n1.ndjson"), text)?;
         Ok(logs)
@@ -510,6 +537,25 @@ mod tests {
             assert!(got.contains(want), "{lines:?}: want {want:?} in {got:?}");
             assert!(got.starts_with("n1.ndjson:2: "), "{got}");
         }
+    }
+
+    #[test]
+    fn a_line_torn_by_a_crash_is_ignored_only_where_a_crash_leaves_one() {
+        let torn = r#"{"node":1,"seq":2,"ev":"send","msg":{"type":"Append"#;
+        let end = format!("{}{torn}", with(&[r#"{"node":1,"seq":1,"ev":"tick"}"#]));
+        let logs = parse(&end).unwrap();
+        assert_eq!(logs.torn, vec![Position { file: 0, line: 3 }]);
+        assert_eq!(logs.nodes[&1].len(), 1);
+        let restarted = with(&[torn, r#"{"node":1,"seq":2,"ev":"restart"}"#]);
+        assert_eq!(parse(&restarted).unwrap().torn.len(), 1);
+        // Anywhere else a cut-short line is malformed.
+        let middle = with(&[torn, r#"{"node":1,"seq":2,"ev":"tick"}"#]);
+        assert!(error_of_text(&middle).contains(":2: expected an event"));
+        assert!(error_of_text(&format!("{end}\n")).contains(":3: expected an event"));
+    }
+
+    fn error_of_text(text: &str) -> String {
+        parse(text).unwrap_err().to_string()
     }
 
     #[test]

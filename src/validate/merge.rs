@@ -104,6 +104,7 @@ mod tests {
                 .collect(),
             header: Header::default(),
             nodes: BTreeMap::new(),
+            torn: Vec::new(),
         };
         for (i, text) in files.iter().enumerate() {
             read_file(&mut logs, i, Path::new("x"), text).unwrap();
