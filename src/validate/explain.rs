@@ -353,11 +353,27 @@ impl<'m> Explainer<'m> {
         next: &mut Vec<Hypothesis>,
         misses: &mut Vec<(Hypothesis, Miss)>,
     ) {
-        if self.cut_off {
-            next.push(h.clone());
-        }
+        let node = event.node;
         match self.trigger_inputs(&h, event) {
-            Ok(inputs) => next.extend(self.take_inputs(h, event.node, inputs)),
+            Ok(inputs) => {
+                let without = self.cut_off.then(|| h.clone());
+                let taken = self.take_inputs(h, node, inputs);
+                // The step may not have taken effect before the crash. That matters only where
+                // it changed what survives one (term, vote, log): anything else the restart
+                // forgets, and a message taken and lost is one the network may lose.
+                if let Some(without) = without {
+                    let was = without.state.node(node);
+                    let same = |n: &NodeState| {
+                        n.term == was.term && n.vote == was.vote && n.log == was.log
+                    };
+                    if taken.iter().any(|t| !same(t.state.node(node))) {
+                        next.extend(taken);
+                        next.push(without);
+                        return;
+                    }
+                }
+                next.extend(taken);
+            }
             Err(miss) => misses.push((h, miss)),
         }
     }

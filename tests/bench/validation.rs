@@ -103,5 +103,9 @@ fn main() {
     }
     let total: usize = whole.nodes.values().map(Vec::len).sum();
     println!("({total} events in the whole log)");
-    let _ = std::fs::remove_dir_all(&dir);
+    if std::env::var_os("RAFTCHECK_BENCH_KEEP").is_some() {
+        println!("logs kept in {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
