@@ -82,6 +82,16 @@ impl Hypothesis {
         self.length += 1;
     }
 
+    /// Posts a message its sender sent of its own accord, and records the send.
+    fn post_own(&mut self, m: Message) {
+        self.state.post(m.clone());
+        self.record(TraceEvent {
+            input: None,
+            send: Some(m),
+            outputs: Vec::new(),
+        });
+    }
+
     /// The spec actions taken, oldest first.
     pub fn path(&self) -> Vec<TraceEvent> {
         let mut out = Vec::with_capacity(self.length);
@@ -664,12 +674,7 @@ impl<'m> Explainer<'m> {
         if let Some(m) = complete(&logged, h.state.node(node)) {
             match self.may_send_now(h, &m) {
                 Ok(()) => {
-                    h.state.post(m.clone());
-                    h.record(TraceEvent {
-                        input: None,
-                        send: Some(m),
-                        outputs: Vec::new(),
-                    });
+                    h.post_own(m);
                     return Ok(());
                 }
                 Err(e) => why = e,
@@ -678,12 +683,7 @@ impl<'m> Explainer<'m> {
         if let Some(past) = h.leader_past.get(&node) {
             if let Some(m) = complete(&logged, past).filter(|m| m.term == past.term) {
                 if past.may_send(&m).is_ok() {
-                    h.state.post(m.clone());
-                    h.record(TraceEvent {
-                        input: None,
-                        send: Some(m),
-                        outputs: Vec::new(),
-                    });
+                    h.post_own(m);
                     return Ok(());
                 }
             }
@@ -693,12 +693,7 @@ impl<'m> Explainer<'m> {
                 let now = h.state.node(node);
                 if let Some(m) = complete(&logged, now).filter(|m| m.term == past.term) {
                     if now.may_send_for_past_term(&m).is_ok() {
-                        h.state.post(m.clone());
-                        h.record(TraceEvent {
-                            input: None,
-                            send: Some(m),
-                            outputs: Vec::new(),
-                        });
+                        h.post_own(m);
                         return Ok(());
                     }
                 }
