@@ -781,15 +781,6 @@ fn field_miss(node: NodeId, field: &str, spec: String, implementation: String) -
     }
 }
 
-fn role_name(r: Role) -> &'static str {
-    match r {
-        Role::Follower => "follower",
-        Role::PreCandidate => "pre_candidate",
-        Role::Candidate => "candidate",
-        Role::Leader => "leader",
-    }
-}
-
 fn check_state(n: &NodeState, event: &Event) -> Result<(), Miss> {
     let name = |id: Option<NodeId>| id.map_or_else(|| "none".to_string(), |id| format!("n{id}"));
     let logged_id = |id: u64| if id == 0 { None } else { Some(id) };
@@ -807,7 +798,11 @@ fn check_state(n: &NodeState, event: &Event) -> Result<(), Miss> {
         differ("term", n.term.to_string(), term.to_string());
     }
     if let Some(role) = &event.role {
-        differ("role", role_name(n.role).to_string(), role.clone());
+        differ(
+            "role",
+            super::log::role_name(n.role).to_string(),
+            role.clone(),
+        );
     }
     if let Some(vote) = event.vote {
         differ("vote", name(n.vote), name(logged_id(vote)));

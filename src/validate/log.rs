@@ -352,6 +352,17 @@ fn check_event(e: &Event, nodes: &[u64]) -> Result<(), String> {
 /// The role names of version 1.
 pub const ROLES: [&str; 4] = ["follower", "pre_candidate", "candidate", "leader"];
 
+/// A spec role's name in an event log.
+pub fn role_name(role: raftcheck_spec::Role) -> &'static str {
+    use raftcheck_spec::Role;
+    match role {
+        Role::Follower => "follower",
+        Role::PreCandidate => "pre_candidate",
+        Role::Candidate => "candidate",
+        Role::Leader => "leader",
+    }
+}
+
 fn check_message(e: &Event, m: &LogMessage, nodes: &[u64]) -> Result<(), String> {
     let (field, peer) = if e.ev == EventKind::Send {
         ("to", m.to)

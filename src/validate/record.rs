@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use raftcheck_format::eventlog::{Event, EventKind, Header, LogEntry, LogMessage, LogValue};
-use raftcheck_spec::{ClusterView, Input, NodeView, Output, Role};
+use raftcheck_spec::{ClusterView, Input, NodeView, Output};
 
 use crate::engine::executor::{start, step};
 use crate::engine::Step;
@@ -98,15 +98,7 @@ fn changes(node: u64, was: &NodeView, now: &NodeView) -> Vec<Event> {
     if (was.term, was.role, was.vote, was.leader) != (now.term, now.role, now.vote, now.leader) {
         let mut e = Event::new(node, EventKind::State);
         e.term = Some(now.term);
-        e.role = Some(
-            match now.role {
-                Role::Follower => "follower",
-                Role::PreCandidate => "pre_candidate",
-                Role::Candidate => "candidate",
-                Role::Leader => "leader",
-            }
-            .into(),
-        );
+        e.role = Some(super::log::role_name(now.role).into());
         e.vote = Some(now.vote.unwrap_or(0));
         e.leader = Some(now.leader.unwrap_or(0));
         out.push(e);
