@@ -774,11 +774,20 @@ fn field_miss(node: NodeId, field: &str, spec: String, implementation: String) -
         spec,
         implementation,
     };
-    Miss {
-        kind: DivergenceKind::StateMismatch,
-        reason: format!("state mismatch: {diff}"),
-        diff: vec![diff],
+    mismatch(vec![diff]).unwrap_err()
+}
+
+/// A state mismatch on the fields of `diff`, if there are any.
+fn mismatch(diff: Vec<FieldDiff>) -> Result<(), Miss> {
+    if diff.is_empty() {
+        return Ok(());
     }
+    let lines: Vec<String> = diff.iter().map(ToString::to_string).collect();
+    Err(Miss {
+        kind: DivergenceKind::StateMismatch,
+        reason: format!("state mismatch: {}", lines.join("; ")),
+        diff,
+    })
 }
 
 fn check_state(n: &NodeState, event: &Event) -> Result<(), Miss> {
@@ -810,16 +819,7 @@ fn check_state(n: &NodeState, event: &Event) -> Result<(), Miss> {
     if let Some(leader) = event.leader {
         differ("leader", name(n.leader), name(logged_id(leader)));
     }
-    if diff.is_empty() {
-        Ok(())
-    } else {
-        let lines: Vec<String> = diff.iter().map(ToString::to_string).collect();
-        Err(Miss {
-            kind: DivergenceKind::StateMismatch,
-            reason: format!("state mismatch: {}", lines.join("; ")),
-            diff,
-        })
-    }
+    mismatch(diff)
 }
 
 fn check_append(n: &NodeState, event: &Event) -> Result<(), Miss> {
@@ -846,16 +846,7 @@ fn check_append(n: &NodeState, event: &Event) -> Result<(), Miss> {
             implementation: "missing".into(),
         });
     }
-    if diff.is_empty() {
-        Ok(())
-    } else {
-        let lines: Vec<String> = diff.iter().map(ToString::to_string).collect();
-        Err(Miss {
-            kind: DivergenceKind::StateMismatch,
-            reason: format!("state mismatch: {}", lines.join("; ")),
-            diff,
-        })
-    }
+    mismatch(diff)
 }
 
 /// The event with its values numbered as the spec numbers them.
