@@ -6,7 +6,9 @@
 pub mod coverage;
 pub mod executor;
 pub mod judge;
+pub mod memory;
 pub mod outcome;
+pub mod packed;
 pub mod pool;
 pub mod random;
 mod reply;
