@@ -358,6 +358,15 @@ pub fn build(
         before = after;
     }
     let mut notes = Vec::new();
+    if let Ok(end) = &execution.end {
+        let validation_ends_early = trace.mode == TraceMode::Validation;
+        if *end != trace.expect && !validation_ends_early {
+            notes.push(format!(
+                "the trace recorded {}; this run of it gives {end}, which is what is shown",
+                trace.expect
+            ));
+        }
+    }
     let mut divergence = None;
     let mut violation = None;
     let (headline, result) = match &execution.end {

@@ -240,7 +240,8 @@
     lanes.forEach(function (n, k) { x[n] = heads[k].offsetLeft + heads[k].offsetWidth / 2; });
     var rowIndexOfStep = {};
     data.rows.forEach(function (r, i) { if (rowIndexOfStep[r.step] === undefined) rowIndexOfStep[r.step] = i; });
-    var mid = rowEls.map(function (tr) { return tr.offsetTop + tr.offsetHeight / 2; });
+    // Arrows run between the event markers at the top of their rows, as drawn by hand.
+    var mid = rowEls.map(function (tr) { return tr.offsetTop + Math.min(12, tr.offsetHeight / 2); });
     var layer = svg('svg', { 'class': 'arrows', width: d.table.offsetWidth, height: d.table.offsetHeight });
     var defs = svg('defs', {});
     [['head', '#3559c7'], ['head-dup', '#8e44ad']].forEach(function (m) {
@@ -268,7 +269,7 @@
         var title = svg('title', {});
         title.textContent = (dv.duplicate ? 'duplicate of ' : '') + m.text;
         g.appendChild(title);
-        line(g, fx, y0, tx, mid[to] - 3, dv.duplicate ? 'head-dup' : 'head');
+        line(g, fx, y0, tx, mid[to], dv.duplicate ? 'head-dup' : 'head');
         g.addEventListener('click', function (ev) { ev.stopPropagation(); showMessage(m.id); });
         layer.appendChild(g);
         if (from !== undefined) remember(from, g);
