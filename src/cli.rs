@@ -51,6 +51,13 @@ pub enum Command {
     /// Serve an in-process implementation over the adapter protocol on stdin/stdout
     /// (impl_adapter/PROTOCOL.md), e.g. for `check --impl "cmd:raftcheck serve"`.
     Serve(ServeArgs),
+    /// Draw a trace file as one self-contained HTML page: a lane per node, a row per event,
+    /// messages as arrows, every node's state per step, the divergent step with spec and
+    /// implementation side by side. Opens offline in any browser.
+    ///
+    /// Exit codes: 0 the page was written, 2 unreadable or malformed trace, or the page could
+    /// not be written.
+    View(ViewArgs),
 }
 
 /// Output format.
@@ -296,6 +303,20 @@ pub struct ReplayArgs {
     /// a fixed bug's trace as a regression test that expects agreement.
     #[arg(long)]
     pub update: bool,
+    /// Also write the replay as an HTML page (see `raftcheck view`).
+    #[arg(long, value_name = "FILE.html")]
+    pub html: Option<PathBuf>,
+}
+
+/// `raftcheck view`.
+#[derive(Clone, Debug, Args)]
+pub struct ViewArgs {
+    /// The trace file.
+    #[arg(value_name = "TRACE")]
+    pub trace: PathBuf,
+    /// The HTML file to write [default: the trace's path with .html].
+    #[arg(short = 'o', long = "output", value_name = "FILE.html")]
+    pub output: Option<PathBuf>,
 }
 
 /// `raftcheck validate`.
@@ -328,6 +349,10 @@ pub struct ValidateArgs {
     /// Where to write the trace of a divergence.
     #[arg(long, value_name = "DIR", default_value = "traces")]
     pub out: PathBuf,
+    /// Also write the spec behaviour that explains the logs, and where it ends, as an HTML
+    /// page (see `raftcheck view`).
+    #[arg(long, value_name = "FILE.html")]
+    pub html: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -351,6 +376,9 @@ pub struct CiArgs {
     /// No progress lines on stderr.
     #[arg(long)]
     pub quiet: bool,
+    /// Where the HTML view of each item that is not ok goes [default: beside its trace].
+    #[arg(long, value_name = "DIR")]
+    pub html_dir: Option<PathBuf>,
 }
 
 /// `raftcheck serve`.

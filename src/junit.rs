@@ -68,6 +68,10 @@ pub struct GateItem {
     pub details: Vec<String>,
     /// The trace file to point at (the replayed trace, or a new one), if any.
     pub file: Option<String>,
+    /// The HTML view of the item's trace (`raftcheck view`), written for items that are not
+    /// ok.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
     /// Wall time.
     pub seconds: f64,
     /// Everything else, as the command's own JSON report gives it.
@@ -99,6 +103,10 @@ pub fn junit_xml(items: &[GateItem], fail_on_fixed: bool) -> String {
             }
             let mut case = TestCase::new(item.name.clone(), status);
             case.set_classname(format!("raftcheck.{}", kind.name()));
+            if let Some(html) = &item.html {
+                case.add_property(("html", html.as_str()));
+                case.set_system_out(format!("view: {html}\n"));
+            }
             case.set_time(Duration::from_secs_f64(item.seconds.max(0.0)));
             suite.add_test_case(case);
         }
@@ -164,6 +172,7 @@ mod tests {
             summary: "recorded agreement, now: state-mismatch at step 2".into(),
             details: vec!["n1.vote: spec n1, impl none".into()],
             file: Some("traces/x.json".into()),
+            html: None,
             seconds: 0.5,
             report: serde_json::Value::Null,
         }
@@ -207,5 +216,27 @@ mod tests {
         assert_eq!(count("failure"), 1);
         assert_eq!(count("error"), 1);
         assert_eq!(count("skipped"), 1);
+        assert_eq!(count("property"), 0, "no view, no property");
+    }
+
+    #[test]
+    fn junit_links_a_failing_item_to_its_view() {
+        let failed = GateItem {
+            html: Some("traces/x.html".into()),
+            ..item(ItemKind::Replay, ItemStatus::Failed)
+        };
+        let xml = junit_xml(&[failed], false);
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let property = doc
+            .descendants()
+            .find(|n| n.has_tag_name("property"))
+            .expect("a property");
+        assert_eq!(property.attribute("name"), Some("html"));
+        assert_eq!(property.attribute("value"), Some("traces/x.html"));
+        let out = doc
+            .descendants()
+            .find(|n| n.has_tag_name("system-out"))
+            .and_then(|n| n.text());
+        assert_eq!(out, Some("view: traces/x.html\n"));
     }
 }

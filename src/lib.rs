@@ -18,6 +18,7 @@ pub mod report;
 pub mod run;
 pub mod trace;
 pub mod validate;
+pub mod view;
 
 /// The process exit status of a command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +52,7 @@ pub fn run(cli: &cli::Cli) -> ExitStatus {
         cli::Command::Serve(args) => commands::serve::run(args),
         cli::Command::Validate(args) => commands::validate::run(args),
         cli::Command::Ci(args) => commands::ci::run(args),
+        cli::Command::View(args) => commands::view::run(args),
     };
     match result {
         Ok(status) => status,

@@ -34,8 +34,18 @@ fn project(name: &str, config: &str) -> PathBuf {
 
 const SMALL: &str = "[bounds]\ndepth = 6\n\n[[check]]\nimpl = \"raft-rs\"\n";
 
+/// The trace files of the corpus (ci writes the views of failing items beside them).
 fn corpus_size(dir: &Path) -> usize {
-    std::fs::read_dir(dir.join("traces")).unwrap().count()
+    std::fs::read_dir(dir.join("traces"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "json")
+        })
+        .count()
 }
 
 /// Edits one trace of the project's corpus.
@@ -229,4 +239,60 @@ fn configuration_errors_are_usage_errors_naming_the_line() {
     );
     std::fs::write(dir.join("a-file"), "").unwrap();
     assert_usage_error(&["ci"], &dir, &["traces cannot be written to"]);
+}
+
+#[test]
+fn failing_items_link_to_their_html_views() {
+    let dir = project("views", SMALL);
+    let changed = edit_trace(&dir, "raft-rs-reply-to-wrong-peer", |t| {
+        t["expect"] = serde_json::json!({"result": "agree"});
+    });
+    let o = raftcheck(
+        &[
+            "ci",
+            "--quiet",
+            "--format",
+            "json",
+            "--junit",
+            "junit.xml",
+            "--html-dir",
+            "views",
+        ],
+        &dir,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let r = json(&o);
+    let item = item_named(&r, &changed);
+    let html = item["html"].as_str().expect("the failing item's view");
+    let stem = Path::new(&changed).file_stem().unwrap().to_string_lossy();
+    assert_eq!(html, format!("views/{stem}.html"));
+    let page = std::fs::read_to_string(dir.join(html)).unwrap();
+    assert!(page.contains("\"format\":\"raftcheck-view\"") && page.contains("wrong reply"));
+    let ok = r["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["status"] == "ok");
+    assert!(ok.clone().count() > 0 && ok.into_iter().all(|i| i.get("html").is_none()));
+    let xml = std::fs::read_to_string(dir.join("junit.xml")).unwrap();
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let case = doc
+        .descendants()
+        .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some(changed.as_str()))
+        .unwrap();
+    let property = case
+        .descendants()
+        .find(|n| n.has_tag_name("property"))
+        .expect("a property with the view");
+    assert_eq!(property.attribute("name"), Some("html"));
+    assert_eq!(property.attribute("value"), Some(html));
+    // Without --html-dir the view goes beside the trace, and the table says where.
+    let o = raftcheck(&["ci", "--quiet"], &dir);
+    let beside = format!("traces/{stem}.html");
+    assert!(
+        stdout(&o).contains(&format!("view: {beside}")),
+        "{}",
+        stdout(&o)
+    );
+    assert!(dir.join(&beside).is_file());
 }

@@ -33,7 +33,35 @@ fn corpus(dir: &Path) -> Result<Vec<PathBuf>, UsageError> {
     Ok(files)
 }
 
-fn replay_item(file: &Path, timeout: Duration) -> GateItem {
+/// Where the HTML view of each item that is not ok goes: into `--html-dir`, or beside its
+/// trace.
+struct Views {
+    dir: Option<PathBuf>,
+}
+
+impl Views {
+    fn path_for(&self, trace: &Path) -> PathBuf {
+        match (&self.dir, trace.file_name()) {
+            (Some(dir), Some(name)) => dir.join(Path::new(name).with_extension("html")),
+            _ => crate::view::default_output(trace),
+        }
+    }
+
+    /// Writes `page` for `trace`; the path written, or `None` (with a warning) when it could
+    /// not be written — the gate's verdict does not depend on it.
+    fn write(&self, trace: &Path, page: &str) -> Option<String> {
+        let out = self.path_for(trace);
+        match crate::view::write_page(&out, page) {
+            Ok(()) => Some(out.display().to_string()),
+            Err(e) => {
+                eprintln!("raftcheck ci: warning: no HTML view: {e}");
+                None
+            }
+        }
+    }
+}
+
+fn replay_item(file: &Path, timeout: Duration, views: &Views) -> GateItem {
     let started = Instant::now();
     let name = file.display().to_string();
     let item = |status, summary: String, details: Vec<String>, report| GateItem {
@@ -43,6 +71,7 @@ fn replay_item(file: &Path, timeout: Duration) -> GateItem {
         summary,
         details,
         file: Some(name.clone()),
+        html: None,
         seconds: started.elapsed().as_secs_f64(),
         report,
     };
@@ -55,6 +84,24 @@ fn replay_item(file: &Path, timeout: Duration) -> GateItem {
         Err(e) => return item(ItemStatus::Invalid, e.0, Vec::new(), json!(null)),
     };
     let observed = r.execution.end_text();
+    let html = (r.verdict != Verdict::Holds)
+        .then(|| {
+            let mode = match r.trace.mode {
+                crate::trace::TraceMode::SpecOnly => raftcheck_spec::Mode::SpecOnly,
+                _ => raftcheck_spec::Mode::Lockstep,
+            };
+            let model =
+                raftcheck_spec::RaftModel::new(r.trace.bounds.clone(), r.flavour.clone(), mode);
+            views.write(
+                file,
+                &crate::view::page_of_execution(&r.trace, file, &model, &r.execution),
+            )
+        })
+        .flatten();
+    let item = |status, summary, details, report| GateItem {
+        html: html.clone(),
+        ..item(status, summary, details, report)
+    };
     let report = json!({
         "expected": r.trace.expect,
         "observed": r.execution.outcome(),
@@ -97,6 +144,7 @@ fn check_items(
     config: &CiConfig,
     file: Option<&Path>,
     quiet: bool,
+    views: &Views,
 ) -> Vec<GateItem> {
     let progress = (!quiet).then_some(Duration::from_secs(10));
     match check.request(config, file, progress).plans() {
@@ -107,6 +155,7 @@ fn check_items(
             summary: e.0,
             details: Vec::new(),
             file: None,
+            html: None,
             seconds: 0.0,
             report: json!(null),
         }],
@@ -127,10 +176,26 @@ fn check_items(
                         summary: e.0,
                         details: Vec::new(),
                         file: None,
+                        html: None,
                         seconds: started.elapsed().as_secs_f64(),
                         report: json!(null),
                     },
-                    Ok(report) => finish_check(plan.name.clone(), &report, started),
+                    Ok(report) => {
+                        let mut item = finish_check(plan.name.clone(), &report, started);
+                        if let Some(found) = report.problems.first() {
+                            item.html = match Trace::load(&found.trace) {
+                                Ok(trace) => views.write(
+                                    &found.trace,
+                                    &crate::view::page_of_trace(&trace, &found.trace),
+                                ),
+                                Err(e) => {
+                                    eprintln!("raftcheck ci: warning: no HTML view: {e}");
+                                    None
+                                }
+                            };
+                        }
+                        item
+                    }
                 }
             })
             .collect(),
@@ -178,6 +243,7 @@ fn finish_check(name: String, report: &Report, started: Instant) -> GateItem {
         summary,
         details,
         file,
+        html: None,
         seconds,
         report: serde_json::to_value(report).expect("a report serialises"),
     }
@@ -217,6 +283,9 @@ fn print_table(items: &[GateItem]) {
             for d in &item.details {
                 println!("  {:<7} {:<7} {:<width$}    {d}", "", "", "");
             }
+            if let Some(html) = &item.html {
+                println!("  {:<7} {:<7} {:<width$}    view: {html}", "", "", "");
+            }
         }
     }
 }
@@ -246,13 +315,20 @@ pub fn run(args: &CiArgs) -> Result<ExitStatus, UsageError> {
         );
     }
     let timeout = Duration::from_secs_f64(config.timeout);
-    let mut items: Vec<GateItem> = traces.iter().map(|t| replay_item(t, timeout)).collect();
+    let views = Views {
+        dir: args.html_dir.clone(),
+    };
+    let mut items: Vec<GateItem> = traces
+        .iter()
+        .map(|t| replay_item(t, timeout, &views))
+        .collect();
     for check in &config.checks {
         items.extend(check_items(
             check,
             &config,
             file.as_deref(),
             args.quiet || !human,
+            &views,
         ));
     }
     let status = gate_status(&items, args.fail_on_fixed);

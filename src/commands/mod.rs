@@ -6,3 +6,4 @@ pub mod explore;
 pub mod replay;
 pub mod serve;
 pub mod validate;
+pub mod view;

@@ -153,10 +153,30 @@ fn update(file: &std::path::Path, r: &Replay) -> Result<ExitStatus, UsageError> 
     Ok(ExitStatus::Agree)
 }
 
+/// `replay --html`: the replay's own execution drawn as a page (see `raftcheck view`).
+pub fn write_view(
+    out: &std::path::Path,
+    file: &std::path::Path,
+    r: &Replay,
+) -> Result<(), UsageError> {
+    let mode = match r.trace.mode {
+        TraceMode::SpecOnly => Mode::SpecOnly,
+        TraceMode::Lockstep | TraceMode::Validation => Mode::Lockstep,
+    };
+    let model = RaftModel::new(r.trace.bounds.clone(), r.flavour.clone(), mode);
+    let page = crate::view::page_of_execution(&r.trace, file, &model, &r.execution);
+    crate::view::write_page(out, &page)?;
+    eprintln!("view written to {}", out.display());
+    Ok(())
+}
+
 /// Runs `raftcheck replay`.
 pub fn run(args: &ReplayArgs) -> Result<ExitStatus, UsageError> {
     let trace = Trace::load(&args.file).map_err(|e| UsageError(e.to_string()))?;
     let r = replay(trace, Duration::from_secs_f64(args.timeout))?;
+    if let Some(out) = &args.html {
+        write_view(out, &args.file, &r)?;
+    }
     if args.update {
         return update(&args.file, &r);
     }

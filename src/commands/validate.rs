@@ -38,6 +38,12 @@ pub fn run(args: &ValidateArgs) -> Result<ExitStatus, UsageError> {
         save_or_show(&trace_of(&v), &file).map_err(UsageError)?;
         Some(file)
     };
+    if let Some(out) = &args.html {
+        let trace = trace_of(&v);
+        let file = trace_file.clone().unwrap_or_else(|| args.logs[0].clone());
+        crate::view::write_page(out, &crate::view::page_of_trace(&trace, &file))?;
+        eprintln!("view written to {}", out.display());
+    }
     match args.format {
         Format::Human => print!("{}", human(&v, trace_file.as_ref())),
         Format::Json => println!("{}", report_json(&v, trace_file.as_ref())),
@@ -241,6 +247,7 @@ fn human(v: &Validation, trace: Option<&PathBuf>) -> String {
             "trace: {} (`raftcheck replay` re-runs the spec behaviour up to the event)",
             t.display()
         );
+        let _ = writeln!(out, "see it with: raftcheck view {}", t.display());
     }
     out
 }

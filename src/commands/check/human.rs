@@ -97,6 +97,7 @@ pub fn print_found(f: &Found, intro: &str) {
     println!();
     println!("trace written to {}", f.trace.display());
     println!("replay with: raftcheck replay {}", f.trace.display());
+    println!("see it with: raftcheck view {}", f.trace.display());
 }
 
 /// The rest of the report, after the run.
@@ -198,6 +199,7 @@ pub fn print_report(report: &Report) {
                 println!();
                 println!("trace written to {}", f.trace.display());
                 println!("replay with: raftcheck replay {}", f.trace.display());
+                println!("see it with: raftcheck view {}", f.trace.display());
                 println!();
             }
             println!("summary:");
