@@ -180,3 +180,84 @@ fn shards_are_disjoint_and_together_explore_the_whole_run() {
         );
     }
 }
+
+/// A search of raft-rs with `bug` under `model` (its obligations on or off).
+fn run_model(model: RaftModel, bug: Bug, options: SearchOptions) -> SearchResult {
+    let make = move || -> Result<Box<dyn Adapter>, AdapterError> {
+        Ok(Box::new(RaftRsAdapter::with_bug(Some(bug))))
+    };
+    search(&model, &make, &options).expect("search runs")
+}
+
+#[test]
+fn each_progress_obligation_catches_the_silent_leader_that_passes_without_it() {
+    for (bug, rule) in [
+        (Bug::NoProbeBackoff, "probe-backoff"),
+        (Bug::NoHeartbeatRepair, "heartbeat-repair"),
+    ] {
+        let model = RaftModel::new(bug.bounds(), Flavour::raft_rs(), Mode::Lockstep);
+        let found = run_model(model.clone(), bug, merged(true));
+        assert_eq!(found.problems.len(), 1, "{bug}");
+        let problem = &found.problems[0];
+        assert_eq!(
+            problem.outcome.kind_name(),
+            "missing-output",
+            "{bug}: {problem:?}"
+        );
+        assert!(
+            problem.lines[0].starts_with("missing output: n") && problem.lines[0].contains(rule),
+            "{bug}: {:?}",
+            problem.lines
+        );
+        // Judged only by "may the leader send this", the silent leader conforms.
+        let unobliged = RaftModel {
+            obligations: false,
+            ..model
+        };
+        let passed = run_model(unobliged, bug, merged(true));
+        assert!(passed.problems.is_empty(), "{bug}: {:?}", passed.problems);
+    }
+}
+
+#[test]
+fn a_leader_owing_a_probe_with_nothing_in_flight_is_stuck() {
+    // Two nodes: n1 leads term 1 with an entry n2 never got, restarts, leads term 2 and probes
+    // n2, which rejects. With the rejection swallowed nothing is left in flight at all.
+    let model = RaftModel::new(bounds_two(), Flavour::raft_rs(), Mode::Lockstep);
+    let options = SearchOptions {
+        keep_going: true,
+        ..merged(true)
+    };
+    let found = run_model(model, Bug::NoProbeBackoff, options);
+    let stuck = found
+        .problems
+        .iter()
+        .find(|p| {
+            matches!(
+                p.outcome,
+                Outcome::Divergence {
+                    kind: DivergenceKind::Stuck,
+                    ..
+                }
+            )
+        })
+        .unwrap_or_else(|| panic!("no stuck state among {:?}", found.problems));
+    assert!(
+        stuck.lines[0].starts_with("stuck: n1 owes n2 an append at term 2 (probe-backoff"),
+        "{:?}",
+        stuck.lines
+    );
+    // Stock raft-rs backs off and probes again there.
+    let stock = run(bounds_two(), Flavour::raft_rs(), None, merged(true));
+    assert!(stock.problems.is_empty(), "{:?}", stock.problems);
+}
+
+fn bounds_two() -> Bounds {
+    Bounds {
+        nodes: 2,
+        max_term: 2,
+        heartbeats: 0,
+        depth: 10,
+        ..Bounds::default()
+    }
+}

@@ -829,6 +829,17 @@ func TestInjectedBugs(t *testing.T) {
 		{bugSnapshotDataIgnored, snapshotOverConflict,
 			`snapshot_index=2 log=[] commit=2 applied=2 state_machine=[5]`,
 			`snapshot_index=2 log=[] commit=2 applied=2 state_machine=[]`},
+		// n2 rejects n1's first probe: etcd backs off and probes again at once.
+		{bugNoProbeBackoff, func(h *harness) string {
+			h.elect()
+			return h.apply(receive(aer(2, 1, 1, true, 0, 0)))
+		}, outputs(send(ae(1, 2, 1, 0, 0, `[{"term":1}]`, 0))), `[]`},
+		// n2 answers a heartbeat while n1's probe is unanswered: etcd resumes and resends it.
+		{bugNoHeartbeatRepair, func(h *harness) string {
+			h.elect()
+			h.apply(heartbeat(1))
+			return h.apply(receive(hbr(2, 1, 1)))
+		}, outputs(send(ae(1, 2, 1, 0, 0, `[{"term":1}]`, 0))), `[]`},
 	}...)
 	for _, c := range cases {
 		stock := c.scenario(started(t, 3, "null"))

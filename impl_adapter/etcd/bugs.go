@@ -29,6 +29,8 @@ const (
 	bugCompactPastApplied   = "compact-past-applied"
 	bugSnapshotKeepsLog     = "snapshot-keeps-log"
 	bugSnapshotDataIgnored  = "snapshot-data-ignored"
+	bugNoProbeBackoff       = "no-probe-backoff"
+	bugNoHeartbeatRepair    = "no-heartbeat-repair"
 )
 
 // allBugs is the catalogue, in the order `raftcheck check --inject list` prints it.
@@ -45,6 +47,8 @@ var allBugs = []string{
 	bugCompactPastApplied,
 	bugSnapshotKeepsLog,
 	bugSnapshotDataIgnored,
+	bugNoProbeBackoff,
+	bugNoHeartbeatRepair,
 }
 
 // withStorageBug is the storage of a node with bug ("" for none): honest itself, or honest
@@ -90,6 +94,10 @@ func withTransportBug(bug string, id uint64, peers []uint64) transport {
 		return staleTermAsCurrent{direct{}}
 	case bugReplyToWrongPeer:
 		return replyToWrongPeer{inner: direct{}, id: id, peers: peers}
+	case bugNoProbeBackoff:
+		return swallow{swallows: func(m pb.Message) bool { return m.Type == pb.MsgAppResp && m.Reject }}
+	case bugNoHeartbeatRepair:
+		return swallow{swallows: func(m pb.Message) bool { return m.Type == pb.MsgHeartbeatResp }}
 	}
 	return direct{}
 }
@@ -223,9 +231,30 @@ func (s conflictNotTruncated) tailBeyond(entries []pb.Entry) ([]pb.Entry, error)
 // letting delayed votes and appends from an old term act in a new one.
 type staleTermAsCurrent struct{ direct }
 
-func (t staleTermAsCurrent) deliver(m pb.Message, term uint64) pb.Message {
+func (t staleTermAsCurrent) deliver(m pb.Message, term uint64) (pb.Message, bool) {
 	if m.Term != 0 && m.Term < term {
 		m.Term = term // the bug
+	}
+	return t.direct.deliver(m, term)
+}
+
+// swallow (no-probe-backoff, no-heartbeat-repair): the incoming messages swallows picks are
+// discarded before they are stepped, so the leader never hears them and sends nothing in
+// answer: rejected MsgAppResp (the leader never backs off and probes again) and
+// MsgHeartbeatResp (a heartbeat round repairs no follower). Nothing the spec requires of the
+// step is missing and no state differs: only the progress obligations catch them.
+//
+// Mirrors a leader that ignores a rejection (treats it as a failed RPC, never decrements Next)
+// and heartbeats handled outside raft whose responses are never stepped (coalesced or
+// liveness-only heartbeats): both leave a follower unrepaired.
+type swallow struct {
+	direct
+	swallows func(pb.Message) bool
+}
+
+func (t swallow) deliver(m pb.Message, term uint64) (pb.Message, bool) {
+	if t.swallows(m) {
+		return m, false // the bug
 	}
 	return t.direct.deliver(m, term)
 }
@@ -242,7 +271,7 @@ type replyToWrongPeer struct {
 	peers []uint64
 }
 
-func (t replyToWrongPeer) deliver(m pb.Message, term uint64) pb.Message {
+func (t replyToWrongPeer) deliver(m pb.Message, term uint64) (pb.Message, bool) {
 	return t.inner.deliver(m, term)
 }
 

@@ -140,18 +140,41 @@ func TestAckBeforePersistWritesCompleteAtTheNextInput(t *testing.T) {
 }
 
 func TestMessageBugsChangeOnlyWhatTheySay(t *testing.T) {
+	deliver := func(tr transport, m pb.Message, term uint64) pb.Message {
+		t.Helper()
+		got, stepped := tr.deliver(m, term)
+		if !stepped {
+			t.Fatalf("%T swallowed %+v", tr, m)
+		}
+		return got
+	}
 	vote := pb.Message{Type: pb.MsgVote, From: 1, To: 2, Term: 1}
-	if got := withTransportBug("", 2, threePeers).deliver(vote, 2); got.Term != 1 {
+	if got := deliver(withTransportBug("", 2, threePeers), vote, 2); got.Term != 1 {
 		t.Fatalf("the honest transport restamped a message: %+v", got)
 	}
 	stale := withTransportBug(bugStaleTermAsCurrent, 2, threePeers)
-	if got := stale.deliver(vote, 2); got.Term != 2 {
+	if got := deliver(stale, vote, 2); got.Term != 2 {
 		t.Fatalf("stale-term-as-current delivered %+v", got)
 	}
 	prop := pb.Message{Type: pb.MsgProp, From: 2, To: 2}
-	if got := stale.deliver(prop, 2); got.Term != 0 {
+	if got := deliver(stale, prop, 2); got.Term != 0 {
 		t.Fatalf("a proposal carries no term: %+v", got)
 	}
+
+	rejection := pb.Message{Type: pb.MsgAppResp, From: 2, To: 1, Term: 1, Reject: true}
+	ack := pb.Message{Type: pb.MsgAppResp, From: 2, To: 1, Term: 1}
+	beat := pb.Message{Type: pb.MsgHeartbeatResp, From: 2, To: 1, Term: 1}
+	backoff := withTransportBug(bugNoProbeBackoff, 1, threePeers)
+	if _, stepped := backoff.deliver(rejection, 1); stepped {
+		t.Fatal("no-probe-backoff stepped a rejection")
+	}
+	deliver(backoff, ack, 1)
+	deliver(backoff, beat, 1)
+	repair := withTransportBug(bugNoHeartbeatRepair, 1, threePeers)
+	if _, stepped := repair.deliver(beat, 1); stepped {
+		t.Fatal("no-heartbeat-repair stepped a heartbeat response")
+	}
+	deliver(repair, rejection, 1)
 
 	wrong := withTransportBug(bugReplyToWrongPeer, 2, threePeers)
 	sent := wrong.send(nil, pb.Message{Type: pb.MsgVoteResp, From: 2, To: 1})

@@ -304,7 +304,10 @@ func (n *node) drive(in *Input) ([]Output, error) {
 		if err != nil {
 			return nil, err
 		}
-		m = n.transport.deliver(m, n.status().Term)
+		m, stepped := n.transport.deliver(m, n.status().Term)
+		if !stepped {
+			break
+		}
 		switch err := n.rn.Step(m); {
 		case err == nil:
 		case err == raft.ErrStepPeerNotFound:

@@ -12,9 +12,9 @@ import (
 
 // transport is how a node's messages come in and go out.
 type transport interface {
-	// deliver is an incoming message as the node will step it; term is the node's current
-	// term.
-	deliver(m pb.Message, term uint64) pb.Message
+	// deliver is an incoming message as the node will step it, and false if the transport
+	// swallows it instead (the node never sees it); term is the node's current term.
+	deliver(m pb.Message, term uint64) (pb.Message, bool)
 	// send hands an outgoing message to the network: the messages sent so far, with m.
 	send(sent []pb.Message, m pb.Message) []pb.Message
 }
@@ -22,6 +22,6 @@ type transport interface {
 // direct is the honest transport.
 type direct struct{}
 
-func (direct) deliver(m pb.Message, term uint64) pb.Message { return m }
+func (direct) deliver(m pb.Message, term uint64) (pb.Message, bool) { return m, true }
 
 func (direct) send(sent []pb.Message, m pb.Message) []pb.Message { return append(sent, m) }

@@ -40,11 +40,15 @@ pub enum Bug {
     SnapshotKeepsLog,
     /// Installing a snapshot does not load its data into the state machine.
     SnapshotDataIgnored,
+    /// Rejected append responses never reach the leader: it never backs off and probes again.
+    NoProbeBackoff,
+    /// Heartbeat responses never reach the leader: a heartbeat round repairs no follower.
+    NoHeartbeatRepair,
 }
 
 impl Bug {
     /// Every bug in the catalogue, in the order `--inject list` prints them.
-    pub const ALL: [Bug; 12] = [
+    pub const ALL: [Bug; 14] = [
         Bug::VoteNotPersisted,
         Bug::TermNotPersisted,
         Bug::UnsyncedTailLost,
@@ -57,12 +61,15 @@ impl Bug {
         Bug::CompactPastApplied,
         Bug::SnapshotKeepsLog,
         Bug::SnapshotDataIgnored,
+        Bug::NoProbeBackoff,
+        Bug::NoHeartbeatRepair,
     ];
 
     /// Small bounds within which raftcheck finds this bug quickly, on raft-rs and on etcd: the
     /// default bounds for the bugs of elections, replication and restarts; configuration
     /// changes (one, with a spare) or one compaction, with fewer of the other inputs, for the
-    /// membership and snapshot bugs. Tests, the corpus and `--inject list` use them.
+    /// membership and snapshot bugs; and the fewest inputs that reach a leader owing a send for
+    /// the two silent ones. Tests, the corpus and `--inject list` use them.
     pub fn bounds(self) -> Bounds {
         let quiet = Bounds {
             max_term: 1,
@@ -88,6 +95,18 @@ impl Bug {
                 snapshots: 1,
                 ..quiet
             },
+            // A follower behind a leader of the second term, which rejects its first probe.
+            Bug::NoProbeBackoff => Bounds {
+                max_term: 2,
+                values: 0,
+                ..quiet
+            },
+            // One heartbeat round while the leader's first append is unanswered.
+            Bug::NoHeartbeatRepair => Bounds {
+                heartbeats: 1,
+                values: 0,
+                ..quiet
+            },
             _ => Bounds::default(),
         }
     }
@@ -107,6 +126,8 @@ impl Bug {
             Bug::CompactPastApplied => "compact-past-applied",
             Bug::SnapshotKeepsLog => "snapshot-keeps-log",
             Bug::SnapshotDataIgnored => "snapshot-data-ignored",
+            Bug::NoProbeBackoff => "no-probe-backoff",
+            Bug::NoHeartbeatRepair => "no-heartbeat-repair",
         }
     }
 
@@ -162,6 +183,14 @@ impl Bug {
             Bug::SnapshotDataIgnored => {
                 "installing a snapshot updates the log and the configuration but never loads the \
                  snapshot's data into the state machine"
+            }
+            Bug::NoProbeBackoff => {
+                "the transport discards rejected append responses instead of stepping them, so a \
+                 leader never lowers its next index for the follower nor probes it again"
+            }
+            Bug::NoHeartbeatRepair => {
+                "the transport absorbs heartbeat responses instead of stepping them, so a \
+                 heartbeat round never resumes a paused follower nor resends what it lacks"
             }
         }
     }
@@ -219,6 +248,17 @@ impl Bug {
             Bug::SnapshotDataIgnored => {
                 "restoring raft's view from a snapshot's metadata but not the application's data \
                  from its payload: a follower caught up by snapshot misses every value in it"
+            }
+            Bug::NoProbeBackoff => {
+                "a leader that ignores a rejection — treats it as a failed RPC, or never \
+                 decrements the follower's next index — and leaves the follower unrepaired: the \
+                 stalled-follower class that Raft's §5.3 retry rule (and raft-rs's and etcd's \
+                 maybe_decr_to + send_append) exists to prevent"
+            }
+            Bug::NoHeartbeatRepair => {
+                "heartbeats handled outside raft (coalesced or liveness-only heartbeats, as in \
+                 CockroachDB's and TiKV's transports) whose responses are not stepped into the \
+                 leader, so a follower whose append was lost waits forever"
             }
         }
     }

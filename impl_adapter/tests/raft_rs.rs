@@ -1267,6 +1267,24 @@ fn every_bug_differs_from_stock_in_its_scenario() {
                     r.apply(Input::Compact { node: 1 });
                 }
                 Bug::SnapshotKeepsLog | Bug::SnapshotDataIgnored => snapshot_catch_up(r),
+                Bug::NoProbeBackoff => {
+                    // n2 rejects n1's first probe: raft-rs backs off and probes again.
+                    elect_n1(r);
+                    let rejection = AppendAnswer {
+                        reject: true,
+                        ..AppendAnswer::default()
+                    };
+                    r.apply(Input::Receive {
+                        message: msg(2, 1, 1, Payload::AppendEntriesResponse(rejection)),
+                    });
+                }
+                Bug::NoHeartbeatRepair => {
+                    // n2 answers a heartbeat while the probe is unanswered: raft-rs resends it.
+                    elect_n1(r);
+                    r.apply(Input::Heartbeat { node: 1 });
+                    r.deliver("Heartbeat", 1, 2);
+                    r.deliver("HeartbeatResponse", 2, 1);
+                }
             }
             (r.outputs.clone(), r.view())
         };

@@ -38,6 +38,7 @@ pub mod idmap;
 pub mod log;
 pub mod model;
 pub mod node;
+pub mod obligation;
 pub mod properties;
 pub mod quorum;
 pub mod types;
@@ -51,6 +52,7 @@ pub use idmap::IdMap;
 pub use log::{Log, LogError};
 pub use model::{Action, Mode, RaftModel, Transition};
 pub use node::{conf_change_menu, Mutation, NodeState};
+pub use obligation::{Obligation, Rule};
 pub use quorum::{JointConfig, MajorityConfig, VoteResult};
 pub use types::{
     AppendAnswer, Change, ChangeOp, ConfChange, Entry, Input, LogIndex, Message, NodeId, Output,

@@ -66,6 +66,9 @@ pub struct RaftModel {
     /// except in tests of the properties themselves.
     #[doc(hidden)]
     pub mutation: Option<Mutation>,
+    /// Judge the progress obligations of [`crate::obligation`] in lockstep (on by default).
+    /// Off only to show what a check without them lets through.
+    pub obligations: bool,
 }
 
 impl RaftModel {
@@ -76,6 +79,7 @@ impl RaftModel {
             flavour,
             mode,
             mutation: None,
+            obligations: true,
         }
     }
 

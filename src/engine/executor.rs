@@ -12,7 +12,7 @@
 use raftcheck_adapter::{Adapter, AdapterError, ClusterSetup};
 use raftcheck_spec::{properties, Action, ClusterState, ClusterView, Input, Output, RaftModel};
 
-use super::judge::{judge_outputs, judge_state, Findings};
+use super::judge::{judge_obligations, judge_outputs, judge_state, Findings};
 use super::outcome::{DivergenceKind, NotApplicable, Outcome};
 
 /// A safety property the spec state violates, with what is wrong.
@@ -136,6 +136,9 @@ pub fn step(
             };
             let mut next = transition.state;
             RaftModel::post_outputs(&mut next, &outputs);
+            if !findings.failed() {
+                judge_obligations(model, state, input, &outputs, &next, &mut findings);
+            }
             (outputs, next, observed)
         }
         (Action::Input(input), None) => {

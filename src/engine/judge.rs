@@ -27,6 +27,14 @@ pub struct Findings {
     /// Outputs the spec requires that did not come.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
+    /// Progress obligations the step left unmet (`raftcheck_spec::obligation`): sends a node
+    /// owed of its own accord and did not make. A missing output too.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmet: Vec<String>,
+    /// Set with `unmet` when nothing is left in flight after the step: the cluster is stuck,
+    /// waiting on a timer though the spec says a node must still act.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stuck: bool,
     /// Fields where the abstract states differ.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub diff: Vec<FieldDiff>,
@@ -46,8 +54,10 @@ impl Findings {
             Some(DivergenceKind::InputRefused)
         } else if !self.unexpected.is_empty() || !self.wrong.is_empty() {
             Some(DivergenceKind::UnexpectedOutput)
-        } else if !self.missing.is_empty() {
+        } else if !self.missing.is_empty() || (!self.unmet.is_empty() && !self.stuck) {
             Some(DivergenceKind::MissingOutput)
+        } else if !self.unmet.is_empty() {
+            Some(DivergenceKind::Stuck)
         } else if !self.diff.is_empty() {
             Some(DivergenceKind::StateMismatch)
         } else if self.fault.is_some() {
@@ -77,6 +87,12 @@ impl Findings {
         );
         lines.extend(self.wrong.iter().cloned());
         lines.extend(self.missing.iter().map(|m| format!("missing output: {m}")));
+        let owed = if self.stuck {
+            "stuck"
+        } else {
+            "missing output"
+        };
+        lines.extend(self.unmet.iter().map(|o| format!("{owed}: {o}")));
         lines.extend(self.diff.iter().map(|d| format!("state mismatch: {d}")));
         if let Some(f) = &self.fault {
             lines.push(format!("adapter fault: {f}"));
@@ -162,6 +178,25 @@ pub fn judge_outputs(
     findings
         .missing
         .extend(required.into_iter().flatten().map(|o| o.to_string()));
+}
+
+/// Judges the progress obligations of the step from `before` under `input`: each one the
+/// implementation's `actual` outputs (now in flight in `after`) leave unmet is a finding, and
+/// the step is stuck if nothing at all is left in flight.
+pub fn judge_obligations(
+    model: &RaftModel,
+    before: &ClusterState,
+    input: &Input,
+    actual: &[Output],
+    after: &ClusterState,
+    findings: &mut Findings,
+) {
+    for obligation in model.obligations(before, input) {
+        if !obligation.met(actual, after) {
+            findings.unmet.push(obligation.to_string());
+        }
+    }
+    findings.stuck = !findings.unmet.is_empty() && after.network.is_empty();
 }
 
 /// True when `got` stands where `want` should: the same sender and the same kind of message.

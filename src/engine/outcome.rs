@@ -23,6 +23,10 @@ pub enum DivergenceKind {
     UnexpectedOutput,
     /// The spec requires an output the implementation did not emit.
     MissingOutput,
+    /// A node owed a send of its own accord (a progress obligation) and did not make it, and
+    /// nothing is left in flight: the cluster waits on a timer though the spec says a node must
+    /// still act. A missing output at a quiescent state.
+    Stuck,
     /// The implementation's abstract state differs from the spec's.
     StateMismatch,
     /// The adapter failed: the implementation's process exited or hung, or it broke the adapter
@@ -39,6 +43,7 @@ impl DivergenceKind {
             DivergenceKind::InputRefused => "input-refused",
             DivergenceKind::UnexpectedOutput => "unexpected-output",
             DivergenceKind::MissingOutput => "missing-output",
+            DivergenceKind::Stuck => "stuck",
             DivergenceKind::StateMismatch => "state-mismatch",
             DivergenceKind::AdapterFault => "adapter-fault",
             DivergenceKind::ImplementationPanicked => "implementation-panicked",

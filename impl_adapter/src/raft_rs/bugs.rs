@@ -27,9 +27,14 @@ pub(crate) fn storage(bug: Option<Bug>, honest: SyncedStorage) -> Box<dyn NodeSt
         Some(Bug::CompactPastApplied) => Box::new(CompactPastApplied(honest)),
         Some(Bug::SnapshotKeepsLog) => Box::new(SnapshotKeepsLog(honest)),
         Some(Bug::SnapshotDataIgnored) => Box::new(SnapshotDataIgnored(honest)),
-        Some(Bug::StaleTermAsCurrent | Bug::ReplyToWrongPeer | Bug::ConfChangeOnAppend) | None => {
-            Box::new(honest)
-        }
+        Some(
+            Bug::StaleTermAsCurrent
+            | Bug::ReplyToWrongPeer
+            | Bug::ConfChangeOnAppend
+            | Bug::NoProbeBackoff
+            | Bug::NoHeartbeatRepair,
+        )
+        | None => Box::new(honest),
     }
 }
 
@@ -78,6 +83,14 @@ pub(crate) fn transport(bug: Option<Bug>, id: u64, peers: &[u64]) -> Box<dyn Tra
             | Bug::SnapshotDataIgnored,
         )
         | None => Box::new(Direct),
+        Some(Bug::NoProbeBackoff) => Box::new(Swallow {
+            inner: Direct,
+            swallows: |m| m.get_msg_type() == MessageType::MsgAppendResponse && m.reject,
+        }),
+        Some(Bug::NoHeartbeatRepair) => Box::new(Swallow {
+            inner: Direct,
+            swallows: |m| m.get_msg_type() == MessageType::MsgHeartbeatResponse,
+        }),
     }
 }
 
@@ -361,7 +374,7 @@ impl NodeStorage for SnapshotDataIgnored {
 pub(crate) struct AckBeforePersist(Direct);
 
 impl Transport for AckBeforePersist {
-    fn deliver(&self, m: Message, term: u64) -> Message {
+    fn deliver(&self, m: Message, term: u64) -> Option<Message> {
         self.0.deliver(m, term)
     }
 
@@ -384,7 +397,7 @@ impl Transport for AckBeforePersist {
 pub(crate) struct StaleTermAsCurrent(Direct);
 
 impl Transport for StaleTermAsCurrent {
-    fn deliver(&self, mut m: Message, term: u64) -> Message {
+    fn deliver(&self, mut m: Message, term: u64) -> Option<Message> {
         if m.term != 0 && m.term < term {
             m.term = term; // the bug
         }
@@ -397,6 +410,37 @@ impl Transport for StaleTermAsCurrent {
 
     fn send_after_persist(&self, ready: u64, messages: Vec<Message>, outbox: &mut Outbox) {
         self.0.send_after_persist(ready, messages, outbox)
+    }
+}
+
+/// `no-probe-backoff` and `no-heartbeat-repair`: the incoming messages `swallows` picks are
+/// discarded before they are stepped, so the leader never hears them and sends nothing in
+/// answer — rejected append responses (the leader never backs off and probes again) and
+/// heartbeat responses (a heartbeat round repairs no follower). Nothing the spec requires of
+/// the step is missing and no state differs: only the progress obligations catch them.
+///
+/// Mirror a leader that ignores a rejection (treats it as a failed RPC, never decrements next
+/// index) and heartbeats handled outside raft whose responses are never stepped (coalesced or
+/// liveness-only heartbeats): both leave a follower unrepaired.
+pub(crate) struct Swallow {
+    inner: Direct,
+    swallows: fn(&Message) -> bool,
+}
+
+impl Transport for Swallow {
+    fn deliver(&self, m: Message, term: u64) -> Option<Message> {
+        if (self.swallows)(&m) {
+            return None; // the bug
+        }
+        self.inner.deliver(m, term)
+    }
+
+    fn send(&self, m: Message, outbox: &mut Outbox) {
+        self.inner.send(m, outbox)
+    }
+
+    fn send_after_persist(&self, ready: u64, messages: Vec<Message>, outbox: &mut Outbox) {
+        self.inner.send_after_persist(ready, messages, outbox)
     }
 }
 
@@ -435,7 +479,7 @@ impl ReplyToWrongPeer {
 }
 
 impl Transport for ReplyToWrongPeer {
-    fn deliver(&self, m: Message, term: u64) -> Message {
+    fn deliver(&self, m: Message, term: u64) -> Option<Message> {
         self.inner.deliver(m, term)
     }
 

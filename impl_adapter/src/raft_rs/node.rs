@@ -95,7 +95,9 @@ impl RaftNode {
     /// progress here (outside the configuration) is refused by `RawNode::step` with
     /// `StepPeerNotFound` before raft-rs looks at it: that is the node ignoring it.
     pub fn receive(&mut self, m: Message) -> Result<(), raft::Error> {
-        let m = self.transport.deliver(m, self.term());
+        let Some(m) = self.transport.deliver(m, self.term()) else {
+            return Ok(());
+        };
         match self.raw.step(m) {
             Err(raft::Error::StepPeerNotFound) => Ok(()),
             other => other,

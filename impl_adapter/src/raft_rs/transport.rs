@@ -12,8 +12,9 @@ use raft::eraftpb::Message;
 
 /// How a node's messages come in and go out.
 pub(crate) trait Transport: Send {
-    /// An incoming message as the node will step it; `term` is the node's current term.
-    fn deliver(&self, m: Message, term: u64) -> Message;
+    /// An incoming message as the node will step it (`None`: the transport swallows it and
+    /// the node never sees it); `term` is the node's current term.
+    fn deliver(&self, m: Message, term: u64) -> Option<Message>;
 
     /// Hands an outgoing message to the network.
     fn send(&self, m: Message, outbox: &mut Outbox);
@@ -27,8 +28,8 @@ pub(crate) trait Transport: Send {
 pub(crate) struct Direct;
 
 impl Transport for Direct {
-    fn deliver(&self, m: Message, _term: u64) -> Message {
-        m
+    fn deliver(&self, m: Message, _term: u64) -> Option<Message> {
+        Some(m)
     }
 
     fn send(&self, m: Message, outbox: &mut Outbox) {
