@@ -170,7 +170,9 @@ impl FromStr for Shard {
 /// `raftcheck check`.
 #[derive(Clone, Debug, Args)]
 pub struct CheckArgs {
-    /// The implementation to check.
+    /// The implementation to check: raft-rs (in-process), etcd (etcd raft 3.4, the same as
+    /// etcd-3.4), etcd-3.6 (etcd raft v3.6.0, go.etcd.io/raft/v3), or cmd:PROGRAM [ARGS...]
+    /// (an adapter process speaking impl_adapter/PROTOCOL.md).
     #[arg(long = "impl", value_name = "NAME", default_value = "raft-rs")]
     pub implementation: String,
     /// Inject a bug into the implementation's integration code ('list' prints the names).
@@ -185,7 +187,7 @@ pub struct CheckArgs {
     /// the spec's own menu of sends branches more than an implementation's choices).
     #[arg(long)]
     pub spec_only: bool,
-    /// Spec flavour for --spec-only (raft-rs, etcd, textbook, hashicorp). Lockstep uses the
+    /// Spec flavour for --spec-only (raft-rs, etcd, etcd-3.6, textbook, hashicorp). Lockstep uses the
     /// flavour the implementation's adapter declares.
     #[arg(long, value_name = "NAME")]
     pub flavour: Option<String>,
