@@ -51,6 +51,7 @@ pub fn run(cli: &cli::Cli) -> ExitStatus {
         cli::Command::Serve(args) => commands::serve::run(args),
         cli::Command::Validate(args) => commands::validate::run(args),
         cli::Command::Ci(args) => commands::ci::run(args),
+        cli::Command::DiffImpls(args) => commands::diff::run(args),
     };
     match result {
         Ok(status) => status,
