@@ -9,10 +9,10 @@
 
 use std::time::Duration;
 
+use raftcheck_adapter::etcd::{self, EtcdVersion};
 use raftcheck_adapter::inject::Bug;
 use raftcheck_adapter::process::{ProcessAdapter, ProcessConfig, DEFAULT_TIMEOUT};
 use raftcheck_adapter::raft_rs::RaftRsAdapter;
-use raftcheck_adapter::etcd::{self, EtcdVersion};
 use raftcheck_adapter::{Adapter, AdapterError};
 
 /// The named implementations `--impl` accepts (besides `cmd:...`).

@@ -19,10 +19,10 @@ mod script;
 use std::path::{Path, PathBuf};
 
 use raftcheck::adapters::ImplChoice;
+use raftcheck_adapter::etcd::{self, EtcdVersion};
 use raftcheck_adapter::fixture::{Defect, FixtureAdapter};
 use raftcheck_adapter::inject::Bug;
 use raftcheck_adapter::raft_rs::RaftRsAdapter;
-use raftcheck_adapter::etcd::{self, EtcdVersion};
 use raftcheck_adapter::Adapter;
 use raftcheck_spec::Flavour;
 
@@ -63,7 +63,9 @@ fn raft_rs_target(bug: Option<Bug>) -> Target {
 fn etcd_target(version: EtcdVersion) -> Target {
     let (name, flavour): (&'static str, fn(&Setup) -> Flavour) = match version {
         EtcdVersion::V3_4 => ("etcd", |s| Flavour::etcd().with_pre_vote(s.pre_vote)),
-        EtcdVersion::V3_6 => ("etcd-3.6", |s| Flavour::etcd_3_6().with_pre_vote(s.pre_vote)),
+        EtcdVersion::V3_6 => ("etcd-3.6", |s| {
+            Flavour::etcd_3_6().with_pre_vote(s.pre_vote)
+        }),
     };
     Target {
         name,

@@ -151,12 +151,7 @@ fn behaviour_lines(b: &Behaviour) -> Vec<String> {
     lines
 }
 
-fn print_human(
-    first: &ImplChoice,
-    second: &ImplChoice,
-    result: &DiffResult,
-    traces: &[PathBuf],
-) {
+fn print_human(first: &ImplChoice, second: &ImplChoice, result: &DiffResult, traces: &[PathBuf]) {
     let (a, b) = (first.label(), second.label());
     match &result.end {
         DiffEnd::Same => println!(
@@ -208,7 +203,8 @@ fn print_difference(a: &str, b: &str, d: &Difference, traces: &[PathBuf]) {
         );
         print_path(&d.path);
         println!("at the last input:");
-        for (name, behaviour, only) in [(a, &d.first, &d.only_first), (b, &d.second, &d.only_second)]
+        for (name, behaviour, only) in
+            [(a, &d.first, &d.only_first), (b, &d.second, &d.only_second)]
         {
             println!("  {name}:");
             for line in behaviour_lines(behaviour) {

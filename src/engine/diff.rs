@@ -179,11 +179,7 @@ pub fn diff(
     let mut visited: HashSet<u128> = HashSet::new();
     if options.merge {
         if let (Some(a), Some(b)) = (first.fingerprint()?, second.fingerprint()?) {
-            visited.insert(product_key(
-                spec_fingerprint(&model.initial_state()),
-                a,
-                b,
-            ));
+            visited.insert(product_key(spec_fingerprint(&model.initial_state()), a, b));
         }
     }
     stats.states = 1;
@@ -204,8 +200,12 @@ pub fn diff(
                 stats.events += second.replay_to(&setup, &path)?;
                 let mut child_path = path.clone();
                 child_path.push(input.clone());
-                let step =
-                    executor::step(model, Some(&mut *first), state, &Action::Input(input.clone()));
+                let step = executor::step(
+                    model,
+                    Some(&mut *first),
+                    state,
+                    &Action::Input(input.clone()),
+                );
                 stats.steps += 1;
                 stats.events += 2;
                 if let Some(outcome) = step.outcome(child_path.len()) {
