@@ -154,8 +154,8 @@ fn default_walks() -> usize {
 /// change (and a spare to add) and one compaction, with two terms and no restarts or
 /// heartbeats: within depth 12 a change commits, a value commits in the new configuration, a
 /// removed leader steps down and an added node catches up by snapshot; and etcd raft v3.6 at
-/// the default bounds but depth 10 (about 56,000 product states, under a minute on two cores;
-/// depth 12 takes three), which needs Go and the module of `impl_adapter/etcd/go.mod`.
+/// the default bounds but depth 10 (125,187 product states, about a minute on two cores; depth
+/// 12 takes three), which needs Go and the module of `impl_adapter/etcd/go.mod`.
 fn default_checks() -> Vec<CheckConfig> {
     let check = |name: Option<&str>, bounds| CheckConfig {
         name: name.map(str::to_string),

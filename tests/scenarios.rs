@@ -1,15 +1,14 @@
 //! Scenario scripts: every `testdata/*.txt` runs on four targets — the spec alone (the fixture
 //! adapter, raft-rs flavour), raft-rs in-process, and etcd 3.4 and v3.6 through the Go adapter
-//! built against each — with every
-//! step judged in lockstep against the spec, and what each target printed must be what the
-//! script expects (testdata/README.md describes the format).
+//! built against each — with every step judged in lockstep against the spec, and what each
+//! target printed must be what the script expects (testdata/README.md describes the format).
 //!
 //! `RAFTCHECK_REWRITE=1 cargo test --release --test scenarios` rewrites the expected output of
-//! every script from what the targets print (all three are needed for that).
+//! every script from what the targets print (all four are needed for that).
 //!
-//! The etcd target needs Go and etcd raft 3.4's sources (see tests/etcd.rs). When they are
-//! missing the run fails under `CI=true` and is skipped with a notice otherwise;
-//! `RAFTCHECK_SKIP_ETCD=1` skips it deliberately.
+//! The etcd targets need Go, etcd raft 3.4's sources and the v3.6 module (see tests/etcd.rs and
+//! tests/etcd36.rs). When they are missing the run fails under `CI=true` and is skipped with a
+//! notice otherwise; `RAFTCHECK_SKIP_ETCD=1` skips them deliberately.
 
 #[path = "scenarios/runner.rs"]
 mod runner;
