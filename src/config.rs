@@ -411,8 +411,15 @@ mod tests {
     #[test]
     fn defaults_without_a_file() {
         let c = parse("").unwrap();
-        assert_eq!(c.checks.len(), 2);
-        assert!(c.checks.iter().all(|c| c.implementation == "raft-rs"));
+        assert_eq!(c.checks.len(), 3);
+        assert!(c.checks[..2].iter().all(|c| c.implementation == "raft-rs"));
+        let etcd = &c.checks[2];
+        assert_eq!(
+            (etcd.implementation.as_str(), etcd.bounds.depth),
+            ("etcd-3.6", Some(10)),
+            "etcd v3.6, bounded to keep CI short"
+        );
+        assert_eq!(etcd.display_name(), "etcd-3.6 exhaustive");
         let membership = &c.checks[1];
         assert_eq!(
             membership.display_name(),
