@@ -66,8 +66,44 @@ pub enum Command {
 pub enum Format {
     /// Text for people.
     Human,
-    /// One JSON object on stdout.
+    /// JSON on stdout: one object (`check`: one per configuration checked, a line each).
     Json,
+}
+
+/// Which pre-vote configurations a check covers.
+///
+/// Production deployments run pre-vote while tests often do not, and code that runs only with
+/// pre-vote on (or only off) is never exercised by a check of the other: a check covers both
+/// unless told otherwise, and reports them as two items.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum PreVote {
+    /// Pre-vote off only.
+    Off,
+    /// Pre-vote on only (`--pre-vote` alone means this).
+    On,
+    /// Both, pre-vote off first: two checks, reported as two items.
+    #[default]
+    Both,
+}
+
+impl PreVote {
+    /// The configurations covered, in the order they run: `false` is pre-vote off.
+    pub fn configurations(self) -> &'static [bool] {
+        match self {
+            PreVote::Off => &[false],
+            PreVote::On => &[true],
+            PreVote::Both => &[false, true],
+        }
+    }
+
+    /// The choice that covers exactly this one configuration.
+    pub fn only(pre_vote: bool) -> PreVote {
+        if pre_vote {
+            PreVote::On
+        } else {
+            PreVote::Off
+        }
+    }
 }
 
 /// Spec-only search strategy.
@@ -186,11 +222,19 @@ pub struct CheckArgs {
     /// Inject a bug into the implementation's integration code ('list' prints the names).
     #[arg(long, value_name = "NAME")]
     pub inject: Option<String>,
-    /// Run the implementation with pre-vote on (raft-rs `Config::pre_vote`, etcd
-    /// `Config.PreVote`) and check it against the spec flavour with pre-vote; with --spec-only,
-    /// check that flavour alone.
-    #[arg(long)]
-    pub pre_vote: bool,
+    /// Which pre-vote configurations to check: the implementation with pre-vote off, on
+    /// (raft-rs `Config::pre_vote`, etcd `Config.PreVote`), or both, each against the spec
+    /// flavour with the same setting and reported as its own item; `--pre-vote` alone means
+    /// `on`. With --spec-only, the flavour alone in each configuration.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHICH",
+        num_args = 0..=1,
+        default_missing_value = "on",
+        default_value_t = PreVote::Both
+    )]
+    pub pre_vote: PreVote,
     /// Check the spec alone: its safety properties, no implementation (depth 10 by default:
     /// the spec's own menu of sends branches more than an implementation's choices).
     #[arg(long)]

@@ -25,7 +25,7 @@
 //!
 //! [[check]]
 //! impl = "raft-rs"
-//! pre_vote = true                  # the implementation runs with pre-vote
+//! pre_vote = true                  # pre-vote on only (false: off only; default "both")
 //! bounds = { depth = 14 }
 //!
 //! [[check]]
@@ -34,17 +34,19 @@
 //! random = { seed = 7, steps = 300, walks = 200 }
 //! ```
 //!
-//! Relative paths are relative to the directory holding the file. Without a file, `raftcheck ci`
-//! replays `traces/` and checks raft-rs at the default bounds and with membership changes and
-//! snapshots (`--conf-changes 1 --snapshots 1 --max-term 2 --restarts 0 --heartbeats 0`).
+//! Relative paths are relative to the directory holding the file. Like `raftcheck check`, a
+//! check covers pre-vote off and on unless `pre_vote` says which, and each configuration is its
+//! own item. Without a file, `raftcheck ci` replays `traces/` and checks raft-rs at the default
+//! bounds and with membership changes and snapshots (`--conf-changes 1 --snapshots 1
+//! --max-term 2 --restarts 0 --heartbeats 0`), each with pre-vote off and on: four items.
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
 use std::time::Duration;
 
-use crate::cli::{BoundArgs, Shard};
+use crate::cli::{BoundArgs, PreVote, Shard};
 use crate::engine::spec_only::Strategy;
 use crate::plan::{Origin, Request};
 
@@ -100,9 +102,10 @@ pub struct CheckConfig {
     /// A bug to inject, as for `--inject` (useful to prove the gate catches bugs).
     #[serde(default)]
     pub inject: Option<String>,
-    /// Run the implementation with pre-vote, as for `--pre-vote`.
-    #[serde(default)]
-    pub pre_vote: bool,
+    /// Which pre-vote configurations to cover, as for `--pre-vote`: `true` or `"on"`, `false` or
+    /// `"off"`, `"both"` (the default).
+    #[serde(default, deserialize_with = "pre_vote_setting")]
+    pub pre_vote: PreVote,
     /// Bounds overriding the shared ones.
     #[serde(default)]
     pub bounds: BoundArgs,
@@ -124,6 +127,27 @@ pub struct RandomConfig {
     /// Number of walks.
     #[serde(default = "default_walks")]
     pub walks: usize,
+}
+
+/// `pre_vote = true | false | "on" | "off" | "both"`.
+fn pre_vote_setting<'de, D: Deserializer<'de>>(deserializer: D) -> Result<PreVote, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Setting {
+        Flag(bool),
+        Word(String),
+    }
+    match Setting::deserialize(deserializer)? {
+        Setting::Flag(on) => Ok(PreVote::only(on)),
+        Setting::Word(word) => match word.as_str() {
+            "on" => Ok(PreVote::On),
+            "off" => Ok(PreVote::Off),
+            "both" => Ok(PreVote::Both),
+            _ => Err(serde::de::Error::custom(format!(
+                "pre_vote: expected true, false, \"on\", \"off\" or \"both\", found \"{word}\""
+            ))),
+        },
+    }
 }
 
 fn default_impl() -> String {
@@ -154,8 +178,9 @@ fn default_walks() -> usize {
 /// change (and a spare to add) and one compaction, with two terms and no restarts or
 /// heartbeats: within depth 12 a change commits, a value commits in the new configuration, a
 /// removed leader steps down and an added node catches up by snapshot; and etcd raft v3.6 at
-/// the default bounds but depth 10 (125,187 product states, about a minute on two cores; depth
-/// 12 takes three), which needs Go and the module of `impl_adapter/etcd/go.mod`.
+/// the default bounds but depth 10 (125,187 product states with pre-vote off, 30–60 s on two
+/// cores; depth 12 takes three minutes), which needs Go and the module of
+/// `impl_adapter/etcd/go.mod`. Each covers pre-vote off and on.
 fn default_checks() -> Vec<CheckConfig> {
     let check = |name: Option<&str>, bounds| CheckConfig {
         name: name.map(str::to_string),
@@ -165,7 +190,7 @@ fn default_checks() -> Vec<CheckConfig> {
         keep_going: false,
         shard: None,
         inject: None,
-        pre_vote: false,
+        pre_vote: PreVote::Both,
         bounds,
         random: None,
     };
@@ -241,8 +266,13 @@ impl CheckConfig {
         }
     }
 
+    /// The number of items the check makes in reports: one per pre-vote configuration.
+    pub fn items(&self) -> usize {
+        self.pre_vote.configurations().len()
+    }
+
     /// The check's name in reports: its `name`, or one derived from the implementation and
-    /// mode by the plan.
+    /// mode by the plan (for a check of both pre-vote configurations, the name of the first).
     pub fn display_name(&self) -> String {
         if let Some(name) = &self.name {
             return name.clone();
@@ -334,8 +364,10 @@ mod tests {
             pre_vote = true
         "#;
         let mut c = parse(text).unwrap();
-        assert!(!c.checks[0].pre_vote && c.checks[3].pre_vote);
+        assert_eq!(c.checks[0].pre_vote, PreVote::Both);
+        assert_eq!(c.checks[3].pre_vote, PreVote::On);
         assert_eq!(c.checks[3].display_name(), "etcd pre-vote exhaustive");
+        assert_eq!((c.checks[0].items(), c.checks[3].items()), (2, 1));
         c.checks.truncate(3);
         assert_eq!(c.traces, PathBuf::from("/project/traces"));
         assert_eq!(c.out_dir(), Path::new("/project/traces"));
@@ -412,6 +444,7 @@ mod tests {
     fn defaults_without_a_file() {
         let c = parse("").unwrap();
         assert_eq!(c.checks.len(), 3);
+        assert_eq!(c.checks.iter().map(CheckConfig::items).sum::<usize>(), 6);
         assert!(c.checks[..2].iter().all(|c| c.implementation == "raft-rs"));
         let etcd = &c.checks[2];
         assert_eq!(
@@ -430,6 +463,31 @@ mod tests {
             (Some(1), Some(1))
         );
         assert_eq!(c.timeout, 10.0);
+    }
+
+    #[test]
+    fn a_check_covers_both_pre_vote_configurations_unless_told() {
+        let c = parse("[[check]]\nname = \"deep\"\n[[check]]\npre_vote = \"off\"\n").unwrap();
+        let file = Some(Path::new("raftcheck.toml"));
+        let names = |k: usize| -> Vec<(String, bool)> {
+            c.checks[k]
+                .request(&c, file, None)
+                .plans()
+                .unwrap()
+                .into_iter()
+                .map(|p| (p.name.clone(), p.pre_vote()))
+                .collect()
+        };
+        assert_eq!(
+            names(0),
+            [
+                ("deep".to_string(), false),
+                ("deep pre-vote".to_string(), true)
+            ]
+        );
+        assert_eq!(names(1), [("raft-rs exhaustive".to_string(), false)]);
+        let err = parse("[[check]]\npre_vote = \"sideways\"\n").unwrap_err();
+        assert!(err.contains("line 2") && err.contains("\"both\""), "{err}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use raftcheck_spec::{Bounds, BoundsError, Flavour};
 
 use crate::adapters::ImplChoice;
-use crate::cli::{bound_flag, BoundArgs, CheckArgs};
+use crate::cli::{bound_flag, BoundArgs, CheckArgs, PreVote};
 use crate::engine::spec_only::Strategy;
 use crate::UsageError;
 
@@ -90,8 +90,8 @@ pub struct Request {
     pub implementation: String,
     /// `--inject`.
     pub inject: Option<String>,
-    /// `--pre-vote`.
-    pub pre_vote: bool,
+    /// `--pre-vote`: the configurations to cover.
+    pub pre_vote: PreVote,
     /// `--spec-only`.
     pub spec_only: bool,
     /// `--flavour` (spec-only).
@@ -188,9 +188,25 @@ impl Request {
         self.bounds.over(defaults)
     }
 
-    /// Validates the request: every rule about which options combine, and every value's range,
-    /// is checked here and nowhere else.
+    /// Validates the request and gives one plan per pre-vote configuration it covers, pre-vote
+    /// off first.
+    pub fn plans(&self) -> Result<Vec<Plan>, UsageError> {
+        self.pre_vote
+            .configurations()
+            .iter()
+            .map(|&pre_vote| self.plan_with(pre_vote))
+            .collect()
+    }
+
+    /// The one plan of a request that covers a single pre-vote configuration; for one that
+    /// covers both, the first of [`Request::plans`] (pre-vote off).
     pub fn plan(&self) -> Result<Plan, UsageError> {
+        self.plan_with(self.pre_vote.configurations()[0])
+    }
+
+    /// Validates the request for one pre-vote configuration: every rule about which options
+    /// combine, and every value's range, is checked here and nowhere else.
+    fn plan_with(&self, pre_vote: bool) -> Result<Plan, UsageError> {
         if self.random.is_some() && self.spec_only {
             return Err(self
                 .usage("--random drives an implementation; it does not combine with --spec-only"));
@@ -228,7 +244,7 @@ impl Request {
                 ))
             })?;
             (
-                Subject::Spec(flavour.with_pre_vote(self.pre_vote)),
+                Subject::Spec(flavour.with_pre_vote(pre_vote)),
                 Exploration::SpecOnly {
                     strategy: self.strategy,
                 },
@@ -243,7 +259,7 @@ impl Request {
             let choice = ImplChoice::new(&self.implementation, self.inject.as_deref())
                 .map_err(|e| self.usage(e))?
                 .with_timeout(Duration::from_secs_f64(self.timeout))
-                .with_pre_vote(self.pre_vote);
+                .with_pre_vote(pre_vote);
             let exploration = match self.random {
                 Some((seed, steps, walks)) => Exploration::Random { seed, steps, walks },
                 None => Exploration::Exhaustive {
@@ -269,10 +285,13 @@ impl Request {
             out: self.out.clone(),
             progress: self.progress,
         };
-        Ok(Plan {
-            name: self.name.clone().unwrap_or_else(|| plan.default_name()),
-            ..plan
-        })
+        // A named check of both configurations names its pre-vote item apart.
+        let name = match &self.name {
+            Some(name) if pre_vote && self.pre_vote == PreVote::Both => format!("{name} pre-vote"),
+            Some(name) => name.clone(),
+            None => plan.default_name(),
+        };
+        Ok(Plan { name, ..plan })
     }
 }
 
@@ -347,9 +366,10 @@ impl Plan {
                 words.push(format!("--flavour {}", flavour.name));
             }
         }
-        if self.pre_vote() {
-            words.push("--pre-vote".into());
-        }
+        words.push(format!(
+            "--pre-vote {}",
+            if self.pre_vote() { "on" } else { "off" }
+        ));
         match &self.exploration {
             Exploration::Exhaustive {
                 merge,

@@ -109,6 +109,13 @@ pub struct ExhaustiveStats {
     /// With a shard: where the frontier was split and how much of it this shard kept.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub split: Option<Split>,
+    /// The peak resident memory of the run in bytes (Linux), like `seconds` a measurement
+    /// that varies from run to run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peak_memory_bytes: Option<u64>,
+    /// That peak divided by the product states stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes_per_state: Option<u64>,
 }
 
 /// What random walks covered.
@@ -411,6 +418,8 @@ fn run_exhaustive(
         reached,
         coverage: coverage_json(model, &stats.coverage, stats.spec_states),
         split: stats.split,
+        peak_memory_bytes: stats.peak_memory,
+        bytes_per_state: stats.bytes_per_state(),
     };
     Ok((
         Stats::Exhaustive(exhaustive),

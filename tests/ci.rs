@@ -69,8 +69,20 @@ fn the_corpus_replays_and_the_check_passes() {
     let r = json(&o);
     assert_eq!(r["result"], "pass");
     let items = r["items"].as_array().unwrap();
-    assert_eq!(items.len(), corpus_size(&dir) + 1);
-    let check = items.last().unwrap();
+    // The one check covers both pre-vote configurations: two items, pre-vote off first.
+    assert_eq!(items.len(), corpus_size(&dir) + 2);
+    let names: Vec<_> = items[items.len() - 2..]
+        .iter()
+        .map(|i| i["name"].clone())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            serde_json::json!("raft-rs exhaustive"),
+            serde_json::json!("raft-rs pre-vote exhaustive")
+        ]
+    );
+    let check = &items[items.len() - 2];
     assert_eq!(check["kind"], "check");
     assert!(
         check["report"]["coverage"]["inputs"]["Timeout"]
@@ -143,7 +155,7 @@ fn junit_xml_is_valid_with_the_right_counts() {
     let doc = roxmltree::Document::parse(&xml).expect("valid XML");
     let root = doc.root_element();
     assert_eq!(root.tag_name().name(), "testsuites");
-    let total = corpus_size(&dir) + 1;
+    let total = corpus_size(&dir) + 2;
     assert_eq!(root.attribute("tests"), Some(total.to_string().as_str()));
     assert_eq!(root.attribute("failures"), Some("1"));
     assert_eq!(root.attribute("skipped"), Some("1"));
@@ -159,7 +171,7 @@ fn junit_xml_is_valid_with_the_right_counts() {
         Some(corpus_size(&dir).to_string().as_str())
     );
     assert_eq!(suites[1].attribute("name"), Some("check"));
-    assert_eq!(suites[1].attribute("tests"), Some("1"));
+    assert_eq!(suites[1].attribute("tests"), Some("2"));
     let cases = doc
         .descendants()
         .filter(|n| n.has_tag_name("testcase"))

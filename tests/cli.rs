@@ -214,6 +214,63 @@ fn a_trace_whose_messages_were_never_sent_stops_applying() {
 }
 
 #[test]
+fn a_check_covers_both_pre_vote_configurations_by_default() {
+    let dir = scratch("both-configurations");
+    // Two items, pre-vote off first, one JSON report per line.
+    let o = raftcheck(
+        &["check", "--quiet", "--depth", "7", "--format", "json"],
+        &dir,
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let reports: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON report per line"))
+        .collect();
+    let configurations: Vec<_> = reports.iter().map(|r| r["pre_vote"].clone()).collect();
+    assert_eq!(
+        configurations,
+        [serde_json::json!(false), serde_json::json!(true)]
+    );
+    assert!(reports[1]["coverage"]["outputs"]["Send RequestPreVote"].as_u64() > Some(0));
+    // Each reports what its search held in memory.
+    for r in &reports {
+        let per_state = r["bytes_per_state"].as_u64().expect("bytes per state");
+        assert!(
+            per_state > 0 && r["peak_memory_bytes"].as_u64() > Some(per_state),
+            "{r}"
+        );
+    }
+
+    // A bug is found in both; the people's report names both items, and the exit status is
+    // the worst of the two.
+    let o = raftcheck(
+        &["check", "--quiet", "--inject", "vote-not-persisted"],
+        &dir,
+    );
+    assert_eq!(code(&o), 1, "{}", stdout(&o));
+    assert_says(
+        &stdout(&o),
+        &[
+            "== 1 of 2: raft-rs with vote-not-persisted exhaustive",
+            "== 2 of 2: raft-rs pre-vote with vote-not-persisted exhaustive",
+            "2 configurations:",
+            "raft-rs-pre-vote-vote-not-persisted",
+        ],
+    );
+    // `--pre-vote off` and `--pre-vote` alone choose one.
+    for (flag, on) in [
+        (&["--pre-vote", "off"][..], false),
+        (&["--pre-vote"][..], true),
+    ] {
+        let mut args = vec!["check", "--quiet", "--depth", "5", "--format", "json"];
+        args.extend_from_slice(flag);
+        let o = raftcheck(&args, &dir);
+        assert_eq!(stdout(&o).lines().count(), 1, "{flag:?}");
+        assert_eq!(json(&o)["pre_vote"], on, "{flag:?}");
+    }
+}
+
+#[test]
 fn pre_vote_is_checked_in_lockstep_and_its_traces_replay_with_it() {
     let dir = scratch("pre-vote");
     let r = common::agreeing_check(&["--pre-vote", "--depth", "9"], &dir);
@@ -352,9 +409,10 @@ fn an_unwritable_trace_directory_is_refused_before_the_run() {
         &dir,
     );
     assert_eq!(code(&o), 1, "{}", stderr(&o));
+    // One trace per pre-vote configuration checked.
     assert_eq!(
         std::fs::read_dir(dir.join("new/traces")).unwrap().count(),
-        1
+        2
     );
 }
 
@@ -362,7 +420,16 @@ fn an_unwritable_trace_directory_is_refused_before_the_run() {
 fn spec_only_holds_and_reports_states() {
     let dir = scratch("spec-only");
     let o = raftcheck(
-        &["check", "--spec-only", "--depth", "8", "--format", "json"],
+        &[
+            "check",
+            "--spec-only",
+            "--pre-vote",
+            "off",
+            "--depth",
+            "8",
+            "--format",
+            "json",
+        ],
         &dir,
     );
     assert_eq!(code(&o), 0, "{}", stderr(&o));

@@ -15,6 +15,9 @@ fn walks(dir: &Path, extra: &[&str]) -> (Value, Option<String>) {
     let mut args = vec![
         "check", "--random", "--seed", "11", "--steps", "80", "--format", "json",
     ];
+    if !extra.iter().any(|a| a.starts_with("--pre-vote")) {
+        args.extend(["--pre-vote", "off"]);
+    }
     if !extra.contains(&"--walks") {
         args.extend(["--walks", "40"]);
     }
@@ -58,7 +61,17 @@ fn the_same_seed_gives_the_same_walks_whatever_the_threads() {
     assert_eq!(trace1, trace2);
     let other = raftcheck(
         &[
-            "check", "--random", "--seed", "12", "--steps", "80", "--walks", "40", "--format",
+            "check",
+            "--random",
+            "--seed",
+            "12",
+            "--steps",
+            "80",
+            "--walks",
+            "40",
+            "--pre-vote",
+            "off",
+            "--format",
             "json",
         ],
         &dir,

@@ -110,6 +110,16 @@ impl<V> IdMap<V> {
     }
 }
 
+impl<V> IntoIterator for IdMap<V> {
+    type Item = (NodeId, V);
+    type IntoIter = std::vec::IntoIter<(NodeId, V)>;
+
+    /// The pairs, in ascending id order.
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
 impl<V> FromIterator<(NodeId, V)> for IdMap<V> {
     /// The map of the pairs; of two pairs with the same id the later one stays.
     fn from_iter<I: IntoIterator<Item = (NodeId, V)>>(pairs: I) -> Self {

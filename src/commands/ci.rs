@@ -90,38 +90,50 @@ fn replay_item(file: &Path, timeout: Duration) -> GateItem {
     }
 }
 
-fn check_item(
+/// The items of one configured check: one per pre-vote configuration it covers, or one invalid
+/// item when it cannot be planned.
+fn check_items(
     check: &CheckConfig,
     config: &CiConfig,
     file: Option<&Path>,
     quiet: bool,
-) -> GateItem {
-    let started = Instant::now();
-    let name = check.display_name();
-    let invalid = |message: String| GateItem {
-        kind: ItemKind::Check,
-        name: name.clone(),
-        status: ItemStatus::Invalid,
-        summary: message,
-        details: Vec::new(),
-        file: None,
-        seconds: started.elapsed().as_secs_f64(),
-        report: json!(null),
-    };
-    if !quiet {
-        eprintln!("running check: {name}");
-    }
+) -> Vec<GateItem> {
     let progress = (!quiet).then_some(Duration::from_secs(10));
-    let report = check
-        .request(config, file, progress)
-        .plan()
-        .and_then(|plan| {
-            let (model, failure) = model_of(&plan)?;
-            run_plan(&plan, &model, failure)
-        });
-    match report {
-        Err(e) => invalid(e.0),
-        Ok(report) => finish_check(name, &report, started),
+    match check.request(config, file, progress).plans() {
+        Err(e) => vec![GateItem {
+            kind: ItemKind::Check,
+            name: check.display_name(),
+            status: ItemStatus::Invalid,
+            summary: e.0,
+            details: Vec::new(),
+            file: None,
+            seconds: 0.0,
+            report: json!(null),
+        }],
+        Ok(plans) => plans
+            .into_iter()
+            .map(|plan| {
+                let started = Instant::now();
+                if !quiet {
+                    eprintln!("running check: {}", plan.name);
+                }
+                let report =
+                    model_of(&plan).and_then(|(model, failure)| run_plan(&plan, &model, failure));
+                match report {
+                    Err(e) => GateItem {
+                        kind: ItemKind::Check,
+                        name: plan.name.clone(),
+                        status: ItemStatus::Invalid,
+                        summary: e.0,
+                        details: Vec::new(),
+                        file: None,
+                        seconds: started.elapsed().as_secs_f64(),
+                        report: json!(null),
+                    },
+                    Ok(report) => finish_check(plan.name.clone(), &report, started),
+                }
+            })
+            .collect(),
     }
 }
 
@@ -218,14 +230,15 @@ pub fn run(args: &CiArgs) -> Result<ExitStatus, UsageError> {
     }
     let traces = corpus(&config.traces)?;
     let human = args.format == Format::Human;
+    let checks: usize = config.checks.iter().map(CheckConfig::items).sum();
     if human {
         println!(
             "raftcheck ci: {} trace{} in {}, {} check{} ({})",
             traces.len(),
             if traces.len() == 1 { "" } else { "s" },
             config.traces.display(),
-            config.checks.len(),
-            if config.checks.len() == 1 { "" } else { "s" },
+            checks,
+            if checks == 1 { "" } else { "s" },
             file.as_ref().map_or_else(
                 || "built-in configuration".to_string(),
                 |f| format!("configuration {}", f.display())
@@ -235,7 +248,7 @@ pub fn run(args: &CiArgs) -> Result<ExitStatus, UsageError> {
     let timeout = Duration::from_secs_f64(config.timeout);
     let mut items: Vec<GateItem> = traces.iter().map(|t| replay_item(t, timeout)).collect();
     for check in &config.checks {
-        items.push(check_item(
+        items.extend(check_items(
             check,
             &config,
             file.as_deref(),

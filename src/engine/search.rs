@@ -14,6 +14,7 @@
 use std::collections::HashSet;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use raftcheck_adapter::{Adapter, AdapterError, ClusterSetup};
@@ -25,6 +26,7 @@ use stateright::{Expectation, Property};
 use super::coverage::Coverage;
 use super::executor;
 use super::outcome::Problem;
+use super::packed::{Interner, PackedState, StatePacker};
 pub use super::pool::AdapterFactory;
 use super::pool::{build_adapters, run_jobs, Adapters};
 
@@ -81,6 +83,9 @@ pub struct SearchStats {
     pub coverage: Coverage,
     /// With a shard: where the frontier was split, and how much of it this shard kept.
     pub split: Option<Split>,
+    /// The peak resident memory of the process during the search, in bytes, where the system
+    /// tells it (see [`super::memory`]).
+    pub peak_memory: Option<u64>,
 }
 
 /// Where a sharded search split the frontier.
@@ -95,6 +100,11 @@ pub struct Split {
 }
 
 impl SearchStats {
+    /// The peak memory divided by the product states stored: what one more state costs.
+    pub fn bytes_per_state(&self) -> Option<u64> {
+        self.peak_memory.map(|bytes| bytes / self.states.max(1))
+    }
+
     /// Implementation events per second of wall time.
     pub fn events_per_second(&self) -> f64 {
         if self.seconds > 0.0 {
@@ -121,23 +131,42 @@ pub fn spec_fingerprint(state: &ClusterState) -> u64 {
     h.finish()
 }
 
-/// One explored state: how it was reached and what it is.
+/// One explored state: how it was reached (its parent and the input, shared with every other
+/// arena entry reached by an equal input). 16 bytes.
 struct ArenaEntry {
     parent: u32,
-    input: Option<Input>,
+    input: Option<Arc<Input>>,
 }
 
+/// A state still to expand, packed (see [`super::packed`]).
 struct FrontierEntry {
     node: u32,
-    state: ClusterState,
+    state: PackedState,
 }
 
 struct Child {
     parent: u32,
-    input: Input,
-    state: ClusterState,
+    input: Arc<Input>,
+    /// The state packed, or `None` at the last level, whose states are never expanded.
+    state: Option<PackedState>,
     spec_fp: u64,
     impl_fp: Option<u64>,
+    /// Bit `k` set: the state satisfies the `k`-th `sometimes` property.
+    satisfies: u64,
+}
+
+/// What the workers of one search share besides the adapters.
+struct Shared<'a> {
+    model: &'a RaftModel,
+    setup: &'a ClusterSetup,
+    options: &'a SearchOptions,
+    counters: &'a Counters,
+    packer: &'a StatePacker,
+    inputs: &'a Interner<Input>,
+    sometimes: &'a [Property<RaftModel>],
+    /// Bit `k` set: the `k`-th `sometimes` property is not reached yet, so children are tested
+    /// against it.
+    unreached: u64,
 }
 
 #[derive(Default)]
@@ -157,7 +186,7 @@ struct Counters {
 fn path_of(arena: &[ArenaEntry], mut node: u32) -> Vec<Input> {
     let mut path = Vec::new();
     while let Some(input) = &arena[node as usize].input {
-        path.push(input.clone());
+        path.push(Input::clone(input));
         node = arena[node as usize].parent;
     }
     path.reverse();
@@ -172,6 +201,7 @@ pub fn search(
     options: &SearchOptions,
 ) -> Result<SearchResult, AdapterError> {
     let started = Instant::now();
+    super::memory::reset_peak();
     let setup = executor::setup(model);
     let adapters = build_adapters(make_adapter, options.threads)?;
     let counters = Counters {
@@ -202,6 +232,8 @@ pub fn search(
         parent: 0,
         input: None,
     }];
+    let packer = StatePacker::default();
+    let inputs: Interner<Input> = Interner::default();
     let mut visited: HashSet<u128> = HashSet::new();
     let mut spec_seen: HashSet<u64> = HashSet::new();
     let initial_fp = spec_fingerprint(&initial);
@@ -210,14 +242,15 @@ pub fn search(
         let fp = adapters[0].lock().expect("adapter lock").fingerprint()?;
         visited.insert(product_key(initial_fp, fp));
     }
-    let mut frontier = vec![FrontierEntry {
-        node: 0,
-        state: initial,
-    }];
     let sometimes: Vec<Property<RaftModel>> = properties::all(&model.bounds)
         .into_iter()
         .filter(|p| p.expectation == Expectation::Sometimes)
         .collect();
+    assert!(sometimes.len() <= 64, "one bit per sometimes property");
+    let mut frontier = vec![FrontierEntry {
+        node: 0,
+        state: packer.pack(initial),
+    }];
     stats.reached = sometimes
         .iter()
         .map(|p| (p.name.to_string(), None))
@@ -254,9 +287,23 @@ pub fn search(
                 }
             }
             counters.depth.store(depth, Ordering::Relaxed);
-            let results = expand_level(
-                model, &setup, &adapters, &arena, &frontier, options, &counters,
-            );
+            let shared = Shared {
+                model,
+                setup: &setup,
+                options,
+                counters: &counters,
+                packer: &packer,
+                inputs: &inputs,
+                sometimes: &sometimes,
+                unreached: stats
+                    .reached
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (_, depth))| depth.is_none())
+                    .fold(0, |bits, (k, _)| bits | 1 << k),
+            };
+            let last = depth + 1 == model.bounds.depth;
+            let results = expand_level(&shared, &adapters, &arena, &frontier, last);
             let mut next = Vec::new();
             for result in results.into_iter().flatten() {
                 stats.coverage.merge(&result.coverage);
@@ -278,8 +325,8 @@ pub fn search(
                         continue;
                     }
                     if spec_seen.insert(child.spec_fp) {
-                        for (p, reached) in sometimes.iter().zip(&mut stats.reached) {
-                            if reached.1.is_none() && (p.condition)(model, &child.state) {
+                        for (k, reached) in stats.reached.iter_mut().enumerate() {
+                            if reached.1.is_none() && child.satisfies & (1 << k) != 0 {
                                 reached.1 = Some(depth + 1);
                             }
                         }
@@ -288,22 +335,25 @@ pub fn search(
                         parent: child.parent,
                         input: Some(child.input),
                     });
-                    next.push(FrontierEntry {
-                        node: (arena.len() - 1) as u32,
-                        state: child.state,
-                    });
+                    if let Some(state) = child.state {
+                        next.push(FrontierEntry {
+                            node: (arena.len() - 1) as u32,
+                            state,
+                        });
+                    }
                 }
             }
             if stopped {
                 break;
             }
-            counters
-                .states
-                .fetch_add(next.len() as u64, Ordering::Relaxed);
-            if !next.is_empty() {
+            let added = arena.len() as u64 - counters.states.load(Ordering::Relaxed);
+            counters.states.fetch_add(added, Ordering::Relaxed);
+            if added > 0 {
                 stats.depth = depth + 1;
             }
             frontier = next;
+            // The parts only the expanded level held go.
+            packer.sweep();
         }
         done.store(true, Ordering::Relaxed);
     });
@@ -314,6 +364,7 @@ pub fn search(
     stats.events = counters.events.load(Ordering::Relaxed);
     stats.seconds = started.elapsed().as_secs_f64();
     stats.complete = !stopped && options.shard.is_none();
+    stats.peak_memory = super::memory::peak_resident_bytes();
     Ok(SearchResult { stats, problems })
 }
 
@@ -329,40 +380,45 @@ fn product_key(spec_fp: u64, impl_fp: Option<u64>) -> u128 {
 
 /// Expands one level. Returns one result per chunk, in frontier order; chunks after the first
 /// one with a problem are skipped unless `keep_going`.
+/// Expands one level; `last`: its children are at the depth bound and are not expanded.
 fn expand_level(
-    model: &RaftModel,
-    setup: &ClusterSetup,
+    shared: &Shared<'_>,
     adapters: &Adapters,
     arena: &[ArenaEntry],
     frontier: &[FrontierEntry],
-    options: &SearchOptions,
-    counters: &Counters,
+    last: bool,
 ) -> Vec<Option<ChunkResult>> {
     let chunk = (frontier.len() / (adapters.len() * 16)).clamp(1, 256);
     let chunks: Vec<&[FrontierEntry]> = frontier.chunks(chunk).collect();
     run_jobs(adapters, chunks.len(), |adapter, k| {
-        let result = expand_chunk(model, setup, adapter, arena, chunks[k], options, counters);
-        let stop = !result.problems.is_empty() && !options.keep_going;
+        let result = expand_chunk(shared, adapter, arena, chunks[k], last);
+        let stop = !result.problems.is_empty() && !shared.options.keep_going;
         (result, stop)
     })
 }
 
 fn expand_chunk(
-    model: &RaftModel,
-    setup: &ClusterSetup,
+    shared: &Shared<'_>,
     adapter: &mut dyn Adapter,
     arena: &[ArenaEntry],
     entries: &[FrontierEntry],
-    options: &SearchOptions,
-    counters: &Counters,
+    last: bool,
 ) -> ChunkResult {
+    let Shared {
+        model,
+        setup,
+        options,
+        counters,
+        ..
+    } = *shared;
     let mut result = ChunkResult::default();
     for entry in entries {
-        if !model.within_bounds(&entry.state) {
+        let state = entry.state.unpack();
+        if !model.within_bounds(&state) {
             continue;
         }
         let path = path_of(arena, entry.node);
-        for input in model.inputs(&entry.state) {
+        for input in model.inputs(&state) {
             match adapter.replay_to(setup, &path) {
                 Ok(n) => counters.events.fetch_add(n, Ordering::Relaxed),
                 Err(e) => {
@@ -371,7 +427,7 @@ fn expand_chunk(
                 }
             };
             let action = Action::Input(input.clone());
-            let step = executor::step(model, Some(&mut *adapter), &entry.state, &action);
+            let step = executor::step(model, Some(&mut *adapter), &state, &action);
             result.coverage.record(&input, &step.outputs);
             counters.steps.fetch_add(1, Ordering::Relaxed);
             counters.events.fetch_add(1, Ordering::Relaxed);
@@ -402,12 +458,21 @@ fn expand_chunk(
             } else {
                 None
             };
+            let satisfies = shared
+                .sometimes
+                .iter()
+                .enumerate()
+                .filter(|(k, p)| {
+                    shared.unreached & (1 << k) != 0 && (p.condition)(model, &step.next)
+                })
+                .fold(0u64, |bits, (k, _)| bits | 1 << k);
             result.children.push(Child {
                 parent: entry.node,
                 spec_fp: spec_fingerprint(&step.next),
-                input,
-                state: step.next,
+                input: shared.inputs.intern(input),
+                state: (!last).then(|| shared.packer.pack(step.next)),
                 impl_fp,
+                satisfies,
             });
         }
     }

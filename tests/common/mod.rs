@@ -69,10 +69,14 @@ pub fn run_with<V: AsRef<std::ffi::OsStr>>(args: &[&str], cwd: &Path, env: &[(&s
     c.output().expect("raftcheck runs")
 }
 
-/// The arguments of `raftcheck check ARGS --quiet --format json`.
+/// The arguments of `raftcheck check ARGS --quiet --format json`: one configuration, one
+/// report (pre-vote off unless ARGS say `--pre-vote`).
 pub fn json_check_args<'a>(args: &[&'a str]) -> Vec<&'a str> {
     let mut all = vec!["check"];
     all.extend_from_slice(args);
+    if !args.iter().any(|a| a.starts_with("--pre-vote")) {
+        all.extend_from_slice(&["--pre-vote", "off"]);
+    }
     all.extend_from_slice(&["--quiet", "--format", "json"]);
     all
 }

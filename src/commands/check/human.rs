@@ -60,6 +60,16 @@ pub fn print_header(plan: &Plan, model: &RaftModel) {
     println!("bounds: {}", bounds_line(&model.bounds));
 }
 
+/// A byte count in MiB (GiB from 10 GiB on), for the summary.
+fn mebibytes(bytes: u64) -> String {
+    let mib = bytes as f64 / (1u64 << 20) as f64;
+    if mib >= 10240.0 {
+        format!("{:.1} GiB", mib / 1024.0)
+    } else {
+        format!("{mib:.0} MiB")
+    }
+}
+
 /// Prints one problem: what it is, its step table, where its trace is.
 pub fn print_found(f: &Found, intro: &str) {
     let what = match &f.outcome {
@@ -133,6 +143,13 @@ pub fn print_report(report: &Report) {
                 report.threads,
                 plural(report.threads)
             );
+            if let (Some(peak), Some(per_state)) = (stats.peak_memory_bytes, stats.bytes_per_state)
+            {
+                println!(
+                    "  memory   {} peak, {per_state} bytes per stored product state",
+                    mebibytes(peak)
+                );
+            }
             print_reached(&report.reached, "first at depth");
         }
         Stats::Random(stats) => {

@@ -10,7 +10,8 @@ use crate::record::prepare_out_dir;
 use crate::run::{model_of, run as run_plan};
 use crate::{ExitStatus, UsageError};
 
-/// Runs `raftcheck check`.
+/// Runs `raftcheck check`: one run per pre-vote configuration the flags cover (both unless
+/// `--pre-vote` says which), each reported as its own item; the exit status is the worst.
 pub fn run(args: &CheckArgs) -> Result<ExitStatus, UsageError> {
     if args.inject.as_deref() == Some("list") {
         for bug in raftcheck_adapter::inject::Bug::ALL {
@@ -18,20 +19,49 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus, UsageError> {
         }
         return Ok(ExitStatus::Agree);
     }
-    let plan = Request::from_args(args).plan()?;
-    prepare_out_dir(&plan.out)?;
-    let (model, failure) = model_of(&plan)?;
+    let plans = Request::from_args(args).plans()?;
+    prepare_out_dir(&plans[0].out)?;
     let human = args.format == Format::Human;
-    if human {
-        human::print_header(&plan, &model);
+    let mut reports = Vec::new();
+    for (k, plan) in plans.iter().enumerate() {
+        let (model, failure) = model_of(plan)?;
+        if human {
+            if plans.len() > 1 {
+                if k > 0 {
+                    println!();
+                }
+                println!("== {} of {}: {}", k + 1, plans.len(), plan.name);
+            }
+            human::print_header(plan, &model);
+        }
+        let report = run_plan(plan, &model, failure)?;
+        match args.format {
+            Format::Human => human::print_report(&report),
+            Format::Json => println!(
+                "{}",
+                serde_json::to_value(&report).expect("a report serialises")
+            ),
+        }
+        reports.push((plan.name.clone(), report));
     }
-    let report = run_plan(&plan, &model, failure)?;
-    match args.format {
-        Format::Human => human::print_report(&report),
-        Format::Json => println!(
-            "{}",
-            serde_json::to_value(&report).expect("a report serialises")
-        ),
+    if human && reports.len() > 1 {
+        println!();
+        println!("{} configurations:", reports.len());
+        for (name, report) in &reports {
+            match &report.trace {
+                Some(trace) => println!(
+                    "  {:<10} {name}: {} ({})",
+                    report.result,
+                    report.outcome,
+                    trace.display()
+                ),
+                None => println!("  {:<10} {name}", report.result),
+            }
+        }
     }
-    Ok(report.exit())
+    Ok(reports
+        .iter()
+        .map(|(_, report)| report.exit())
+        .max_by_key(|status| *status as i32)
+        .unwrap_or(ExitStatus::Agree))
 }
