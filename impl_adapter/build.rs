@@ -1,5 +1,6 @@
-//! Embeds the etcd adapter's Go sources (`etcd/*.go`, tests excluded) into the crate, so the
-//! raftcheck binary can build the adapter on first use wherever it runs.
+//! Embeds the etcd adapter's Go sources (`etcd/*.go`, tests excluded) and its module files
+//! (`etcd/go.mod`, `etcd/go.sum`, for the v3.6 build) into the crate, so the raftcheck binary can
+//! build the adapter on first use wherever it runs.
 
 use std::fmt::Write;
 use std::path::Path;
@@ -32,6 +33,16 @@ fn main() {
         .unwrap();
     }
     code.push_str("];\n");
+    for (constant, file) in [("GO_MOD", "go.mod"), ("GO_SUM", "go.sum")] {
+        let path = dir.join(file);
+        println!("cargo:rerun-if-changed={}", path.display());
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        writeln!(
+            code,
+            "/// The etcd adapter's `{file}` (the v3.6 module build's pins).\npub const {constant}: &str = {text:?};"
+        )
+        .unwrap();
+    }
     let out = Path::new(&std::env::var("OUT_DIR").unwrap()).join("etcd_sources.rs");
     std::fs::write(out, code).unwrap();
 }

@@ -1,21 +1,27 @@
 //! Choosing an implementation by name: `--impl raft-rs` (the default, in-process), `--impl etcd`
-//! (etcd raft 3.4 through the Go adapter process) or `--impl cmd:PROGRAM [ARGS...]` (any program
-//! speaking `impl_adapter/PROTOCOL.md`), with an optional injected bug.
+//! (etcd raft 3.4 through the Go adapter process; `etcd-3.4` names the same), `--impl etcd-3.6`
+//! (etcd raft v3.6, `go.etcd.io/raft/v3`, through the same adapter built against it) or
+//! `--impl cmd:PROGRAM [ARGS...]` (any program speaking `impl_adapter/PROTOCOL.md`), with an
+//! optional injected bug.
+//!
+//! `etcd` stays etcd 3.4, as it was before v3.6 was added, so traces and corpus entries that
+//! name it keep replaying against what they were recorded on.
 
 use std::time::Duration;
 
+use raftcheck_adapter::etcd::{self, EtcdVersion};
 use raftcheck_adapter::inject::Bug;
 use raftcheck_adapter::process::{ProcessAdapter, ProcessConfig, DEFAULT_TIMEOUT};
 use raftcheck_adapter::raft_rs::RaftRsAdapter;
-use raftcheck_adapter::{etcd, Adapter, AdapterError};
+use raftcheck_adapter::{Adapter, AdapterError};
 
 /// The named implementations `--impl` accepts (besides `cmd:...`).
-pub const NAMES: [&str; 2] = ["raft-rs", "etcd"];
+pub const NAMES: [&str; 4] = ["raft-rs", "etcd", "etcd-3.4", "etcd-3.6"];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Kind {
     RaftRs,
-    Etcd,
+    Etcd(EtcdVersion),
     Command { program: String, args: Vec<String> },
 }
 
@@ -38,7 +44,8 @@ impl ImplChoice {
     pub fn new(name: &str, bug: Option<&str>) -> Result<Self, String> {
         let kind = match name {
             "raft-rs" => Kind::RaftRs,
-            "etcd" => Kind::Etcd,
+            "etcd" | "etcd-3.4" => Kind::Etcd(EtcdVersion::V3_4),
+            "etcd-3.6" => Kind::Etcd(EtcdVersion::V3_6),
             _ => match name.strip_prefix("cmd:") {
                 Some(command) => {
                     let mut words = shell_words::split(command)
@@ -102,8 +109,8 @@ impl ImplChoice {
             Kind::RaftRs => Ok(Box::new(
                 RaftRsAdapter::with_bug(self.bug).with_pre_vote(self.pre_vote),
             )),
-            Kind::Etcd => {
-                let binary = etcd::ensure_built()?;
+            Kind::Etcd(version) => {
+                let binary = etcd::ensure_built_version(*version)?;
                 process(binary.display().to_string(), Vec::new())
             }
             Kind::Command { program, args } => process(program.clone(), args.clone()),
@@ -114,7 +121,7 @@ impl ImplChoice {
     /// `cmd-my-adapter`.
     pub fn label(&self) -> String {
         let base = match &self.kind {
-            Kind::RaftRs | Kind::Etcd => self.name.clone(),
+            Kind::RaftRs | Kind::Etcd(_) => self.name.clone(),
             Kind::Command { program, .. } => {
                 let file = std::path::Path::new(program)
                     .file_stem()
@@ -159,7 +166,17 @@ mod tests {
         assert!(ImplChoice::new("cmd:", None).is_err());
         assert!(ImplChoice::new("cmd:'unclosed", None).is_err());
         let err = ImplChoice::new("paxos", None).unwrap_err();
-        assert!(err.contains("raft-rs, etcd"), "{err}");
+        assert!(err.contains("raft-rs, etcd, etcd-3.4, etcd-3.6"), "{err}");
+        assert_eq!(
+            ImplChoice::new("etcd", None).unwrap().kind,
+            ImplChoice::new("etcd-3.4", None).unwrap().kind
+        );
+        assert_eq!(
+            ImplChoice::new("etcd-3.6", Some("vote-not-persisted"))
+                .unwrap()
+                .label(),
+            "etcd-3.6-vote-not-persisted"
+        );
         assert!(ImplChoice::new("raft-rs", Some("nope")).is_err());
     }
 }

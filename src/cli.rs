@@ -48,6 +48,14 @@ pub enum Command {
     /// first event no spec behaviour explains) or a property violation, 2 a malformed log or
     /// usage error.
     Validate(ValidateArgs),
+    /// Compare two implementations (two versions of one, or one with an injected bug) on the
+    /// same inputs, breadth first, and report the first input sequence after which their
+    /// outputs or observed state differ, or that they behave alike within the bounds.
+    ///
+    /// Exit codes: 0 the same within the bounds, 1 different (traces of the path written for
+    /// both), or the first implementation diverges from its own spec, 2 usage error, 3 adapter
+    /// fault.
+    DiffImpls(DiffArgs),
     /// Serve an in-process implementation over the adapter protocol on stdin/stdout
     /// (impl_adapter/PROTOCOL.md), e.g. for `check --impl "cmd:raftcheck serve"`.
     Serve(ServeArgs),
@@ -213,7 +221,9 @@ impl FromStr for Shard {
 /// `raftcheck check`.
 #[derive(Clone, Debug, Args)]
 pub struct CheckArgs {
-    /// The implementation to check.
+    /// The implementation to check: raft-rs (in-process), etcd (etcd raft 3.4, the same as
+    /// etcd-3.4), etcd-3.6 (etcd raft v3.6.0, go.etcd.io/raft/v3), or cmd:PROGRAM [ARGS...]
+    /// (an adapter process speaking impl_adapter/PROTOCOL.md).
     #[arg(long = "impl", value_name = "NAME", default_value = "raft-rs")]
     pub implementation: String,
     /// Inject a bug into the implementation's integration code ('list' prints the names).
@@ -236,7 +246,7 @@ pub struct CheckArgs {
     /// the spec's own menu of sends branches more than an implementation's choices).
     #[arg(long)]
     pub spec_only: bool,
-    /// Spec flavour for --spec-only (raft-rs, etcd, textbook, hashicorp). Lockstep uses the
+    /// Spec flavour for --spec-only (raft-rs, etcd, etcd-3.6, textbook, hashicorp). Lockstep uses the
     /// flavour the implementation's adapter declares.
     #[arg(long, value_name = "NAME")]
     pub flavour: Option<String>,
@@ -286,6 +296,43 @@ pub struct CheckArgs {
     /// Random walks: number of walks.
     #[arg(long, value_name = "W", default_value_t = 100, requires = "random")]
     pub walks: usize,
+}
+
+/// `raftcheck diff-impls`.
+#[derive(Clone, Debug, Args)]
+pub struct DiffArgs {
+    /// The first implementation (as for check --impl): run in lockstep with its spec, which
+    /// offers the inputs.
+    pub first: String,
+    /// The second implementation, driven through the same inputs and compared with the first.
+    pub second: String,
+    /// Inject a bug into the second implementation.
+    #[arg(long, value_name = "NAME")]
+    pub inject: Option<String>,
+    /// Inject a bug into the first implementation.
+    #[arg(long, value_name = "NAME")]
+    pub inject_first: Option<String>,
+    /// Run both with pre-vote on.
+    #[arg(long)]
+    pub pre_vote: bool,
+    /// The bounds.
+    #[command(flatten)]
+    pub bounds: BoundArgs,
+    /// Do not merge equal product states.
+    #[arg(long)]
+    pub no_merge: bool,
+    /// Directory for the traces of a difference.
+    #[arg(long, value_name = "DIR", default_value = "diffs")]
+    pub out: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// No progress lines on stderr.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Seconds an adapter process has to answer each request.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub timeout: f64,
 }
 
 /// `raftcheck replay`.

@@ -53,6 +53,7 @@ pub fn run(cli: &cli::Cli) -> ExitStatus {
         cli::Command::Validate(args) => commands::validate::run(args),
         cli::Command::Ci(args) => commands::ci::run(args),
         cli::Command::View(args) => commands::view::run(args),
+        cli::Command::DiffImpls(args) => commands::diff::run(args),
     };
     match result {
         Ok(status) => status,

@@ -1,14 +1,14 @@
-//! Scenario scripts: every `testdata/*.txt` runs on three targets — the spec alone (the fixture
-//! adapter, raft-rs flavour), raft-rs in-process and etcd through its Go adapter — with every
-//! step judged in lockstep against the spec, and what each target printed must be what the
-//! script expects (testdata/README.md describes the format).
+//! Scenario scripts: every `testdata/*.txt` runs on four targets — the spec alone (the fixture
+//! adapter, raft-rs flavour), raft-rs in-process, and etcd 3.4 and v3.6 through the Go adapter
+//! built against each — with every step judged in lockstep against the spec, and what each
+//! target printed must be what the script expects (testdata/README.md describes the format).
 //!
 //! `RAFTCHECK_REWRITE=1 cargo test --release --test scenarios` rewrites the expected output of
-//! every script from what the targets print (all three are needed for that).
+//! every script from what the targets print (all four are needed for that).
 //!
-//! The etcd target needs Go and etcd raft 3.4's sources (see tests/etcd.rs). When they are
-//! missing the run fails under `CI=true` and is skipped with a notice otherwise;
-//! `RAFTCHECK_SKIP_ETCD=1` skips it deliberately.
+//! The etcd targets need Go, etcd raft 3.4's sources and the v3.6 module (see tests/etcd.rs and
+//! tests/etcd36.rs). When they are missing the run fails under `CI=true` and is skipped with a
+//! notice otherwise; `RAFTCHECK_SKIP_ETCD=1` skips them deliberately.
 
 #[path = "scenarios/runner.rs"]
 mod runner;
@@ -18,10 +18,11 @@ mod script;
 use std::path::{Path, PathBuf};
 
 use raftcheck::adapters::ImplChoice;
+use raftcheck_adapter::etcd::{self, EtcdVersion};
 use raftcheck_adapter::fixture::{Defect, FixtureAdapter};
 use raftcheck_adapter::inject::Bug;
 use raftcheck_adapter::raft_rs::RaftRsAdapter;
-use raftcheck_adapter::{etcd, Adapter};
+use raftcheck_adapter::Adapter;
 use raftcheck_spec::Flavour;
 
 use runner::{Setup, Target};
@@ -58,27 +59,41 @@ fn raft_rs_target(bug: Option<Bug>) -> Target {
     }
 }
 
-fn etcd_target() -> Target {
+fn etcd_target(version: EtcdVersion) -> Target {
+    let (name, flavour): (&'static str, fn(&Setup) -> Flavour) = match version {
+        EtcdVersion::V3_4 => ("etcd", |s| Flavour::etcd().with_pre_vote(s.pre_vote)),
+        EtcdVersion::V3_6 => ("etcd-3.6", |s| {
+            Flavour::etcd_3_6().with_pre_vote(s.pre_vote)
+        }),
+    };
     Target {
-        name: "etcd",
-        flavour: |s| Flavour::etcd().with_pre_vote(s.pre_vote),
-        build: Box::new(|s: &Setup| {
-            ImplChoice::new("etcd", None)
-                .expect("etcd is a known implementation")
+        name,
+        flavour,
+        build: Box::new(move |s: &Setup| {
+            ImplChoice::new(name, None)
+                .expect("a known implementation")
                 .with_pre_vote(s.pre_vote)
                 .build()
         }),
     }
 }
 
-/// The etcd target if it can run here; `None` after printing why not (a panic under CI).
-fn etcd_if_available() -> Option<Target> {
+/// The etcd targets (3.4 and v3.6) if they can run here; none after printing why not (a panic
+/// under CI).
+fn etcd_if_available() -> Vec<Target> {
+    EtcdVersion::ALL
+        .into_iter()
+        .filter_map(etcd_version_if_available)
+        .collect()
+}
+
+fn etcd_version_if_available(version: EtcdVersion) -> Option<Target> {
     if std::env::var("RAFTCHECK_SKIP_ETCD").is_ok_and(|v| v == "1") {
-        eprintln!("RAFTCHECK_SKIP_ETCD=1: the scenario scripts run without the etcd target");
+        eprintln!("RAFTCHECK_SKIP_ETCD=1: the scenario scripts run without the etcd targets");
         return None;
     }
-    match etcd::ensure_built() {
-        Ok(_) => Some(etcd_target()),
+    match etcd::ensure_built_version(version) {
+        Ok(_) => Some(etcd_target(version)),
         Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => panic!(
             "CI=true and the etcd target cannot run: {e}\n(set {} to a GOPATH with etcd raft \
              3.4's sources, or RAFTCHECK_SKIP_ETCD=1 to skip it deliberately)",
@@ -220,7 +235,7 @@ fn check_text(name: &str, text: &str, targets: &[Target]) -> Vec<String> {
 fn every_script_runs_on_every_target_as_expected() {
     let mut targets = vec![spec_target(None), raft_rs_target(None)];
     let etcd = etcd_if_available();
-    let complete = etcd.is_some();
+    let complete = etcd.len() == EtcdVersion::ALL.len();
     targets.extend(etcd);
     let rewrite = std::env::var("RAFTCHECK_REWRITE").is_ok_and(|v| v == "1");
     assert!(

@@ -198,6 +198,14 @@ func aer(from, to, term int, reject bool, index, hint int) string {
 		from, to, term, reject, index, hint)
 }
 
+// rejection is a rejected AppendEntriesResponse with the hint this etcd version sends for a
+// follower whose entry at hint has term hintTerm: 3.4 the last index and term 0, v3.6 the
+// findConflictByTerm index and its term (version_*_test.go, rejectHintTerm).
+func rejection(from, to, term, index, hint, hintTerm int) string {
+	return fmt.Sprintf(`{"from":%d,"to":%d,"term":%d,"type":"AppendEntriesResponse","reject":true,"index":%d,"reject_hint":%d,"hint_term":%d,"commit":0}`,
+		from, to, term, index, hint, rejectHintTerm(hintTerm))
+}
+
 func hb(from, to, term, commit int) string {
 	return fmt.Sprintf(`{"from":%d,"to":%d,"term":%d,"type":"Heartbeat","commit":%d}`, from, to, term, commit)
 }
@@ -255,7 +263,7 @@ func TestHandshake(t *testing.T) {
 		"conf-change-on-append", "conf-state-not-persisted", "compact-past-applied",
 		"snapshot-keeps-log", "snapshot-data-ignored"}
 	wantFeatures := []string{"fingerprint", "reset_node", "pre_vote", "membership", "snapshots"}
-	if hello.Protocol != 1 || hello.Flavour != "etcd" || !strings.Contains(hello.Implementation, "etcd raft 3.4") ||
+	if hello.Protocol != 1 || hello.Flavour != flavour || hello.Implementation != implementation ||
 		!reflect.DeepEqual(hello.Bugs, wantBugs) || !reflect.DeepEqual(hello.Features, wantFeatures) {
 		t.Fatalf("hello: %+v", hello)
 	}
@@ -331,10 +339,12 @@ func TestRejectionCarriesLastIndex(t *testing.T) {
 	h := started(t, 3, "null")
 	h.elect()
 	h.expect(receive(ae(1, 2, 1, 0, 0, `[{"term":1}]`, 0)), outputs(send(aer(2, 1, 1, false, 1, 0))))
-	// An append past the follower's end: rejected at index 5 with hint = last index 1, term 0.
-	h.expect(receive(ae(1, 2, 1, 5, 1, `[]`, 0)), outputs(send(aer(2, 1, 1, true, 5, 1))))
-	// An append whose previous entry has another term: rejected with hint = last index.
-	h.expect(receive(ae(1, 2, 1, 1, 3, `[]`, 0)), outputs(send(aer(2, 1, 1, true, 1, 1))))
+	// An append past the follower's end: rejected at index 5 with hint = last index 1 (3.4:
+	// term 0; v3.6: the term there, 1).
+	h.expect(receive(ae(1, 2, 1, 5, 1, `[]`, 0)), outputs(send(rejection(2, 1, 1, 5, 1, 1))))
+	// An append whose previous entry has another term: rejected with hint = last index (v3.6:
+	// the last index at or below 1 whose term is at most 3, with its term).
+	h.expect(receive(ae(1, 2, 1, 1, 3, `[]`, 0)), outputs(send(rejection(2, 1, 1, 1, 1, 1))))
 	// The leader answers a rejection (n2 is in replicate state, match 1) by probing again.
 	h.expect(receive(aer(2, 1, 1, false, 1, 0)), outputs(send(ae(1, 2, 1, 1, 1, `[]`, 1))))
 	h.expect(receive(aer(2, 1, 1, true, 3, 1)), outputs(send(ae(1, 2, 1, 1, 1, `[]`, 1))))
@@ -435,12 +445,15 @@ func TestUnmodelledMessagesAreRefused(t *testing.T) {
 	}
 	cases := map[string]func() pb.Message{
 		"MsgSnap with odd data": func() pb.Message {
-			return pb.Message{Type: pb.MsgSnap, From: 1, To: 2, Term: 1,
-				Snapshot: pb.Snapshot{Data: []byte("abc"), Metadata: pb.SnapshotMetadata{Index: 1, Term: 1}}}
+			m := pb.Message{Type: pb.MsgSnap, From: 1, To: 2, Term: 1}
+			setMessageSnapshot(&m, pb.Snapshot{Data: []byte("abc"), Metadata: pb.SnapshotMetadata{Index: 1, Term: 1}})
+			return m
 		},
 		"MsgSnap with unsorted voters": func() pb.Message {
-			return pb.Message{Type: pb.MsgSnap, From: 1, To: 2, Term: 1, Snapshot: pb.Snapshot{
-				Metadata: pb.SnapshotMetadata{Index: 1, Term: 1, ConfState: pb.ConfState{Voters: []uint64{2, 1}}}}}
+			m := pb.Message{Type: pb.MsgSnap, From: 1, To: 2, Term: 1}
+			setMessageSnapshot(&m, pb.Snapshot{
+				Metadata: pb.SnapshotMetadata{Index: 1, Term: 1, ConfState: pb.ConfState{Voters: []uint64{2, 1}}}})
+			return m
 		},
 		"UpdateNode conf change": func() pb.Message {
 			m := base()
@@ -477,10 +490,9 @@ func TestUnmodelledMessagesAreRefused(t *testing.T) {
 		"odd data": func() pb.Message { m := base(); m.Entries[1].Data = []byte("abc"); return m },
 		"snapshot": func() pb.Message {
 			m := base()
-			m.Snapshot.Metadata.Index = 3
+			setMessageSnapshot(&m, pb.Snapshot{Metadata: pb.SnapshotMetadata{Index: 3}})
 			return m
 		},
-		"unrecognized bytes": func() pb.Message { m := base(); m.XXX_unrecognized = []byte{1}; return m },
 		"commit on vote": func() pb.Message {
 			return pb.Message{Type: pb.MsgVote, From: 1, To: 2, Term: 1, Commit: 2}
 		},
@@ -497,6 +509,9 @@ func TestUnmodelledMessagesAreRefused(t *testing.T) {
 		"proposal entry with a term": func() pb.Message {
 			return pb.Message{Type: pb.MsgProp, From: 1, To: 2, Entries: []pb.Entry{{Term: 1, Data: valueToData(1)}}}
 		},
+	}
+	for name, make := range versionUnmodelledMessages(base) {
+		cases[name] = make
 	}
 	for name, make := range cases {
 		_, err := messageFromEtcd(make())

@@ -197,7 +197,7 @@ func (e *encoder) structValue(v reflect.Value) {
 			e.tag('L') // where log lines go
 			continue
 		}
-		if t == raftType && excludedRaftFields[f.Name] {
+		if t == raftType && excludedRaftFields[f.Name] || excludedVersionField(t, f.Name) {
 			e.tag('X') // see the file comment
 			continue
 		}
@@ -220,7 +220,7 @@ func (e *encoder) inflights(v reflect.Value) {
 			at -= size
 		}
 		if at < buffer.Len() {
-			e.u64('u', buffer.Index(at).Uint())
+			e.value(buffer.Index(at)) // 3.4: an index; v3.6: {index, bytes}
 		} else {
 			e.tag('x') // cannot happen: Add grows the buffer before writing past its end
 		}

@@ -18,9 +18,6 @@ import (
 	"go.etcd.io/etcd/raft"
 )
 
-// implementation names what is checked, for reports.
-const implementation = "etcd raft 3.4.23 (go.etcd.io/etcd/raft RawNode)"
-
 // logEnv turns etcd's log output on (to stderr) when set to a non-empty value.
 const logEnv = "RAFTCHECK_ETCD_LOG"
 
@@ -145,7 +142,7 @@ func (s *session) dispatch(r *request) (interface{}, error) {
 		return map[string]interface{}{
 			"protocol":       protocolVersion,
 			"implementation": implementation,
-			"flavour":        "etcd",
+			"flavour":        flavour,
 			"bugs":           allBugs,
 			"features":       []string{"fingerprint", "reset_node", "pre_vote", "membership", "snapshots"},
 		}, nil

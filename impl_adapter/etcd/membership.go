@@ -329,7 +329,7 @@ func (c ConfState) toEtcd() pb.ConfState {
 func rawNodeConfig(rn *raft.RawNode) ConfState {
 	cs := configFromTracker(rn.Status().Config)
 	cs.AutoLeave = reflect.ValueOf(rn).Elem().FieldByName("raft").Elem().
-		FieldByName("prs").FieldByName("Config").FieldByName("AutoLeave").Bool()
+		FieldByName(trackerField).FieldByName("Config").FieldByName("AutoLeave").Bool()
 	return cs
 }
 

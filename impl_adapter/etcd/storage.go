@@ -246,7 +246,7 @@ func cloneEntries(ents []pb.Entry) []pb.Entry {
 	for i, e := range ents {
 		out[i] = e
 		out[i].Data = append([]byte(nil), e.Data...)
-		out[i].XXX_unrecognized = append([]byte(nil), e.XXX_unrecognized...)
+		copyUnrecognized(&out[i], e)
 	}
 	return out
 }

@@ -18,7 +18,8 @@ pub enum RejectHint {
     LastIndex,
     /// `reject_hint` = the largest index `i <= min(prev_log_index, last index)` whose term is
     /// `<= prev_log_term`, `hint_term` = the term there (raft-rs 0.7,
-    /// `raft_log.rs: find_conflict_by_term`; etcd 3.5 adopted the same rule).
+    /// `raft_log.rs: find_conflict_by_term`; etcd v3.6, `raft.go: handleAppendEntries` with
+    /// `log.go: findConflictByTerm`).
     ConflictByTerm,
 }
 
@@ -168,16 +169,41 @@ impl Flavour {
         }
     }
 
-    /// etcd raft v3.6 (`go.etcd.io/raft/v3`), with pre-vote and check-quorum off: etcd 3.4's
-    /// choices, except that a rejected append carries the hint `findConflictByTerm` finds
-    /// (`raft.go: handleAppendEntries` sends `RejectHint: hintIndex, LogTerm: hintTerm`), where
-    /// 3.4 sent its last index and term 0. Measured by validating logs of a v3.6 cluster
-    /// (`clusters/etcd-raftexample`): with the 3.4 flavour every run with a rejection diverges
-    /// on that hint, and on nothing else.
+    /// etcd raft v3.6 (`go.etcd.io/raft/v3` v3.6.0), with pre-vote and check-quorum off, and
+    /// with synchronous storage writes (`Config.AsyncStorageWrites` off, its default: the
+    /// adapter persists each `Ready` before `Advance`). etcd 3.4's choices, except three, each
+    /// read in v3.6.0's `raft.go`:
+    ///
+    /// - a rejected append carries the hint `findConflictByTerm` finds and the term there
+    ///   (`handleAppendEntries` sends `RejectHint: hintIndex, LogTerm: hintTerm`), where 3.4 sent
+    ///   its last index and term 0 ([`RejectHint::ConflictByTerm`]). Measured first by
+    ///   validating logs of a v3.6 cluster (`clusters/etcd-raftexample`): with the 3.4 flavour
+    ///   every run with a rejection diverged on that hint, and on nothing else;
+    /// - a forwarded proposal keeps its original sender (`send` sets `From` only where it is
+    ///   `None`; 3.4 set it on every message), so `forward_as_self` is off, as for raft-rs;
+    /// - a follower installs a snapshot also when it is an outgoing voter of the snapshot's
+    ///   joint configuration (`restore` looks at `Voters`, `Learners` and `VotersOutgoing`; 3.4
+    ///   only at the first two), so `snapshot_ignores_outgoing` is off, as for raft-rs.
+    ///
+    /// The same as 3.4 although the code moved: the term rules of `Step` (vote answers at the
+    /// request's term, pre-vote answers, stale messages ignored), the heartbeat's commit
+    /// `min(match, committed)` and its answer (`sendHeartbeat`, `handleHeartbeat`; no commit
+    /// term), a stale append answered with the commit index, no commit index in vote messages
+    /// or answers, the auto-leave proposed only when entries are applied (`appliedTo`, reached
+    /// from `Advance` through a `MsgStorageApplyResp` only for a `Ready` with committed
+    /// entries), no campaign with unapplied configuration changes (`hup`). Defaults left as
+    /// they are and invisible to the spec: `StepDownOnRemoval` off (a removed leader stays
+    /// leader, as in 3.4), `MaxInflightBytes` 0 (no byte limit), `DisableConfChangeValidation`
+    /// off; `ForgetLeader` is never called. What changed only in the leader's own choices (the
+    /// leader-side `findConflictByTerm` probe, `MsgAppFlowPaused` and `CanBumpCommit` flow
+    /// control, the leader's self-acknowledgement stepped at `Advance`) the spec judges as
+    /// discretionary sends, so it needs no option.
     pub fn etcd_3_6() -> Self {
         Flavour {
             name: "etcd-3.6".into(),
             reject_hint: RejectHint::ConflictByTerm,
+            forward_as_self: false,
+            snapshot_ignores_outgoing: false,
             ..Self::etcd()
         }
     }

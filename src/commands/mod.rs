@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod ci;
+pub mod diff;
 pub mod explore;
 pub mod replay;
 pub mod serve;

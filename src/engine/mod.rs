@@ -4,6 +4,7 @@
 //! Every run takes its steps through [`executor`]; every run ends in an [`Outcome`].
 
 pub mod coverage;
+pub mod diff;
 pub mod executor;
 pub mod judge;
 pub mod memory;

@@ -1,7 +1,7 @@
 //! Throughput of the lockstep engine per implementation, on the same bounds, in one run:
 //! raft-rs in-process, raft-rs behind the adapter protocol (`raftcheck serve`, so the only
-//! difference is the protocol), and etcd raft through its Go adapter (when Go and the sources
-//! are there). Ratios are what to compare: the machine is shared and noisy.
+//! difference is the protocol), and etcd raft 3.4 and v3.6 through the Go adapter built against
+//! each (when Go, the sources and the module are there). Ratios are what to compare: the machine is shared and noisy.
 //!
 //! ```sh
 //! cargo bench --bench throughput                 # depth 10 by default
@@ -24,6 +24,7 @@ fn main() {
         ("raft-rs in-process", "raft-rs".to_string()),
         ("raft-rs over the protocol", served),
         ("etcd over the protocol", "etcd".to_string()),
+        ("etcd v3.6 over the protocol", "etcd-3.6".to_string()),
     ];
     let out = std::env::temp_dir().join(format!("raftcheck-bench-{}", std::process::id()));
     println!("lockstep throughput, default bounds at depth {depth}, {threads} threads");

@@ -20,7 +20,7 @@
 //! of every target without a block of its own; `---- T...` that of the targets named.
 
 /// The targets a block may name.
-pub const TARGETS: [&str; 3] = ["spec", "raft-rs", "etcd"];
+pub const TARGETS: [&str; 4] = ["spec", "raft-rs", "etcd", "etcd-3.6"];
 
 /// One expected-output block.
 #[derive(Clone, Debug, PartialEq, Eq)]
