@@ -179,7 +179,8 @@ impl ProcessAdapter {
 
     /// Sends a request without waiting for its answer (answers are read in order by
     /// [`ProcessAdapter::collect`]). The child reads the next request only after answering the
-    /// previous one; a reader thread drains its stdout, so sending ahead cannot deadlock.
+    /// previous one; while a request waits for room, the child's answers are read
+    /// meanwhile (see [`child::Child::send`]), so sending ahead cannot deadlock.
     fn send(&mut self, op: Op, prefetched: bool) -> Result<(), AdapterError> {
         let Some(child) = self.child.as_mut() else {
             return Err(self.not_running());
@@ -188,7 +189,7 @@ impl ProcessAdapter {
         self.next_id += 1;
         let name = op.name();
         let text = serde_json::to_string(&Request { id, op }).expect("requests serialise");
-        if let Err(e) = child.send(&text) {
+        if let Err(e) = child.send(&text, self.config.timeout) {
             let error = fault(child, format!("sending {name}: {e}"));
             self.broken();
             return Err(error);
@@ -314,7 +315,7 @@ fn exchange<T: serde::de::DeserializeOwned>(
     let op = request.op.name();
     let text = serde_json::to_string(request).expect("requests serialise");
     child
-        .send(&text)
+        .send(&text, timeout)
         .map_err(|e| fault(child, format!("sending {op}: {e}")))?;
     receive(child, timeout, request.id, op)
 }
