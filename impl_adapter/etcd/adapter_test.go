@@ -254,7 +254,8 @@ func TestHandshake(t *testing.T) {
 		"ack-before-persist", "stale-term-as-current", "reply-to-wrong-peer", "conflict-not-truncated",
 		"conf-change-on-append", "conf-state-not-persisted", "compact-past-applied",
 		"snapshot-keeps-log", "snapshot-data-ignored"}
-	wantFeatures := []string{"fingerprint", "reset_node", "pre_vote", "membership", "snapshots"}
+	wantFeatures := []string{"fingerprint", "reset_node", "pre_vote", "membership", "snapshots",
+		"step"}
 	if hello.Protocol != 1 || hello.Flavour != "etcd" || !strings.Contains(hello.Implementation, "etcd raft 3.4") ||
 		!reflect.DeepEqual(hello.Bugs, wantBugs) || !reflect.DeepEqual(hello.Features, wantFeatures) {
 		t.Fatalf("hello: %+v", hello)

@@ -93,7 +93,7 @@ type encoder struct {
 }
 
 func newEncoder(out sink) *encoder {
-	return &encoder{out: out, seen: map[ptrKey]uint64{}}
+	return &encoder{out: out}
 }
 
 func (e *encoder) tag(t byte) { e.buf[0] = t; e.out.Write(e.buf[:1]) }
@@ -147,6 +147,9 @@ func (e *encoder) value(v reflect.Value) {
 			e.u64('r', n)
 			return
 		}
+		if e.seen == nil {
+			e.seen = map[ptrKey]uint64{}
+		}
 		e.seen[key] = uint64(len(e.seen))
 		e.tag('p')
 		e.value(v.Elem())
@@ -190,19 +193,40 @@ func (e *encoder) structValue(v reflect.Value) {
 	// fields come in a fixed order, every item is tagged and every variable-length item
 	// carries its length, so the encoding stays unambiguous (an interface value carries its
 	// dynamic type's name, see value). Names would only cost time.
-	e.u64('S', uint64(t.NumField()))
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if f.Type == loggerType {
-			e.tag('L') // where log lines go
-			continue
-		}
-		if t == raftType && excludedRaftFields[f.Name] {
-			e.tag('X') // see the file comment
+	plan := fieldPlan(t)
+	e.u64('S', uint64(len(plan)))
+	for i, skip := range plan {
+		if skip != 0 {
+			e.tag(skip)
 			continue
 		}
 		e.value(v.Field(i))
 	}
+}
+
+// fieldPlans caches fieldPlan's answers, by struct type.
+var fieldPlans sync.Map
+
+// fieldPlan says, per field of the struct type t, what structValue writes for it: 0 to walk
+// the field, or the tag that stands for a field not walked — 'L' for a logger (where log lines
+// go) and 'X' for a raft field excluded in the file comment. Computed once per type: reading
+// a type's fields through reflection costs more than walking most values.
+func fieldPlan(t reflect.Type) []byte {
+	if plan, ok := fieldPlans.Load(t); ok {
+		return plan.([]byte)
+	}
+	plan := make([]byte, t.NumField())
+	for i := range plan {
+		f := t.Field(i)
+		switch {
+		case f.Type == loggerType:
+			plan[i] = 'L'
+		case t == raftType && excludedRaftFields[f.Name]:
+			plan[i] = 'X'
+		}
+	}
+	fieldPlans.Store(t, plan)
+	return plan
 }
 
 // inflights encodes a tracker.Inflights by its logical content: size, count and the in-flight

@@ -33,20 +33,27 @@ const (
 type adapterError struct {
 	kind    string
 	message string
+	// step is the index of the replay step that failed, or -1 outside a replay.
+	step int
 }
 
 func (e *adapterError) Error() string { return e.kind + ": " + e.message }
 
+// at is the error as the answer to a replay whose step k failed.
+func (e *adapterError) at(k int) *adapterError {
+	return &adapterError{e.kind, fmt.Sprintf("step %d: %s", k, e.message), k}
+}
+
 func refused(format string, args ...interface{}) *adapterError {
-	return &adapterError{kindRefused, fmt.Sprintf(format, args...)}
+	return &adapterError{kindRefused, fmt.Sprintf(format, args...), -1}
 }
 
 func unmodelled(format string, args ...interface{}) *adapterError {
-	return &adapterError{kindUnmodelled, fmt.Sprintf(format, args...)}
+	return &adapterError{kindUnmodelled, fmt.Sprintf(format, args...), -1}
 }
 
 func fault(format string, args ...interface{}) *adapterError {
-	return &adapterError{kindFault, fmt.Sprintf(format, args...)}
+	return &adapterError{kindFault, fmt.Sprintf(format, args...), -1}
 }
 
 // Entry is a spec log entry: the term, and the client value or none for the empty entry a new
@@ -295,7 +302,10 @@ func (o Output) MarshalJSON() ([]byte, error) {
 	b.WriteString(`{"output":"` + o.Kind + `"`)
 	switch o.Kind {
 	case outputSend:
-		text, err := json.Marshal(o.Message)
+		if o.Message == nil {
+			return nil, fmt.Errorf("a send output without its message")
+		}
+		text, err := o.Message.MarshalJSON()
 		if err != nil {
 			return nil, err
 		}
@@ -314,8 +324,43 @@ func (o Output) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// encoded is results already in their JSON form.
+type encoded []byte
+
+// encodeStepped writes a step's results: {"outputs":[...],"nodes":[...],"fingerprint":F}.
+func encodeStepped(b *bytes.Buffer, outputs []Output, views []NodeView, fingerprint string) error {
+	b.WriteString(`{"outputs":[`)
+	for i, o := range outputs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		text, err := o.MarshalJSON()
+		if err != nil {
+			return err
+		}
+		b.Write(text)
+	}
+	b.WriteString(`],"nodes":`)
+	text, err := json.Marshal(views)
+	if err != nil {
+		return err
+	}
+	b.Write(text)
+	b.WriteString(`,"fingerprint":"` + fingerprint + `"}`)
+	return nil
+}
+
 // ---------------------------------------------------------------------------------------------
 // Decoding
+
+// list decodes a JSON list into its raw items.
+func list(raw json.RawMessage, what string) ([]json.RawMessage, *adapterError) {
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, fault("%s must be a list, not %s", what, shorten(string(raw)))
+	}
+	return items, nil
+}
 
 // object decodes a JSON object into its raw fields.
 func object(raw json.RawMessage, what string) (map[string]json.RawMessage, *adapterError) {
