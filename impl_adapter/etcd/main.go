@@ -97,9 +97,11 @@ var opArgs = map[string][]string{
 // parseRequest decodes a request line. The id is returned even when the rest is malformed,
 // if it can be read at all (0 otherwise).
 func parseRequest(line []byte) (uint64, *request, *adapterError) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(line, &fields); err != nil || fields == nil {
-		return 0, nil, fault("not a protocol request (a JSON object on one line): %s", shorten(string(line)))
+	fields, ok := splitObject(line)
+	if !ok {
+		if err := json.Unmarshal(line, &fields); err != nil || fields == nil {
+			return 0, nil, fault("not a protocol request (a JSON object on one line): %s", shorten(string(line)))
+		}
 	}
 	id, err := decodeUint(fields, "id", "the request", true)
 	if err != nil {

@@ -99,3 +99,43 @@ func TestAFailedReplayStepIsNamed(t *testing.T) {
 	h.fails(`"op":"replay"`, kindFault, `lacks the field "steps"`)
 	h.fails(`"op":"replay","steps":{}`, kindFault, "must be a list")
 }
+
+// The fast way through plainly written JSON reads what encoding/json reads, and leaves
+// everything else to it.
+func TestPlainJSONIsSplitLikeEncodingJSONSplitsIt(t *testing.T) {
+	for _, text := range []string{
+		`{}`, ` { } `, `{"a":1}`, `{"a":1,"a":2}`, `{"id":3,"op":"apply","input":{"input":"timeout","node":1}}` + "\n",
+		`{"a":[1,[2,{"b":"]}"}]],"c":null,"d":true,"e":false,"f":"x y"}`,
+		`{ "a" : { } , "b" : [ ] }`,
+	} {
+		fast, ok := splitObject([]byte(text))
+		if !ok {
+			t.Fatalf("%s: not split", text)
+		}
+		var slow map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(text), &slow); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(fast) != fmt.Sprint(slow) {
+			t.Fatalf("%s: split into %v, encoding/json: %v", text, fast, slow)
+		}
+	}
+	for _, text := range []string{
+		``, `{`, `{"a"}`, `{"a":}`, `{"a":1,}`, `{"a":1}x`, `{"a":-1}`, `{"a":1.5}`, `{"a":1e3}`,
+		`{"a":01}`, `{"a":"\u0041"}`, `{"\u0061":1}`, `{"a":[}`, `{"a":{]}`, `{"a":tru}`, `{"é":1}`,
+		`[1]`, `null`, `{"a":12345678901234567890}`,
+	} {
+		if fields, ok := splitObject([]byte(text)); ok {
+			t.Fatalf("%s: split into %v; it is encoding/json's to read", text, fields)
+		}
+	}
+	if items, ok := splitList([]byte(` [ 1 , "a" , {"b":[2]} ] `)); !ok || len(items) != 3 ||
+		string(items[2]) != `{"b":[2]}` {
+		t.Fatalf("list split into %q", items)
+	}
+	for _, text := range []string{`[`, `[1,]`, `[1 2]`, `{}`} {
+		if _, ok := splitList([]byte(text)); ok {
+			t.Fatalf("%s: split as a list", text)
+		}
+	}
+}
