@@ -487,20 +487,27 @@ mod output {
         }
     }
 
-    /// Reading the pipe directly, after poll(2) says there is something to read.
+    /// Reading the pipe directly, after poll(2) says there is something to read, through a
+    /// buffer of its own (zeroed once, not per read).
     #[cfg(unix)]
-    struct Source(ChildStdout);
+    struct Source {
+        pipe: ChildStdout,
+        chunk: Box<[u8]>,
+    }
 
     #[cfg(unix)]
     impl Source {
         fn new(pipe: ChildStdout) -> Self {
-            Source(pipe)
+            Source {
+                pipe,
+                chunk: vec![0u8; 1 << 16].into_boxed_slice(),
+            }
         }
 
         fn fill(&mut self, buf: &mut Vec<u8>, deadline: Instant) -> io::Result<Fill> {
             use std::os::fd::AsRawFd;
             let mut fds = [libc::pollfd {
-                fd: self.0.as_raw_fd(),
+                fd: self.pipe.as_raw_fd(),
                 events: libc::POLLIN,
                 revents: 0,
             }];
@@ -512,12 +519,11 @@ mod output {
 
         /// Reads what one read(2) gives; call only when the pipe is readable (or closed).
         fn read_available(&mut self, buf: &mut Vec<u8>) -> io::Result<Fill> {
-            let mut chunk = [0u8; 1 << 16];
             loop {
-                match self.0.read(&mut chunk) {
+                match self.pipe.read(&mut self.chunk) {
                     Ok(0) => return Ok(Fill::Closed),
                     Ok(n) => {
-                        buf.extend_from_slice(&chunk[..n]);
+                        buf.extend_from_slice(&self.chunk[..n]);
                         return Ok(Fill::Data);
                     }
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -573,7 +579,7 @@ mod output {
                     fd: if out.end.is_some() {
                         -1
                     } else {
-                        out.source.0.as_raw_fd()
+                        out.source.pipe.as_raw_fd()
                     },
                     events: libc::POLLIN,
                     revents: 0,
