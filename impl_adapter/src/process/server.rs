@@ -20,9 +20,20 @@ use crate::{Adapter, AdapterError, ClusterSetup};
 /// Builds the served adapter, with a bug injected or not, and pre-vote on or off.
 pub type AdapterMaker = dyn Fn(Option<Bug>, bool) -> Box<dyn Adapter>;
 
+/// The optional features served (each may be left out, see [`serve`]).
+pub const FEATURES: &[&str] = &[
+    FEATURE_FINGERPRINT,
+    FEATURE_RESET_NODE,
+    FEATURE_PRE_VOTE,
+    FEATURE_MEMBERSHIP,
+    FEATURE_SNAPSHOTS,
+    FEATURE_STEP,
+];
+
 struct Session<'a> {
     make: &'a AdapterMaker,
     implementation: String,
+    features: Vec<String>,
     adapter: Box<dyn Adapter>,
     setup: ClusterSetup,
     history: NodeHistories,
@@ -69,14 +80,7 @@ impl Session<'_> {
                     implementation: self.implementation.clone(),
                     flavour: FlavourSpec::Full(self.adapter.flavour()),
                     bugs: Bug::ALL.iter().map(|b| b.name().to_string()).collect(),
-                    features: vec![
-                        FEATURE_FINGERPRINT.into(),
-                        FEATURE_RESET_NODE.into(),
-                        FEATURE_PRE_VOTE.into(),
-                        FEATURE_MEMBERSHIP.into(),
-                        FEATURE_SNAPSHOTS.into(),
-                        FEATURE_STEP.into(),
-                    ],
+                    features: self.features.clone(),
                 })
             }
             Op::Reset {
@@ -111,10 +115,15 @@ impl Session<'_> {
             Op::Step { input } => {
                 let outputs = self.apply(&input)?;
                 let nodes = self.adapter.observe().map_err(wire_error)?.nodes;
+                let fingerprint = if self.features.iter().any(|f| f == FEATURE_FINGERPRINT) {
+                    Some(self.fingerprint()?)
+                } else {
+                    None
+                };
                 ok(Stepped {
                     outputs,
                     nodes,
-                    fingerprint: Some(self.fingerprint()?),
+                    fingerprint,
                 })
             }
             Op::Replay { steps } => {
@@ -164,16 +173,23 @@ impl Session<'_> {
     }
 }
 
-/// Serves requests from `input` until it closes, answering on `output`.
+/// Serves requests from `input` until it closes, answering on `output`, with every feature of
+/// [`FEATURES`] but those `without`.
 pub fn serve(
     make: &AdapterMaker,
     implementation: &str,
+    without: &[String],
     input: impl BufRead,
     mut output: impl Write,
 ) -> std::io::Result<()> {
     let mut session = Session {
         make,
         implementation: implementation.to_string(),
+        features: FEATURES
+            .iter()
+            .filter(|f| !without.iter().any(|w| w == *f))
+            .map(|f| f.to_string())
+            .collect(),
         adapter: make(None, false),
         setup: ClusterSetup::new(0),
         history: NodeHistories::default(),

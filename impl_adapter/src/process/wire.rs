@@ -318,6 +318,40 @@ mod tests {
     }
 
     #[test]
+    fn step_and_replay_look_like_the_protocol_document() {
+        let step = Request {
+            id: 5,
+            op: Op::Step {
+                input: Input::Timeout { node: 1 },
+            },
+        };
+        let text = r#"{"id":5,"op":"step","input":{"input":"timeout","node":1}}"#;
+        assert_eq!(serde_json::to_string(&step).unwrap(), text);
+        assert_eq!(serde_json::from_str::<Request>(text).unwrap(), step);
+        let replay = Request {
+            id: 6,
+            op: Op::Replay {
+                steps: vec![
+                    ReplayStep::ResetNode { node: 2 },
+                    ReplayStep::Apply {
+                        input: Input::Restart { node: 2 },
+                    },
+                ],
+            },
+        };
+        let text = r#"{"id":6,"op":"replay","steps":[{"op":"reset_node","node":2},{"op":"apply","input":{"input":"restart","node":2}}]}"#;
+        assert_eq!(serde_json::to_string(&replay).unwrap(), text);
+        assert_eq!(serde_json::from_str::<Request>(text).unwrap(), replay);
+        let answer = r#"{"outputs":[],"nodes":[{"term":0,"role":"Follower","vote":null,"leader":null,"log":[],"commit":0}],"fingerprint":"ab"}"#;
+        let stepped: Stepped = serde_json::from_str(answer).unwrap();
+        assert_eq!(stepped.fingerprint.as_deref(), Some("ab"));
+        assert_eq!(stepped.nodes.len(), 1);
+        let failed: WireError =
+            serde_json::from_str(r#"{"kind":"refused","message":"step 1: no","step":1}"#).unwrap();
+        assert_eq!(failed.step, Some(1));
+    }
+
+    #[test]
     fn flavours_by_name_or_in_full() {
         let h: Hello = serde_json::from_str(r#"{"protocol":1,"flavour":"etcd"}"#).unwrap();
         assert_eq!(h.flavour, FlavourSpec::Named("etcd".into()));
