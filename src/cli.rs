@@ -434,6 +434,11 @@ pub struct ServeArgs {
     /// The in-process implementation to serve.
     #[arg(long = "impl", value_name = "NAME", default_value = "raft-rs")]
     pub implementation: String,
+    /// Leave this optional protocol feature out of the handshake (repeatable), so that
+    /// raftcheck talks to the implementation without it, e.g. `--without step` for the plain
+    /// requests of protocol version 1.
+    #[arg(long = "without", value_name = "FEATURE")]
+    pub without: Vec<String>,
 }
 
 /// `raftcheck explore`.

@@ -17,6 +17,12 @@ fn served() -> String {
     format!("cmd:{} serve", env!("CARGO_BIN_EXE_raftcheck"))
 }
 
+/// raft-rs served with the plain requests of version 1 only (no `step`, no `replay`), as a
+/// third-party adapter that does not know the feature speaks.
+fn served_plain() -> String {
+    format!("{} --without step", served())
+}
+
 fn fake(mode: &str) -> String {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fake-child.sh");
     format!("cmd:{} {mode}", script.display())
@@ -45,7 +51,23 @@ fn served_raft_rs_explores_exactly_like_the_in_process_adapter() {
             r["steps"].clone(),
         )
     };
-    assert_eq!(args("raft-rs"), args(&served()));
+    let in_process = args("raft-rs");
+    assert_eq!(in_process, args(&served()), "with the step feature");
+    assert_eq!(
+        in_process,
+        args(&served_plain()),
+        "with version 1's plain requests"
+    );
+}
+
+#[test]
+fn serve_refuses_to_leave_out_a_feature_it_does_not_have() {
+    let dir = scratch("serve-without");
+    assert_usage_error(
+        &["serve", "--without", "teleport"],
+        &dir,
+        &["no feature 'teleport' to leave out"],
+    );
 }
 
 #[test]

@@ -261,8 +261,9 @@ func TestHandshake(t *testing.T) {
 	wantBugs := []string{"vote-not-persisted", "term-not-persisted", "unsynced-tail-lost",
 		"ack-before-persist", "stale-term-as-current", "reply-to-wrong-peer", "conflict-not-truncated",
 		"conf-change-on-append", "conf-state-not-persisted", "compact-past-applied",
-		"snapshot-keeps-log", "snapshot-data-ignored"}
-	wantFeatures := []string{"fingerprint", "reset_node", "pre_vote", "membership", "snapshots"}
+		"snapshot-keeps-log", "snapshot-data-ignored", "no-probe-backoff", "no-heartbeat-repair"}
+	wantFeatures := []string{"fingerprint", "reset_node", "pre_vote", "membership", "snapshots",
+		"step"}
 	if hello.Protocol != 1 || hello.Flavour != flavour || hello.Implementation != implementation ||
 		!reflect.DeepEqual(hello.Bugs, wantBugs) || !reflect.DeepEqual(hello.Features, wantFeatures) {
 		t.Fatalf("hello: %+v", hello)

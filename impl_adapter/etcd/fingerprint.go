@@ -50,7 +50,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"hash"
 	"math"
 	"reflect"
 	"sort"
@@ -74,39 +73,28 @@ var excludedRaftFields = map[string]bool{
 	"electionElapsed":           true,
 }
 
-// sink receives the canonical encoding.
-type sink interface {
-	Write(p []byte) (int, error)
-}
-
 type ptrKey struct {
 	t reflect.Type
 	p uintptr
 }
 
-// encoder writes a canonical, unambiguous encoding of a value: every item carries a kind tag
-// and every variable-length item its length.
+// encoder writes a canonical, unambiguous encoding of a value into b: every item carries a
+// kind tag and every variable-length item its length. (Into memory, hashed in one go: a hash
+// written nine bytes at a time costs more than the walk.)
 type encoder struct {
-	out  sink
+	b    []byte
 	seen map[ptrKey]uint64
-	buf  [9]byte
 }
 
-func newEncoder(out sink) *encoder {
-	return &encoder{out: out, seen: map[ptrKey]uint64{}}
-}
-
-func (e *encoder) tag(t byte) { e.buf[0] = t; e.out.Write(e.buf[:1]) }
+func (e *encoder) tag(t byte) { e.b = append(e.b, t) }
 
 func (e *encoder) u64(t byte, v uint64) {
-	e.buf[0] = t
-	binary.BigEndian.PutUint64(e.buf[1:], v)
-	e.out.Write(e.buf[:9])
+	e.b = binary.BigEndian.AppendUint64(append(e.b, t), v)
 }
 
 func (e *encoder) str(t byte, s string) {
 	e.u64(t, uint64(len(s)))
-	e.out.Write([]byte(s))
+	e.b = append(e.b, s...)
 }
 
 // value encodes v. Unexported fields are read only through Int, Uint, Bool, String, Float, Len,
@@ -146,6 +134,9 @@ func (e *encoder) value(v reflect.Value) {
 		if n, ok := e.seen[key]; ok {
 			e.u64('r', n)
 			return
+		}
+		if e.seen == nil {
+			e.seen = map[ptrKey]uint64{}
 		}
 		e.seen[key] = uint64(len(e.seen))
 		e.tag('p')
@@ -190,28 +181,50 @@ func (e *encoder) structValue(v reflect.Value) {
 	// fields come in a fixed order, every item is tagged and every variable-length item
 	// carries its length, so the encoding stays unambiguous (an interface value carries its
 	// dynamic type's name, see value). Names would only cost time.
-	e.u64('S', uint64(t.NumField()))
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if f.Type == loggerType {
-			e.tag('L') // where log lines go
-			continue
-		}
-		if t == raftType && excludedRaftFields[f.Name] || excludedVersionField(t, f.Name) {
-			e.tag('X') // see the file comment
+	plan := fieldPlan(t)
+	e.u64('S', uint64(len(plan)))
+	for i, skip := range plan {
+		if skip != 0 {
+			e.tag(skip)
 			continue
 		}
 		e.value(v.Field(i))
 	}
 }
 
+// fieldPlans caches fieldPlan's answers, by struct type. A plain map: the adapter answers one
+// request at a time, on one goroutine.
+var fieldPlans = map[reflect.Type][]byte{}
+
+// fieldPlan says, per field of the struct type t, what structValue writes for it: 0 to walk
+// the field, or the tag that stands for a field not walked — 'L' for a logger (where log lines
+// go) and 'X' for a raft field excluded in the file comment. Computed once per type: reading
+// a type's fields through reflection costs more than walking most values.
+func fieldPlan(t reflect.Type) []byte {
+	if plan, ok := fieldPlans[t]; ok {
+		return plan
+	}
+	plan := make([]byte, t.NumField())
+	for i := range plan {
+		f := t.Field(i)
+		switch {
+		case f.Type == loggerType:
+			plan[i] = 'L'
+		case t == raftType && excludedRaftFields[f.Name] || excludedVersionField(t, f.Name):
+			plan[i] = 'X' // see the file comment
+		}
+	}
+	fieldPlans[t] = plan
+	return plan
+}
+
 // inflights encodes a tracker.Inflights by its logical content: size, count and the in-flight
 // indexes from start, wrapping at size.
 func (e *encoder) inflights(v reflect.Value) {
-	start := int(v.FieldByName("start").Int())
-	count := int(v.FieldByName("count").Int())
-	size := int(v.FieldByName("size").Int())
-	buffer := v.FieldByName("buffer")
+	start := int(v.Field(inflightsStart).Int())
+	count := int(v.Field(inflightsCount).Int())
+	size := int(v.Field(inflightsSize).Int())
+	buffer := v.Field(inflightsBuffer)
 	e.u64('N', uint64(size))
 	e.u64('l', uint64(count))
 	for i := 0; i < count; i++ {
@@ -227,66 +240,73 @@ func (e *encoder) inflights(v reflect.Value) {
 	}
 }
 
+// The indexes of tracker.Inflights' fields, looked up once.
+var inflightsStart, inflightsCount, inflightsSize, inflightsBuffer = func() (int, int, int, int) {
+	index := func(name string) int {
+		f, ok := inflightsType.FieldByName(name)
+		if !ok {
+			panic("tracker.Inflights has no field " + name)
+		}
+		return f.Index[0]
+	}
+	return index("start"), index("count"), index("size"), index("buffer")
+}()
+
 type mapItem struct {
 	key []byte
 	val reflect.Value
 }
-
-type byteSink struct{ b []byte }
-
-func (s *byteSink) Write(p []byte) (int, error) { s.b = append(s.b, p...); return len(p), nil }
 
 func (e *encoder) mapValue(v reflect.Value) {
 	// nil and empty maps encode alike; entries in the order of their encoded keys.
 	items := make([]mapItem, 0, v.Len())
 	iter := v.MapRange()
 	for iter.Next() {
-		var ks byteSink
-		newEncoder(&ks).value(iter.Key())
-		items = append(items, mapItem{key: ks.b, val: iter.Value()})
+		var key encoder
+		key.value(iter.Key())
+		items = append(items, mapItem{key: key.b, val: iter.Value()})
 	}
 	sort.Slice(items, func(i, j int) bool { return string(items[i].key) < string(items[j].key) })
 	e.u64('m', uint64(len(items)))
 	for _, it := range items {
-		e.out.Write(it.key)
+		e.b = append(e.b, it.key...)
 		e.value(it.val)
 	}
 }
 
 // canonicalBytes is the canonical encoding of a value (used to compare raftpb messages).
 func canonicalBytes(x interface{}) []byte {
-	var s byteSink
-	newEncoder(&s).value(reflect.ValueOf(x))
-	return s.b
+	var e encoder
+	e.value(reflect.ValueOf(x))
+	return e.b
 }
 
-// hashNode feeds one node's whole state into h.
-func hashNode(n *node, h hash.Hash) {
-	e := newEncoder(h)
-	e.value(reflect.ValueOf(n))
-}
+// nodeScratch is the buffer nodeDigest encodes into, kept from one call to the next.
+var nodeScratch []byte
 
 // nodeDigest is the SHA-256 digest of one node's whole state.
 func nodeDigest(n *node) []byte {
-	h := sha256.New()
-	hashNode(n, h)
-	return h.Sum(nil)
+	e := encoder{b: nodeScratch[:0]}
+	e.value(reflect.ValueOf(n))
+	nodeScratch = e.b
+	sum := sha256.Sum256(e.b)
+	return sum[:]
 }
 
 // fingerprint is the hex digest of every node's state, in id order. Node digests come from
 // the cache where the node has not changed since they were computed.
 func (c *cluster) fingerprint() string {
-	h := sha256.New()
-	e := newEncoder(h)
+	var e encoder
 	e.str('C', c.bug)
 	e.u64('l', uint64(len(c.nodes)))
 	for i, n := range c.nodes {
 		if c.digests[i] == nil {
 			c.digests[i] = nodeDigest(n)
 		}
-		h.Write(c.digests[i])
+		e.b = append(e.b, c.digests[i]...)
 	}
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	sum := sha256.Sum256(e.b)
+	return hex.EncodeToString(sum[:16])
 }
 
 // unstableEntries is the number of entries raft holds that are not yet in storage

@@ -6,6 +6,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -85,14 +86,19 @@ var opArgs = map[string][]string{
 	"observe":     {},
 	"fingerprint": {},
 	"reset_node":  {"node"},
+	// feature "step"
+	"step":   {"input"},
+	"replay": {"steps"},
 }
 
 // parseRequest decodes a request line. The id is returned even when the rest is malformed,
 // if it can be read at all (0 otherwise).
 func parseRequest(line []byte) (uint64, *request, *adapterError) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(line, &fields); err != nil || fields == nil {
-		return 0, nil, fault("not a protocol request (a JSON object on one line): %s", shorten(string(line)))
+	fields, ok := splitObject(line)
+	if !ok {
+		if err := json.Unmarshal(line, &fields); err != nil || fields == nil {
+			return 0, nil, fault("not a protocol request (a JSON object on one line): %s", shorten(string(line)))
+		}
 	}
 	id, err := decodeUint(fields, "id", "the request", true)
 	if err != nil {
@@ -105,7 +111,7 @@ func parseRequest(line []byte) (uint64, *request, *adapterError) {
 	args, ok := opArgs[op]
 	if !ok {
 		return id, nil, fault("unknown op %q; this adapter answers hello, reset, apply, observe, "+
-			"fingerprint, reset_node", op)
+			"fingerprint, reset_node, step, replay", op)
 	}
 	if err := onlyFields(fields, "the "+op+" request", []string{"id", "op"}, args); err != nil {
 		return id, nil, err
@@ -144,7 +150,8 @@ func (s *session) dispatch(r *request) (interface{}, error) {
 			"implementation": implementation,
 			"flavour":        flavour,
 			"bugs":           allBugs,
-			"features":       []string{"fingerprint", "reset_node", "pre_vote", "membership", "snapshots"},
+			"features": []string{"fingerprint", "reset_node", "pre_vote", "membership", "snapshots",
+				"step"},
 		}, nil
 	case "reset":
 		nodes, err := decodeUint(r.fields, "nodes", what, true)
@@ -184,7 +191,7 @@ func (s *session) dispatch(r *request) (interface{}, error) {
 		}
 		s.cluster = c
 		return struct{}{}, nil
-	case "apply", "observe", "fingerprint", "reset_node":
+	case "apply", "observe", "fingerprint", "reset_node", "step", "replay":
 		c, err := s.current()
 		if err != nil {
 			return nil, err
@@ -224,8 +231,90 @@ func clusterOp(c *cluster, r *request, what string) (interface{}, error) {
 			return nil, e
 		}
 		return struct{}{}, nil
+	case "step":
+		in, aerr := decodeInput(r.fields["input"])
+		if aerr != nil {
+			return nil, aerr
+		}
+		return step(c, in)
+	case "replay":
+		return replay(c, r.fields["steps"])
 	}
 	return nil, fault("unknown op %q", r.op)
+}
+
+// step answers a step request: apply, then observe and fingerprint, in one encoded answer.
+func step(c *cluster, in *Input) (encoded, error) {
+	outputs, e := c.apply(in)
+	if e != nil {
+		return nil, e
+	}
+	views, e := c.observe()
+	if e != nil {
+		return nil, e
+	}
+	var b bytes.Buffer
+	if err := encodeStepped(&b, outputs, views, c.fingerprint()); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// replayOps lists the arguments of the requests a replay batch may hold.
+var replayOps = map[string][]string{
+	"apply":      {"input"},
+	"reset_node": {"node"},
+}
+
+// replay carries out a replay request's steps in order, discarding outputs; a failing step
+// ends the batch with its error, which names the step's index.
+func replay(c *cluster, raw json.RawMessage) (interface{}, error) {
+	if raw == nil {
+		return nil, fault("the replay request lacks the field \"steps\"")
+	}
+	steps, aerr := list(raw, "the replay request field \"steps\"")
+	if aerr != nil {
+		return nil, aerr
+	}
+	for k, rawStep := range steps {
+		what := fmt.Sprintf("replay step %d", k)
+		err := replayStep(c, rawStep, what)
+		if err == nil {
+			continue
+		}
+		ae, ok := err.(*adapterError)
+		if !ok {
+			ae = fault("%v", err)
+		}
+		return nil, ae.at(k)
+	}
+	return struct{}{}, nil
+}
+
+func replayStep(c *cluster, raw json.RawMessage, what string) error {
+	v, aerr := decodeVariant(raw, what, "op", replayOps, "replay op", "apply, reset_node")
+	if aerr != nil {
+		return aerr
+	}
+	switch v.kind {
+	case "apply":
+		in, aerr := decodeInput(v.fields["input"])
+		if aerr != nil {
+			return aerr
+		}
+		if _, e := c.apply(in); e != nil {
+			return e
+		}
+	case "reset_node":
+		id, aerr := decodeUint(v.fields, "node", v.what, true)
+		if aerr != nil {
+			return aerr
+		}
+		if e := c.resetNode(id); e != nil {
+			return e
+		}
+	}
+	return nil
 }
 
 func (s *session) current() (*cluster, error) {
@@ -254,6 +343,9 @@ func (s *session) answer(line []byte) []byte {
 	} else {
 		result, err = s.handle(r)
 	}
+	if raw, ok := result.(encoded); ok && err == nil {
+		return append(append([]byte(`{"id":`+strconv.FormatUint(id, 10)+`,"ok":`), raw...), '}')
+	}
 	if err == nil {
 		body, merr := json.Marshal(result)
 		if merr == nil {
@@ -266,23 +358,31 @@ func (s *session) answer(line []byte) []byte {
 	if !ok {
 		ae = fault("%v", err)
 	}
-	body, _ := json.Marshal(map[string]string{"kind": ae.kind, "message": ae.message})
+	fields := map[string]interface{}{"kind": ae.kind, "message": ae.message}
+	if ae.step >= 0 {
+		fields["step"] = ae.step
+	}
+	body, _ := json.Marshal(fields)
 	return []byte(`{"id":` + strconv.FormatUint(id, 10) + `,"error":` + string(body) + "}")
 }
 
-// serve answers every request line from in on out until in ends.
+// serve answers every request line from in on out until in ends. Answers are flushed when
+// no further complete request is already waiting: a batch of requests sent together gets its
+// answers in one write, and no answer waits for a request that has not been sent.
 func serve(in io.Reader, out io.Writer) error {
 	reader := bufio.NewReaderSize(in, 1<<16)
-	writer := bufio.NewWriter(out)
+	writer := bufio.NewWriterSize(out, 1<<16)
 	s := &session{}
 	for {
 		line, err := reader.ReadBytes('\n')
-		if len(strings.TrimSpace(string(line))) > 0 {
+		if len(bytes.TrimSpace(line)) > 0 {
 			if _, werr := writer.Write(append(s.answer(line), '\n')); werr != nil {
 				return werr
 			}
-			if werr := writer.Flush(); werr != nil {
-				return werr
+			if !lineWaiting(reader) {
+				if werr := writer.Flush(); werr != nil {
+					return werr
+				}
 			}
 		}
 		if err == io.EOF {
@@ -292,6 +392,12 @@ func serve(in io.Reader, out io.Writer) error {
 			return err
 		}
 	}
+}
+
+// lineWaiting tells whether a whole request line is already buffered.
+func lineWaiting(r *bufio.Reader) bool {
+	waiting, _ := r.Peek(r.Buffered())
+	return bytes.IndexByte(waiting, '\n') >= 0
 }
 
 func main() {

@@ -33,20 +33,27 @@ const (
 type adapterError struct {
 	kind    string
 	message string
+	// step is the index of the replay step that failed, or -1 outside a replay.
+	step int
 }
 
 func (e *adapterError) Error() string { return e.kind + ": " + e.message }
 
+// at is the error as the answer to a replay whose step k failed.
+func (e *adapterError) at(k int) *adapterError {
+	return &adapterError{e.kind, fmt.Sprintf("step %d: %s", k, e.message), k}
+}
+
 func refused(format string, args ...interface{}) *adapterError {
-	return &adapterError{kindRefused, fmt.Sprintf(format, args...)}
+	return &adapterError{kindRefused, fmt.Sprintf(format, args...), -1}
 }
 
 func unmodelled(format string, args ...interface{}) *adapterError {
-	return &adapterError{kindUnmodelled, fmt.Sprintf(format, args...)}
+	return &adapterError{kindUnmodelled, fmt.Sprintf(format, args...), -1}
 }
 
 func fault(format string, args ...interface{}) *adapterError {
-	return &adapterError{kindFault, fmt.Sprintf(format, args...)}
+	return &adapterError{kindFault, fmt.Sprintf(format, args...), -1}
 }
 
 // Entry is a spec log entry: the term, and the client value or none for the empty entry a new
@@ -295,7 +302,10 @@ func (o Output) MarshalJSON() ([]byte, error) {
 	b.WriteString(`{"output":"` + o.Kind + `"`)
 	switch o.Kind {
 	case outputSend:
-		text, err := json.Marshal(o.Message)
+		if o.Message == nil {
+			return nil, fmt.Errorf("a send output without its message")
+		}
+		text, err := o.Message.MarshalJSON()
 		if err != nil {
 			return nil, err
 		}
@@ -314,11 +324,52 @@ func (o Output) MarshalJSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// encoded is results already in their JSON form.
+type encoded []byte
+
+// encodeStepped writes a step's results: {"outputs":[...],"nodes":[...],"fingerprint":F}.
+func encodeStepped(b *bytes.Buffer, outputs []Output, views []NodeView, fingerprint string) error {
+	b.WriteString(`{"outputs":[`)
+	for i, o := range outputs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		text, err := o.MarshalJSON()
+		if err != nil {
+			return err
+		}
+		b.Write(text)
+	}
+	b.WriteString(`],"nodes":`)
+	text, err := json.Marshal(views)
+	if err != nil {
+		return err
+	}
+	b.Write(text)
+	b.WriteString(`,"fingerprint":"` + fingerprint + `"}`)
+	return nil
+}
+
 // ---------------------------------------------------------------------------------------------
 // Decoding
 
+// list decodes a JSON list into its raw items.
+func list(raw json.RawMessage, what string) ([]json.RawMessage, *adapterError) {
+	if items, ok := splitList(raw); ok {
+		return items, nil
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, fault("%s must be a list, not %s", what, shorten(string(raw)))
+	}
+	return items, nil
+}
+
 // object decodes a JSON object into its raw fields.
 func object(raw json.RawMessage, what string) (map[string]json.RawMessage, *adapterError) {
+	if fields, ok := splitObject(raw); ok {
+		return fields, nil
+	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
 		return nil, fault("%s is not a JSON object: %s", what, shorten(string(raw)))
@@ -371,6 +422,11 @@ func decodeField(fields map[string]json.RawMessage, key, what string, required b
 
 // decodeUint decodes a non-negative integer; absent fields are an error only if required.
 func decodeUint(fields map[string]json.RawMessage, key, what string, required bool) (uint64, *adapterError) {
+	if raw, ok := fields[key]; ok && plainUint(raw) {
+		if v, err := strconv.ParseUint(string(raw), 10, 64); err == nil {
+			return v, nil
+		}
+	}
 	var v uint64
 	err := decodeField(fields, key, what, required, &v, "a non-negative integer")
 	return v, err
@@ -378,6 +434,12 @@ func decodeUint(fields map[string]json.RawMessage, key, what string, required bo
 
 // decodeBool decodes true or false; an absent field is false.
 func decodeBool(fields map[string]json.RawMessage, key, what string) (bool, *adapterError) {
+	switch string(fields[key]) {
+	case "true":
+		return true, nil
+	case "false":
+		return false, nil
+	}
 	var v bool
 	err := decodeField(fields, key, what, false, &v, "true or false")
 	return v, err
@@ -385,6 +447,9 @@ func decodeBool(fields map[string]json.RawMessage, key, what string) (bool, *ada
 
 // decodeString decodes a required string.
 func decodeString(fields map[string]json.RawMessage, key, what string) (string, *adapterError) {
+	if raw := fields[key]; len(raw) >= 2 && raw[0] == '"' && plainString(raw, 1) == len(raw)-1 {
+		return string(raw[1 : len(raw)-1]), nil
+	}
 	var v string
 	err := decodeField(fields, key, what, true, &v, "a string")
 	return v, err
@@ -507,10 +572,32 @@ func decodeMessage(raw json.RawMessage) (*Message, *adapterError) {
 	return m, nil
 }
 
+// decodedInputs caches decodeInput's results by their JSON text: a search sends the same
+// inputs again and again (every replay of a path prefix). Decoding is a function of the text
+// alone, and an Input is never changed once decoded. Cleared when full, so it stays small.
+var decodedInputs = map[string]*Input{}
+
+const maxDecodedInputs = 1 << 16
+
 func decodeInput(raw json.RawMessage) (*Input, *adapterError) {
 	if raw == nil {
 		return nil, fault("the apply request lacks the field \"input\"")
 	}
+	if in, ok := decodedInputs[string(raw)]; ok {
+		return in, nil
+	}
+	in, err := decodeInputText(raw)
+	if err != nil {
+		return nil, err
+	}
+	if len(decodedInputs) >= maxDecodedInputs {
+		decodedInputs = map[string]*Input{}
+	}
+	decodedInputs[string(raw)] = in
+	return in, nil
+}
+
+func decodeInputText(raw json.RawMessage) (*Input, *adapterError) {
 	v, err := decodeVariant(raw, "input", "input", inputFields, "input",
 		"timeout, receive, restart, client_request, heartbeat, drop, duplicate, "+
 			"propose_conf_change, compact")
@@ -548,6 +635,171 @@ func decodeInput(raw json.RawMessage) (*Input, *adapterError) {
 		}
 	}
 	return in, nil
+}
+
+// The fast way through the JSON requests raftcheck sends. The functions below accept only
+// plainly written JSON (keys and strings without escapes, ASCII, integers without sign,
+// fraction or exponent) and report anything else as not theirs (false, or -1), which then
+// takes encoding/json's way with its checks and error messages. They find where each value
+// ends, matching brackets and reading strings to their closing quote; the values inside are
+// checked when they are decoded in turn, every one of them being decoded or refused.
+
+// splitObject is object's fast way: the raw fields of a plainly written object.
+func splitObject(raw []byte) (map[string]json.RawMessage, bool) {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return nil, false
+	}
+	fields := map[string]json.RawMessage{}
+	i = skipSpace(raw, i+1)
+	if i < len(raw) && raw[i] == '}' {
+		return fields, skipSpace(raw, i+1) == len(raw)
+	}
+	for {
+		if i >= len(raw) || raw[i] != '"' {
+			return nil, false
+		}
+		end := plainString(raw, i+1)
+		if end < 0 {
+			return nil, false
+		}
+		key := string(raw[i+1 : end])
+		i = skipSpace(raw, end+1)
+		if i >= len(raw) || raw[i] != ':' {
+			return nil, false
+		}
+		start := skipSpace(raw, i+1)
+		stop := valueEnd(raw, start)
+		if stop < 0 {
+			return nil, false
+		}
+		fields[key] = json.RawMessage(raw[start:stop])
+		i = skipSpace(raw, stop)
+		if i >= len(raw) {
+			return nil, false
+		}
+		switch raw[i] {
+		case ',':
+			i = skipSpace(raw, i+1)
+		case '}':
+			return fields, skipSpace(raw, i+1) == len(raw)
+		default:
+			return nil, false
+		}
+	}
+}
+
+// splitList is list's fast way: the raw items of a plainly written list.
+func splitList(raw []byte) ([]json.RawMessage, bool) {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '[' {
+		return nil, false
+	}
+	items := []json.RawMessage{}
+	i = skipSpace(raw, i+1)
+	if i < len(raw) && raw[i] == ']' {
+		return items, skipSpace(raw, i+1) == len(raw)
+	}
+	for {
+		stop := valueEnd(raw, i)
+		if stop < 0 {
+			return nil, false
+		}
+		items = append(items, json.RawMessage(raw[i:stop]))
+		i = skipSpace(raw, stop)
+		if i >= len(raw) {
+			return nil, false
+		}
+		switch raw[i] {
+		case ',':
+			i = skipSpace(raw, i+1)
+		case ']':
+			return items, skipSpace(raw, i+1) == len(raw)
+		default:
+			return nil, false
+		}
+	}
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// plainString is the index of the quote closing the string whose text starts at b[i], or -1
+// if the string has an escape, a control character or a non-ASCII byte, or does not end.
+func plainString(b []byte, i int) int {
+	for ; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '"':
+			return i
+		case c == '\\' || c < 0x20 || c >= 0x80:
+			return -1
+		}
+	}
+	return -1
+}
+
+// plainUint tells whether b is a non-negative integer written plainly (no leading zero).
+func plainUint(b []byte) bool {
+	if len(b) == 0 || len(b) > 19 || (b[0] == '0' && len(b) > 1) {
+		return false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// valueEnd is the index just past the plainly written value starting at b[i], or -1.
+func valueEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		end := plainString(b, i+1)
+		if end < 0 {
+			return -1
+		}
+		return end + 1
+	case '{', '[':
+		var open []byte
+		for j := i; j < len(b); j++ {
+			switch c := b[j]; c {
+			case '"':
+				end := plainString(b, j+1)
+				if end < 0 {
+					return -1
+				}
+				j = end
+			case '{', '[':
+				open = append(open, c)
+			case '}', ']':
+				if len(open) == 0 || (c == '}') != (open[len(open)-1] == '{') {
+					return -1
+				}
+				open = open[:len(open)-1]
+				if len(open) == 0 {
+					return j + 1
+				}
+			}
+		}
+		return -1
+	}
+	j := i
+	for j < len(b) && (b[j] >= '0' && b[j] <= '9' || b[j] >= 'a' && b[j] <= 'z') {
+		j++
+	}
+	switch word := b[i:j]; {
+	case string(word) == "true", string(word) == "false", string(word) == "null", plainUint(word):
+		return j
+	}
+	return -1
 }
 
 // shorten cuts long text for error messages.

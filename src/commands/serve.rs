@@ -17,11 +17,22 @@ pub fn run(args: &ServeArgs) -> Result<ExitStatus, UsageError> {
     let make = |bug, pre_vote| -> Box<dyn raftcheck_adapter::Adapter> {
         Box::new(RaftRsAdapter::with_bug(bug).with_pre_vote(pre_vote))
     };
+    if let Some(unknown) = args
+        .without
+        .iter()
+        .find(|f| !server::FEATURES.contains(&f.as_str()))
+    {
+        return Err(UsageError(format!(
+            "serve has no feature '{unknown}' to leave out; its features: {}",
+            server::FEATURES.join(", ")
+        )));
+    }
     let stdin = std::io::stdin().lock();
     let stdout = std::io::stdout().lock();
     match server::serve(
         &make,
         "raft-rs 0.7 (in-process, served by raftcheck)",
+        &args.without,
         stdin,
         stdout,
     ) {

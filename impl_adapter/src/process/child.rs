@@ -1,15 +1,17 @@
 //! A child process spoken to in JSON lines, with a deadline on every answer.
 //!
-//! stdout is read by a thread that forwards complete lines over a channel, so waiting for an
-//! answer is a `recv_timeout`; stderr is drained by another thread that keeps its tail for
-//! error reports and the panic the child died of. Requests go to the child's stdin through a
-//! descriptor on which a child that has gone is an error, never a signal (see `input` below).
-//! Dropping a [`Child`] closes its stdin, gives it a moment to exit, then kills it and reaps it:
-//! no child outlives its adapter.
+//! stdout is read on the calling thread: waiting for an answer polls the pipe until the
+//! deadline (on Unix; elsewhere a thread forwards what it reads), so an answer costs no thread
+//! hand-off. Requests go to the child's stdin through a descriptor on which a child that has
+//! gone is an error, never a signal, and which is written without blocking: while a request
+//! waits for room, whatever the child writes meanwhile is read into the stdout buffer, so
+//! sending many requests ahead of reading their answers cannot deadlock (see `input` and
+//! `output` below). stderr is drained by a thread that keeps its tail for error reports and the
+//! panic the child died of. Dropping a [`Child`] closes its stdin, gives it a moment to exit,
+//! then kills it and reaps it: no child outlives its adapter.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::process::{Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -22,14 +24,6 @@ pub const MAX_LINE: usize = 16 << 20;
 /// How long a closed child may take to exit before it is killed, and how long the stderr of a
 /// child that exited may take to reach its end.
 const EXIT_GRACE: Duration = Duration::from_millis(200);
-
-/// What the stdout reader thread forwards.
-enum Line {
-    Text(String),
-    TooLong,
-    Closed,
-    Failed(String),
-}
 
 /// Why no answer came.
 #[derive(Debug, PartialEq, Eq)]
@@ -66,42 +60,9 @@ impl std::fmt::Display for ChildError {
 pub struct Child {
     process: std::process::Child,
     stdin: Option<input::ChildInput>,
-    lines: Receiver<Line>,
+    stdout: output::ChildOutput,
     stderr: Arc<StderrLog>,
     command: String,
-}
-
-fn read_lines(stdout: impl Read, tx: mpsc::Sender<Line>) {
-    let mut reader = BufReader::new(stdout);
-    loop {
-        let mut buf = Vec::new();
-        match (&mut reader)
-            .take(MAX_LINE as u64 + 1)
-            .read_until(b'\n', &mut buf)
-        {
-            Ok(0) => {
-                let _ = tx.send(Line::Closed);
-                return;
-            }
-            Ok(_) if buf.len() > MAX_LINE => {
-                let _ = tx.send(Line::TooLong);
-                return;
-            }
-            Ok(_) => {
-                if buf.last() == Some(&b'\n') {
-                    buf.pop();
-                }
-                let text = String::from_utf8_lossy(&buf).into_owned();
-                if tx.send(Line::Text(text)).is_err() {
-                    return;
-                }
-            }
-            Err(e) => {
-                let _ = tx.send(Line::Failed(e.to_string()));
-                return;
-            }
-        }
-    }
 }
 
 impl Child {
@@ -121,10 +82,8 @@ impl Child {
         // child that closed its stdin could never be noticed.
         drop(command);
         stdin.attach(&mut process);
-        let stdout = process.stdout.take().expect("piped stdout");
+        let stdout = output::ChildOutput::new(process.stdout.take().expect("piped stdout"));
         let stderr = process.stderr.take().expect("piped stderr");
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || read_lines(stdout, tx));
         let log = Arc::new(StderrLog::default());
         let drained = Arc::clone(&log);
         thread::spawn(move || drained.drain(stderr));
@@ -136,7 +95,7 @@ impl Child {
         Ok(Child {
             stdin: Some(stdin),
             process,
-            lines,
+            stdout,
             stderr: log,
             command: shown,
         })
@@ -147,8 +106,9 @@ impl Child {
         &self.command
     }
 
-    /// Sends one line (a newline is appended).
-    pub fn send(&mut self, line: &str) -> Result<(), ChildError> {
+    /// Sends one line (a newline is appended), waiting at most `timeout` for the child to make
+    /// room for it. What the child writes meanwhile is kept for [`Child::receive`].
+    pub fn send(&mut self, line: &str, timeout: Duration) -> Result<(), ChildError> {
         let stdin = self
             .stdin
             .as_mut()
@@ -156,9 +116,33 @@ impl Child {
         let mut bytes = Vec::with_capacity(line.len() + 1);
         bytes.extend_from_slice(line.as_bytes());
         bytes.push(b'\n');
-        match stdin.write_all(&bytes).and_then(|_| stdin.flush()) {
+        let deadline = Instant::now() + timeout;
+        let mut sent = 0;
+        let result = loop {
+            match stdin.write(&bytes[sent..]) {
+                Ok(n) => {
+                    sent += n;
+                    if sent == bytes.len() {
+                        break Ok(());
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    // The child is not reading: it may be blocked writing answers we have not
+                    // read yet. Take them, and wait for room.
+                    match output::wait_writable(stdin, &mut self.stdout, deadline) {
+                        Ok(true) => {}
+                        Ok(false) => break Err(std::io::ErrorKind::TimedOut.into()),
+                        Err(e) => break Err(e),
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => break Err(e),
+            }
+        };
+        match result {
             Ok(()) => Ok(()),
             // EPIPE: nothing reads the child's stdin any more. It exited, or closed it.
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => Err(ChildError::Timeout(timeout)),
             Err(e) if input::is_closed(&e) => match self.exit_status() {
                 Some(status) => Err(ChildError::Exited(status)),
                 None => Err(ChildError::InputClosed),
@@ -169,15 +153,15 @@ impl Child {
 
     /// Waits up to `timeout` for the next line.
     pub fn receive(&mut self, timeout: Duration) -> Result<String, ChildError> {
-        match self.lines.recv_timeout(timeout) {
-            Ok(Line::Text(text)) => Ok(text),
-            Ok(Line::TooLong) => Err(ChildError::LineTooLong),
-            Ok(Line::Failed(e)) => Err(ChildError::Io(e)),
-            Ok(Line::Closed) | Err(RecvTimeoutError::Disconnected) => Err(ChildError::Exited(
+        match self.stdout.line(Instant::now() + timeout) {
+            Ok(text) => Ok(text),
+            Err(output::NoLine::Timeout) => Err(ChildError::Timeout(timeout)),
+            Err(output::NoLine::TooLong) => Err(ChildError::LineTooLong),
+            Err(output::NoLine::Failed(e)) => Err(ChildError::Io(e)),
+            Err(output::NoLine::Closed) => Err(ChildError::Exited(
                 self.exit_status()
                     .unwrap_or_else(|| "still running, output closed".into()),
             )),
-            Err(RecvTimeoutError::Timeout) => Err(ChildError::Timeout(timeout)),
         }
     }
 
@@ -331,6 +315,13 @@ mod input {
         }
     }
 
+    #[cfg(unix)]
+    impl std::os::fd::AsRawFd for ChildInput {
+        fn as_raw_fd(&self) -> std::os::fd::RawFd {
+            self.0.as_raw_fd()
+        }
+    }
+
     #[cfg(target_vendor = "apple")]
     fn no_sigpipe(socket: &Inner) -> io::Result<()> {
         use std::os::fd::AsRawFd;
@@ -360,10 +351,19 @@ mod input {
             const FLAGS: libc::c_int = libc::MSG_NOSIGNAL;
             #[cfg(target_vendor = "apple")]
             const FLAGS: libc::c_int = 0;
+            // Never blocking: a full socket is `WouldBlock`, and `Child::send` then reads the
+            // child's answers while it waits for room.
+            const FLAGS_NOW: libc::c_int = FLAGS | libc::MSG_DONTWAIT;
             // SAFETY: send(2) reads at most `buf.len()` bytes from `buf`, which outlives the
             // call, on a socket we own.
-            let sent =
-                unsafe { libc::send(self.0.as_raw_fd(), buf.as_ptr().cast(), buf.len(), FLAGS) };
+            let sent = unsafe {
+                libc::send(
+                    self.0.as_raw_fd(),
+                    buf.as_ptr().cast(),
+                    buf.len(),
+                    FLAGS_NOW,
+                )
+            };
             if sent < 0 {
                 Err(io::Error::last_os_error())
             } else {
@@ -391,5 +391,266 @@ mod input {
                 None => Ok(()),
             }
         }
+    }
+}
+
+/// The child's stdout, read on the calling thread.
+///
+/// On Unix, waiting for a line polls the pipe with the time left before the deadline and reads
+/// what is there: no thread, no hand-off between threads per answer. Elsewhere a thread reads
+/// the pipe and forwards what it reads over a channel. Either way lines are cut here, and a
+/// last line without its newline is still a line when the child closes its stdout.
+mod output {
+    use std::io::{self, Read};
+    use std::process::ChildStdout;
+    use std::time::Instant;
+
+    use super::MAX_LINE;
+
+    /// Why no line came.
+    #[derive(Clone, Debug)]
+    pub enum NoLine {
+        /// Not before the deadline.
+        Timeout,
+        /// More than [`MAX_LINE`] bytes without a newline.
+        TooLong,
+        /// The child closed its stdout.
+        Closed,
+        /// Reading failed.
+        Failed(String),
+    }
+
+    /// What one wait for more bytes brought.
+    enum Fill {
+        Data,
+        Closed,
+        Timeout,
+    }
+
+    /// The read end of the child's stdout and the bytes read from it not yet taken as lines.
+    pub struct ChildOutput {
+        source: Source,
+        buf: Vec<u8>,
+        /// No newline in `buf[..scanned]`.
+        scanned: usize,
+        /// How the stream ended, once it has.
+        end: Option<NoLine>,
+    }
+
+    impl ChildOutput {
+        /// Reads `pipe`.
+        pub fn new(pipe: ChildStdout) -> Self {
+            ChildOutput {
+                source: Source::new(pipe),
+                buf: Vec::with_capacity(1 << 16),
+                scanned: 0,
+                end: None,
+            }
+        }
+
+        /// The next line, without its newline, waiting until `deadline` for it.
+        pub fn line(&mut self, deadline: Instant) -> Result<String, NoLine> {
+            loop {
+                if let Some(at) = self.buf[self.scanned..].iter().position(|&b| b == b'\n') {
+                    let at = self.scanned + at;
+                    if at > MAX_LINE {
+                        return Err(NoLine::TooLong);
+                    }
+                    return Ok(self.take(at, at + 1));
+                }
+                self.scanned = self.buf.len();
+                if self.buf.len() > MAX_LINE {
+                    return Err(NoLine::TooLong);
+                }
+                if let Some(end) = &self.end {
+                    if !self.buf.is_empty() {
+                        let all = self.buf.len();
+                        return Ok(self.take(all, all));
+                    }
+                    return Err(end.clone());
+                }
+                match self.source.fill(&mut self.buf, deadline) {
+                    Ok(Fill::Data) => {}
+                    Ok(Fill::Closed) => self.end = Some(NoLine::Closed),
+                    Ok(Fill::Timeout) => return Err(NoLine::Timeout),
+                    Err(e) => self.end = Some(NoLine::Failed(e.to_string())),
+                }
+            }
+        }
+
+        /// The text of `buf[..end]`, consuming `buf[..consumed]`.
+        fn take(&mut self, end: usize, consumed: usize) -> String {
+            let text = String::from_utf8_lossy(&self.buf[..end]).into_owned();
+            self.buf.drain(..consumed);
+            self.scanned = 0;
+            text
+        }
+    }
+
+    /// Reading the pipe directly, after poll(2) says there is something to read, through a
+    /// buffer of its own (zeroed once, not per read).
+    #[cfg(unix)]
+    struct Source {
+        pipe: ChildStdout,
+        chunk: Box<[u8]>,
+    }
+
+    #[cfg(unix)]
+    impl Source {
+        fn new(pipe: ChildStdout) -> Self {
+            Source {
+                pipe,
+                chunk: vec![0u8; 1 << 16].into_boxed_slice(),
+            }
+        }
+
+        fn fill(&mut self, buf: &mut Vec<u8>, deadline: Instant) -> io::Result<Fill> {
+            use std::os::fd::AsRawFd;
+            let mut fds = [libc::pollfd {
+                fd: self.pipe.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            }];
+            if !poll(&mut fds, deadline)? {
+                return Ok(Fill::Timeout);
+            }
+            self.read_available(buf)
+        }
+
+        /// Reads what one read(2) gives; call only when the pipe is readable (or closed).
+        fn read_available(&mut self, buf: &mut Vec<u8>) -> io::Result<Fill> {
+            loop {
+                match self.pipe.read(&mut self.chunk) {
+                    Ok(0) => return Ok(Fill::Closed),
+                    Ok(n) => {
+                        buf.extend_from_slice(&self.chunk[..n]);
+                        return Ok(Fill::Data);
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+
+    /// poll(2) on `fds` until one is ready (true) or `deadline` passes (false).
+    #[cfg(unix)]
+    fn poll(fds: &mut [libc::pollfd], deadline: Instant) -> io::Result<bool> {
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            // Rounded up, so that a wait never ends before its deadline.
+            let ms = left.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as libc::c_int;
+            // SAFETY: poll(2) reads and writes exactly `fds.len()` pollfd structs in `fds`.
+            let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ms) };
+            if r > 0 {
+                return Ok(true);
+            }
+            if r == 0 {
+                if Instant::now() >= deadline {
+                    return Ok(false);
+                }
+                continue;
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        }
+    }
+
+    /// Waits until `stdin` has room or `deadline` passes (false), reading what the child writes
+    /// on its stdout meanwhile into `out`, so that a child blocked on a full stdout goes on.
+    #[cfg(unix)]
+    pub fn wait_writable(
+        stdin: &super::input::ChildInput,
+        out: &mut ChildOutput,
+        deadline: Instant,
+    ) -> io::Result<bool> {
+        use std::os::fd::AsRawFd;
+        loop {
+            let mut fds = [
+                libc::pollfd {
+                    fd: stdin.as_raw_fd(),
+                    events: libc::POLLOUT,
+                    revents: 0,
+                },
+                libc::pollfd {
+                    // A negative descriptor is ignored: an ended stdout has nothing to read.
+                    fd: if out.end.is_some() {
+                        -1
+                    } else {
+                        out.source.pipe.as_raw_fd()
+                    },
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
+            ];
+            if !poll(&mut fds, deadline)? {
+                return Ok(false);
+            }
+            if fds[1].revents != 0 {
+                match out.source.read_available(&mut out.buf) {
+                    Ok(Fill::Data) | Ok(Fill::Timeout) => {}
+                    Ok(Fill::Closed) => out.end = Some(NoLine::Closed),
+                    Err(e) => out.end = Some(NoLine::Failed(e.to_string())),
+                }
+            }
+            if fds[0].revents != 0 {
+                return Ok(true);
+            }
+        }
+    }
+
+    /// A thread reading the pipe, forwarding what it reads.
+    #[cfg(not(unix))]
+    struct Source(std::sync::mpsc::Receiver<io::Result<Vec<u8>>>);
+
+    #[cfg(not(unix))]
+    impl Source {
+        fn new(mut pipe: ChildStdout) -> Self {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || loop {
+                let mut chunk = vec![0u8; 1 << 16];
+                match pipe.read(&mut chunk) {
+                    Ok(n) => {
+                        chunk.truncate(n);
+                        if tx.send(Ok(chunk)).is_err() || n == 0 {
+                            return;
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                }
+            });
+            Source(rx)
+        }
+
+        fn fill(&mut self, buf: &mut Vec<u8>, deadline: Instant) -> io::Result<Fill> {
+            use std::sync::mpsc::RecvTimeoutError;
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.0.recv_timeout(left) {
+                Ok(Ok(chunk)) if chunk.is_empty() => Ok(Fill::Closed),
+                Ok(Ok(chunk)) => {
+                    buf.extend_from_slice(&chunk);
+                    Ok(Fill::Data)
+                }
+                Ok(Err(e)) => Err(e),
+                Err(RecvTimeoutError::Timeout) => Ok(Fill::Timeout),
+                Err(RecvTimeoutError::Disconnected) => Ok(Fill::Closed),
+            }
+        }
+    }
+
+    /// Elsewhere writes block (a thread drains stdout meanwhile): there is always room.
+    #[cfg(not(unix))]
+    pub fn wait_writable(
+        _stdin: &super::input::ChildInput,
+        _out: &mut ChildOutput,
+        _deadline: Instant,
+    ) -> io::Result<bool> {
+        Ok(true)
     }
 }

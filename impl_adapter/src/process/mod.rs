@@ -28,7 +28,11 @@ use crate::history::NodeHistories;
 use crate::inject::Bug;
 use crate::{Adapter, AdapterError, ClusterSetup};
 use child::Child;
-use wire::{Applied, ErrorKind, FlavourSpec, Hello, Observed, Op, Request, Response};
+use raftcheck_spec::NodeView;
+use wire::{
+    Applied, ErrorKind, FlavourSpec, Hello, Observed, Op, ReplayStep, Request, Response, Stepped,
+    WireError,
+};
 
 /// The default deadline for one answer.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -64,6 +68,15 @@ pub struct ProcessAdapter {
     history: NodeHistories,
     /// Requests sent whose answers have not been read, oldest first.
     pending: VecDeque<Sent>,
+    /// What the last `step` answered besides its outputs (feature `step`): the views and the
+    /// fingerprint after it, until `observe` and `fingerprint` take them or the cluster moves.
+    stepped: Option<StepState>,
+}
+
+/// The state after a `step`, as its answer gave it.
+struct StepState {
+    nodes: Option<Vec<NodeView>>,
+    fingerprint: Option<String>,
 }
 
 /// A request on its way: its id and operation, and whether it was sent ahead of being asked
@@ -127,6 +140,7 @@ impl ProcessAdapter {
             voters: 0,
             history: NodeHistories::default(),
             pending: VecDeque::new(),
+            stepped: None,
         })
     }
 
@@ -179,7 +193,8 @@ impl ProcessAdapter {
 
     /// Sends a request without waiting for its answer (answers are read in order by
     /// [`ProcessAdapter::collect`]). The child reads the next request only after answering the
-    /// previous one; a reader thread drains its stdout, so sending ahead cannot deadlock.
+    /// previous one; while a request waits for room, the child's answers are read
+    /// meanwhile (see [`child::Child::send`]), so sending ahead cannot deadlock.
     fn send(&mut self, op: Op, prefetched: bool) -> Result<(), AdapterError> {
         let Some(child) = self.child.as_mut() else {
             return Err(self.not_running());
@@ -188,7 +203,7 @@ impl ProcessAdapter {
         self.next_id += 1;
         let name = op.name();
         let text = serde_json::to_string(&Request { id, op }).expect("requests serialise");
-        if let Err(e) = child.send(&text) {
+        if let Err(e) = child.send(&text, self.config.timeout) {
             let error = fault(child, format!("sending {name}: {e}"));
             self.broken();
             return Err(error);
@@ -218,6 +233,7 @@ impl ProcessAdapter {
     fn broken(&mut self) {
         self.child = None;
         self.pending.clear();
+        self.stepped = None;
     }
 
     /// Reads and discards the answers to requests sent ahead and not asked for after all;
@@ -260,6 +276,68 @@ impl ProcessAdapter {
         self.collect()
     }
 
+    /// Carries out `plan` with one `replay` request (feature `step`).
+    fn replay_batch(
+        &mut self,
+        plan: Vec<crate::history::NodePlan<'_>>,
+    ) -> Result<u64, AdapterError> {
+        let mut steps = Vec::new();
+        // What each step replays, for the message when one fails.
+        let mut what = Vec::new();
+        for step in &plan {
+            if step.rebuild {
+                steps.push(ReplayStep::ResetNode { node: step.node });
+                what.push(None);
+            }
+            for input in &step.inputs {
+                steps.push(ReplayStep::Apply {
+                    input: (*input).clone(),
+                });
+                what.push(Some(*input));
+            }
+        }
+        let driven = what.iter().filter(|w| w.is_some()).count() as u64;
+        if steps.is_empty() {
+            return Ok(0);
+        }
+        match self.call_replay(steps) {
+            Ok(()) => {}
+            Err((e, at)) => {
+                // A cluster that does not repeat its path is not trusted any more.
+                self.broken();
+                return Err(
+                    match at.and_then(|k| what.get(k as usize).copied().flatten()) {
+                        Some(input) => {
+                            AdapterError::Fault(format!("replaying {input} did not repeat: {e}"))
+                        }
+                        None => e,
+                    },
+                );
+            }
+        }
+        for step in plan {
+            if step.rebuild {
+                self.history.rebuilt(step.node);
+            }
+            for input in step.inputs {
+                self.history.record(input);
+            }
+        }
+        Ok(driven)
+    }
+
+    /// Sends a `replay` and reads its answer; an error comes with the index of the failed step
+    /// when the child named it.
+    fn call_replay(&mut self, steps: Vec<ReplayStep>) -> Result<(), (AdapterError, Option<u64>)> {
+        self.send(Op::Replay { steps }, false)
+            .map_err(|e| (e, None))?;
+        let sent = self.pending.pop_front().expect("the replay is awaited");
+        let Some(child) = self.child.as_mut() else {
+            return Err((self.not_running(), None));
+        };
+        answer::<Empty>(child, self.config.timeout, sent.id, sent.op).map(|Empty {}| ())
+    }
+
     fn ensure_running(&mut self) -> Result<(), AdapterError> {
         if self.child.is_none() {
             let (child, hello) = Self::spawn(&self.config)?;
@@ -267,8 +345,20 @@ impl ProcessAdapter {
             self.hello = hello;
             self.next_id = 1;
             self.pending.clear();
+            self.stepped = None;
         }
         Ok(())
+    }
+}
+
+/// `e`, an error applying `input`, naming the input when the implementation refused it.
+fn refused_input(e: AdapterError, input: &Input) -> AdapterError {
+    match e {
+        AdapterError::Refused { reason, .. } => AdapterError::Refused {
+            input: input.to_string(),
+            reason,
+        },
+        e => e,
     }
 }
 
@@ -314,7 +404,7 @@ fn exchange<T: serde::de::DeserializeOwned>(
     let op = request.op.name();
     let text = serde_json::to_string(request).expect("requests serialise");
     child
-        .send(&text)
+        .send(&text, timeout)
         .map_err(|e| fault(child, format!("sending {op}: {e}")))?;
     receive(child, timeout, request.id, op)
 }
@@ -326,46 +416,94 @@ fn receive<T: serde::de::DeserializeOwned>(
     id: u64,
     op: &str,
 ) -> Result<T, AdapterError> {
+    answer(child, timeout, id, op).map_err(|(e, _)| e)
+}
+
+/// [`receive`], and for an error answer the index of the failed step it names (`replay`).
+fn answer<T: serde::de::DeserializeOwned>(
+    child: &mut Child,
+    timeout: Duration,
+    id: u64,
+    op: &str,
+) -> Result<T, (AdapterError, Option<u64>)> {
+    let plain = |e| (e, None);
     let line = child
         .receive(timeout)
-        .map_err(|e| fault(child, format!("waiting for the answer to {op}: {e}")))?;
+        .map_err(|e| plain(fault(child, format!("waiting for the answer to {op}: {e}"))))?;
+    // The usual case in one pass: a well-formed answer with results of the expected shape.
+    // Anything else goes the long way below, which says precisely what is wrong.
+    if let Ok(typed) = serde_json::from_str::<TypedResponse<T>>(&line) {
+        if typed.id == id {
+            match (typed.ok, typed.error) {
+                (Some(ok), None) => return Ok(ok),
+                (None, Some(error)) => {
+                    let at = error.step;
+                    return Err((error_answer(child, op, error), at));
+                }
+                _ => {}
+            }
+        }
+    }
     let response: Response = serde_json::from_str(&line).map_err(|e| {
-        fault(
+        plain(fault(
             child,
             format!(
                 "answered {op} with a line that is not a protocol response ({e}): {}",
                 shorten(&line)
             ),
-        )
+        ))
     })?;
     if response.id != id {
-        return Err(fault(
+        return Err(plain(fault(
             child,
             format!("answered request {id} ({op}) with id {}", response.id),
-        ));
+        )));
     }
     match (response.ok, response.error) {
         (Some(ok), None) => serde_json::from_value(ok).map_err(|e| {
-            fault(
+            plain(fault(
                 child,
                 format!("the results of {op} do not have the protocol's shape: {e}"),
-            )
+            ))
         }),
-        (None, Some(error)) => Err(match error.kind {
-            ErrorKind::Refused => AdapterError::Refused {
-                input: op.to_string(),
-                reason: error.message,
-            },
-            ErrorKind::Unmodelled => AdapterError::Unmodelled(error.message),
-            ErrorKind::Fault => fault(
-                child,
-                format!("reported a fault in {op}: {}", error.message),
-            ),
-        }),
-        _ => Err(fault(
+        (None, Some(error)) => {
+            let at = error.step;
+            Err((error_answer(child, op, error), at))
+        }
+        _ => Err(plain(fault(
             child,
             format!("answered {op} with neither or both of \"ok\" and \"error\""),
-        )),
+        ))),
+    }
+}
+
+/// An answer whose results are read straight into their type.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TypedResponse<T> {
+    id: u64,
+    #[serde(default = "none")]
+    ok: Option<T>,
+    #[serde(default)]
+    error: Option<WireError>,
+}
+
+fn none<T>() -> Option<T> {
+    None
+}
+
+/// The error for an error answer to `op`.
+fn error_answer(child: &mut Child, op: &str, error: WireError) -> AdapterError {
+    match error.kind {
+        ErrorKind::Refused => AdapterError::Refused {
+            input: op.to_string(),
+            reason: error.message,
+        },
+        ErrorKind::Unmodelled => AdapterError::Unmodelled(error.message),
+        ErrorKind::Fault => fault(
+            child,
+            format!("reported a fault in {op}: {}", error.message),
+        ),
     }
 }
 
@@ -391,6 +529,7 @@ impl Adapter for ProcessAdapter {
                 wire::FEATURE_MEMBERSHIP
             )));
         }
+        self.stepped = None;
         self.history = NodeHistories::new(setup.total());
         self.nodes = setup.total();
         self.voters = setup.nodes;
@@ -406,6 +545,23 @@ impl Adapter for ProcessAdapter {
 
     fn apply(&mut self, input: &Input) -> Result<Vec<Output>, AdapterError> {
         self.discard_prefetched()?;
+        self.stepped = None;
+        if self.has(wire::FEATURE_STEP) {
+            let result = self.call::<Stepped>(Op::Step {
+                input: input.clone(),
+            });
+            self.history.record(input);
+            return match result {
+                Ok(stepped) => {
+                    self.stepped = Some(StepState {
+                        nodes: Some(stepped.nodes),
+                        fingerprint: stepped.fingerprint,
+                    });
+                    Ok(stepped.outputs)
+                }
+                Err(e) => Err(refused_input(e, input)),
+            };
+        }
         self.send(
             Op::Apply {
                 input: input.clone(),
@@ -419,20 +575,19 @@ impl Adapter for ProcessAdapter {
         }
         let result = self.collect::<Applied>();
         self.history.record(input);
-        match result {
-            Ok(applied) => Ok(applied.outputs),
-            Err(AdapterError::Refused { reason, .. }) => Err(AdapterError::Refused {
-                input: input.to_string(),
-                reason,
-            }),
-            Err(e) => Err(e),
-        }
+        result
+            .map(|applied| applied.outputs)
+            .map_err(|e| refused_input(e, input))
     }
 
     fn observe(&mut self) -> Result<ClusterView, AdapterError> {
-        let observed: Observed = match self.take_prefetched("observe") {
-            Some(result) => result?,
-            None => self.call(Op::Observe)?,
+        let stepped = self.stepped.as_mut().and_then(|s| s.nodes.take());
+        let observed: Observed = match stepped {
+            Some(nodes) => Observed { nodes },
+            None => match self.take_prefetched("observe") {
+                Some(result) => result?,
+                None => self.call(Op::Observe)?,
+            },
         };
         if observed.nodes.len() as u64 != self.nodes {
             return Err(AdapterError::Fault(format!(
@@ -455,9 +610,13 @@ impl Adapter for ProcessAdapter {
 
     fn fingerprint(&mut self) -> Result<Option<u64>, AdapterError> {
         if self.has(wire::FEATURE_FINGERPRINT) {
-            let f: wire::Fingerprinted = match self.take_prefetched("fingerprint") {
-                Some(result) => result?,
-                None => self.call(Op::Fingerprint)?,
+            let stepped = self.stepped.as_mut().and_then(|s| s.fingerprint.take());
+            let f: wire::Fingerprinted = match stepped {
+                Some(fingerprint) => wire::Fingerprinted { fingerprint },
+                None => match self.take_prefetched("fingerprint") {
+                    Some(result) => result?,
+                    None => self.call(Op::Fingerprint)?,
+                },
             };
             let mut h = SipHasher13::new_with_keys(7, 11);
             f.fingerprint.hash(&mut h);
@@ -477,7 +636,11 @@ impl Adapter for ProcessAdapter {
             self.reset(setup)?;
         }
         self.discard_prefetched()?;
+        self.stepped = None;
         let plan = self.history.plan(path).map_err(AdapterError::Fault)?;
+        if self.has(wire::FEATURE_STEP) {
+            return self.replay_batch(plan);
+        }
         // One batch: every rebuild and every input is sent before the answers are read.
         let mut driven = 0;
         let mut expected = Vec::new();

@@ -9,9 +9,9 @@ use std::io::{BufRead, Write};
 use serde::Serialize;
 
 use super::wire::{
-    Applied, ErrorKind, Fingerprinted, FlavourSpec, Hello, Observed, Op, Request, Response,
-    WireError, FEATURE_FINGERPRINT, FEATURE_MEMBERSHIP, FEATURE_PRE_VOTE, FEATURE_RESET_NODE,
-    FEATURE_SNAPSHOTS, PROTOCOL_VERSION,
+    Applied, ErrorKind, Fingerprinted, FlavourSpec, Hello, Observed, Op, ReplayStep, Request,
+    Response, Stepped, WireError, FEATURE_FINGERPRINT, FEATURE_MEMBERSHIP, FEATURE_PRE_VOTE,
+    FEATURE_RESET_NODE, FEATURE_SNAPSHOTS, FEATURE_STEP, PROTOCOL_VERSION,
 };
 use crate::history::NodeHistories;
 use crate::inject::Bug;
@@ -20,9 +20,20 @@ use crate::{Adapter, AdapterError, ClusterSetup};
 /// Builds the served adapter, with a bug injected or not, and pre-vote on or off.
 pub type AdapterMaker = dyn Fn(Option<Bug>, bool) -> Box<dyn Adapter>;
 
+/// The optional features served (each may be left out, see [`serve`]).
+pub const FEATURES: &[&str] = &[
+    FEATURE_FINGERPRINT,
+    FEATURE_RESET_NODE,
+    FEATURE_PRE_VOTE,
+    FEATURE_MEMBERSHIP,
+    FEATURE_SNAPSHOTS,
+    FEATURE_STEP,
+];
+
 struct Session<'a> {
     make: &'a AdapterMaker,
     implementation: String,
+    features: Vec<String>,
     adapter: Box<dyn Adapter>,
     setup: ClusterSetup,
     history: NodeHistories,
@@ -36,7 +47,19 @@ fn wire_error(e: AdapterError) -> WireError {
         AdapterError::Panicked { .. } => (ErrorKind::Fault, e.to_string()),
         AdapterError::Fault(m) | AdapterError::Setup(m) => (ErrorKind::Fault, m),
     };
-    WireError { kind, message }
+    WireError {
+        kind,
+        message,
+        step: None,
+    }
+}
+
+fn fault(message: String) -> WireError {
+    WireError {
+        kind: ErrorKind::Fault,
+        message,
+        step: None,
+    }
 }
 
 fn ok<T: Serialize>(value: T) -> Result<serde_json::Value, WireError> {
@@ -48,23 +71,16 @@ impl Session<'_> {
         match op {
             Op::Hello { protocol } => {
                 if protocol != PROTOCOL_VERSION {
-                    return Err(WireError {
-                        kind: ErrorKind::Fault,
-                        message: format!("only protocol version {PROTOCOL_VERSION} is served"),
-                    });
+                    return Err(fault(format!(
+                        "only protocol version {PROTOCOL_VERSION} is served"
+                    )));
                 }
                 ok(Hello {
                     protocol: PROTOCOL_VERSION,
                     implementation: self.implementation.clone(),
                     flavour: FlavourSpec::Full(self.adapter.flavour()),
                     bugs: Bug::ALL.iter().map(|b| b.name().to_string()).collect(),
-                    features: vec![
-                        FEATURE_FINGERPRINT.into(),
-                        FEATURE_RESET_NODE.into(),
-                        FEATURE_PRE_VOTE.into(),
-                        FEATURE_MEMBERSHIP.into(),
-                        FEATURE_SNAPSHOTS.into(),
-                    ],
+                    features: self.features.clone(),
                 })
             }
             Op::Reset {
@@ -73,65 +89,107 @@ impl Session<'_> {
                 inject,
                 pre_vote,
             } => {
-                let bug =
-                    inject
-                        .map(|name| name.parse::<Bug>())
-                        .transpose()
-                        .map_err(|message| WireError {
-                            kind: ErrorKind::Fault,
-                            message,
-                        })?;
+                let bug = inject
+                    .map(|name| name.parse::<Bug>())
+                    .transpose()
+                    .map_err(fault)?;
                 self.adapter = (self.make)(bug, pre_vote);
                 self.setup = ClusterSetup { nodes, spares };
                 self.history = NodeHistories::new(self.setup.total());
                 self.adapter.reset(&self.setup).map_err(wire_error)?;
                 ok(serde_json::json!({}))
             }
-            Op::Apply { input } => {
-                let result = self.adapter.apply(&input);
-                self.history.record(&input);
-                ok(Applied {
-                    outputs: result.map_err(wire_error)?,
-                })
-            }
+            Op::Apply { input } => ok(Applied {
+                outputs: self.apply(&input)?,
+            }),
             Op::Observe => ok(Observed {
                 nodes: self.adapter.observe().map_err(wire_error)?.nodes,
             }),
-            Op::Fingerprint => {
-                let fingerprint = self.adapter.fingerprint().map_err(wire_error)?;
-                let fingerprint = match fingerprint {
-                    Some(f) => format!("{f:016x}"),
-                    None => format!("h{:016x}", self.history.fingerprint()),
-                };
-                ok(Fingerprinted { fingerprint })
-            }
+            Op::Fingerprint => ok(Fingerprinted {
+                fingerprint: self.fingerprint()?,
+            }),
             Op::ResetNode { node } => {
-                if node == 0 || node > self.setup.nodes {
-                    return Err(WireError {
-                        kind: ErrorKind::Fault,
-                        message: format!("no node n{node} in a {}-node cluster", self.setup.nodes),
-                    });
+                self.reset_node(node)?;
+                ok(serde_json::json!({}))
+            }
+            Op::Step { input } => {
+                let outputs = self.apply(&input)?;
+                let nodes = self.adapter.observe().map_err(wire_error)?.nodes;
+                let fingerprint = if self.features.iter().any(|f| f == FEATURE_FINGERPRINT) {
+                    Some(self.fingerprint()?)
+                } else {
+                    None
+                };
+                ok(Stepped {
+                    outputs,
+                    nodes,
+                    fingerprint,
+                })
+            }
+            Op::Replay { steps } => {
+                for (k, step) in steps.iter().enumerate() {
+                    let done = match step {
+                        ReplayStep::Apply { input } => self.apply(input).map(|_| ()),
+                        ReplayStep::ResetNode { node } => self.reset_node(*node),
+                    };
+                    done.map_err(|e| WireError {
+                        step: Some(k as u64),
+                        ..e
+                    })?;
                 }
-                self.history.rebuilt(node);
-                self.adapter
-                    .replay_to(&self.setup, &self.history.path())
-                    .map_err(wire_error)?;
                 ok(serde_json::json!({}))
             }
         }
     }
+
+    fn apply(
+        &mut self,
+        input: &raftcheck_spec::Input,
+    ) -> Result<Vec<raftcheck_spec::Output>, WireError> {
+        let result = self.adapter.apply(input);
+        self.history.record(input);
+        result.map_err(wire_error)
+    }
+
+    fn fingerprint(&mut self) -> Result<String, WireError> {
+        Ok(match self.adapter.fingerprint().map_err(wire_error)? {
+            Some(f) => format!("{f:016x}"),
+            None => format!("h{:016x}", self.history.fingerprint()),
+        })
+    }
+
+    fn reset_node(&mut self, node: u64) -> Result<(), WireError> {
+        if node == 0 || node > self.setup.nodes {
+            return Err(fault(format!(
+                "no node n{node} in a {}-node cluster",
+                self.setup.nodes
+            )));
+        }
+        self.history.rebuilt(node);
+        self.adapter
+            .replay_to(&self.setup, &self.history.path())
+            .map_err(wire_error)?;
+        Ok(())
+    }
 }
 
-/// Serves requests from `input` until it closes, answering on `output`.
+/// Serves requests from `input` until it closes, answering on `output`, with every feature of
+/// [`FEATURES`] but those `without`.
 pub fn serve(
     make: &AdapterMaker,
     implementation: &str,
+    without: &[String],
     input: impl BufRead,
     mut output: impl Write,
 ) -> std::io::Result<()> {
     let mut session = Session {
         make,
         implementation: implementation.to_string(),
+        features: FEATURES
+            .iter()
+            .filter(|f| !without.iter().any(|w| w == *f))
+            .map(|f| f.to_string())
+            .collect(),
         adapter: make(None, false),
         setup: ClusterSetup::new(0),
         history: NodeHistories::default(),
@@ -165,10 +223,7 @@ pub fn serve(
                 Response {
                     id,
                     ok: None,
-                    error: Some(WireError {
-                        kind: ErrorKind::Fault,
-                        message: format!("not a protocol request: {e}"),
-                    }),
+                    error: Some(fault(format!("not a protocol request: {e}"))),
                 }
             }
         };

@@ -26,6 +26,10 @@ pub const FEATURE_MEMBERSHIP: &str = "membership";
 /// reports each node's `snapshot_index` and `snapshot_term`.
 pub const FEATURE_SNAPSHOTS: &str = "snapshots";
 
+/// Feature name: the child answers `step` (apply, observe and fingerprint in one answer) and
+/// `replay` (a batch of `reset_node` and `apply` requests in one answer).
+pub const FEATURE_STEP: &str = "step";
+
 /// A request, as sent on the child's stdin.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Request {
@@ -73,6 +77,35 @@ pub enum Op {
         /// The node.
         node: u64,
     },
+    /// Feature `step`: drive one input, then observe and (with feature `fingerprint`)
+    /// fingerprint, all in one answer.
+    Step {
+        /// The input.
+        #[serde(with = "raftcheck_format::v1::via::input")]
+        input: Input,
+    },
+    /// Feature `step`: the requests in `steps`, in order, answered once (outputs discarded).
+    Replay {
+        /// What to do.
+        steps: Vec<ReplayStep>,
+    },
+}
+
+/// One request of a `replay` batch: an `apply` or a `reset_node` without an id.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum ReplayStep {
+    /// Drive one input; its outputs are not returned.
+    Apply {
+        /// The input.
+        #[serde(with = "raftcheck_format::v1::via::input")]
+        input: Input,
+    },
+    /// Replace one node by a fresh one.
+    ResetNode {
+        /// The node.
+        node: u64,
+    },
 }
 
 impl Op {
@@ -85,6 +118,8 @@ impl Op {
             Op::Observe => "observe",
             Op::Fingerprint => "fingerprint",
             Op::ResetNode { .. } => "reset_node",
+            Op::Step { .. } => "step",
+            Op::Replay { .. } => "replay",
         }
     }
 }
@@ -114,6 +149,9 @@ pub struct WireError {
     pub kind: ErrorKind,
     /// What happened.
     pub message: String,
+    /// In the answer to a `replay`: the index in `steps` of the step that failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<u64>,
 }
 
 /// The error kinds.
@@ -170,6 +208,20 @@ pub struct Observed {
     /// One view per node, in id order.
     #[serde(with = "raftcheck_format::v1::via::node_views")]
     pub nodes: Vec<NodeView>,
+}
+
+/// `step` results: those of `apply`, `observe` and `fingerprint` together.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Stepped {
+    /// Everything the step emitted, in order.
+    #[serde(with = "raftcheck_format::v1::via::outputs")]
+    pub outputs: Vec<Output>,
+    /// One view per node after the step, in id order.
+    #[serde(with = "raftcheck_format::v1::via::node_views")]
+    pub nodes: Vec<NodeView>,
+    /// The fingerprint after the step (from a child with the `fingerprint` feature).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 /// `fingerprint` results.
@@ -263,6 +315,40 @@ mod tests {
         let observed: Observed = serde_json::from_str(text).unwrap();
         assert_eq!(observed.nodes[0].role, Role::PreCandidate);
         assert_eq!(serde_json::to_string(&observed).unwrap(), text);
+    }
+
+    #[test]
+    fn step_and_replay_look_like_the_protocol_document() {
+        let step = Request {
+            id: 5,
+            op: Op::Step {
+                input: Input::Timeout { node: 1 },
+            },
+        };
+        let text = r#"{"id":5,"op":"step","input":{"input":"timeout","node":1}}"#;
+        assert_eq!(serde_json::to_string(&step).unwrap(), text);
+        assert_eq!(serde_json::from_str::<Request>(text).unwrap(), step);
+        let replay = Request {
+            id: 6,
+            op: Op::Replay {
+                steps: vec![
+                    ReplayStep::ResetNode { node: 2 },
+                    ReplayStep::Apply {
+                        input: Input::Restart { node: 2 },
+                    },
+                ],
+            },
+        };
+        let text = r#"{"id":6,"op":"replay","steps":[{"op":"reset_node","node":2},{"op":"apply","input":{"input":"restart","node":2}}]}"#;
+        assert_eq!(serde_json::to_string(&replay).unwrap(), text);
+        assert_eq!(serde_json::from_str::<Request>(text).unwrap(), replay);
+        let answer = r#"{"outputs":[],"nodes":[{"term":0,"role":"Follower","vote":null,"leader":null,"log":[],"commit":0}],"fingerprint":"ab"}"#;
+        let stepped: Stepped = serde_json::from_str(answer).unwrap();
+        assert_eq!(stepped.fingerprint.as_deref(), Some("ab"));
+        assert_eq!(stepped.nodes.len(), 1);
+        let failed: WireError =
+            serde_json::from_str(r#"{"kind":"refused","message":"step 1: no","step":1}"#).unwrap();
+        assert_eq!(failed.step, Some(1));
     }
 
     #[test]
