@@ -1,5 +1,6 @@
 //! Choosing an implementation by name: `--impl raft-rs` (the default, in-process), `--impl etcd`
-//! (etcd raft 3.4 through the Go adapter process) or `--impl cmd:PROGRAM [ARGS...]` (any program
+//! (etcd raft 3.4 through the Go adapter process), `--impl pysyncobj` (PySyncObj from PyPI
+//! through the Python adapter process) or `--impl cmd:PROGRAM [ARGS...]` (any program
 //! speaking `impl_adapter/PROTOCOL.md`), with an optional injected bug.
 
 use std::time::Duration;
@@ -7,15 +8,16 @@ use std::time::Duration;
 use raftcheck_adapter::inject::Bug;
 use raftcheck_adapter::process::{ProcessAdapter, ProcessConfig, DEFAULT_TIMEOUT};
 use raftcheck_adapter::raft_rs::RaftRsAdapter;
-use raftcheck_adapter::{etcd, Adapter, AdapterError};
+use raftcheck_adapter::{etcd, pysyncobj, Adapter, AdapterError};
 
 /// The named implementations `--impl` accepts (besides `cmd:...`).
-pub const NAMES: [&str; 2] = ["raft-rs", "etcd"];
+pub const NAMES: [&str; 3] = ["raft-rs", "etcd", "pysyncobj"];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Kind {
     RaftRs,
     Etcd,
+    PySyncObj,
     Command { program: String, args: Vec<String> },
 }
 
@@ -39,6 +41,7 @@ impl ImplChoice {
         let kind = match name {
             "raft-rs" => Kind::RaftRs,
             "etcd" => Kind::Etcd,
+            "pysyncobj" => Kind::PySyncObj,
             _ => match name.strip_prefix("cmd:") {
                 Some(command) => {
                     let mut words = shell_words::split(command)
@@ -106,6 +109,10 @@ impl ImplChoice {
                 let binary = etcd::ensure_built()?;
                 process(binary.display().to_string(), Vec::new())
             }
+            Kind::PySyncObj => {
+                let (python, args) = pysyncobj::command()?;
+                process(python, args)
+            }
             Kind::Command { program, args } => process(program.clone(), args.clone()),
         }
     }
@@ -114,7 +121,7 @@ impl ImplChoice {
     /// `cmd-my-adapter`.
     pub fn label(&self) -> String {
         let base = match &self.kind {
-            Kind::RaftRs | Kind::Etcd => self.name.clone(),
+            Kind::RaftRs | Kind::Etcd | Kind::PySyncObj => self.name.clone(),
             Kind::Command { program, .. } => {
                 let file = std::path::Path::new(program)
                     .file_stem()
@@ -159,7 +166,7 @@ mod tests {
         assert!(ImplChoice::new("cmd:", None).is_err());
         assert!(ImplChoice::new("cmd:'unclosed", None).is_err());
         let err = ImplChoice::new("paxos", None).unwrap_err();
-        assert!(err.contains("raft-rs, etcd"), "{err}");
+        assert!(err.contains("raft-rs, etcd, pysyncobj"), "{err}");
         assert!(ImplChoice::new("raft-rs", Some("nope")).is_err());
     }
 }
