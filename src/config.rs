@@ -36,7 +36,9 @@
 //!
 //! Relative paths are relative to the directory holding the file. Without a file, `raftcheck ci`
 //! replays `traces/` and checks raft-rs at the default bounds and with membership changes and
-//! snapshots (`--conf-changes 1 --snapshots 1 --max-term 2 --restarts 0 --heartbeats 0`).
+//! snapshots (`--conf-changes 1 --snapshots 1 --max-term 2 --restarts 0 --heartbeats 0`), and
+//! PySyncObj within bounds that keep it to seconds (`--max-term 2 --depth 5 --values 0
+//! --heartbeats 0`).
 
 use std::path::{Path, PathBuf};
 
@@ -153,7 +155,10 @@ fn default_walks() -> usize {
 /// The built-in checks: raft-rs at the default bounds, and raft-rs with one configuration
 /// change (and a spare to add) and one compaction, with two terms and no restarts or
 /// heartbeats: within depth 12 a change commits, a value commits in the new configuration, a
-/// removed leader steps down and an added node catches up by snapshot.
+/// removed leader steps down and an added node catches up by snapshot. Then PySyncObj, through
+/// its Python adapter, bounded to two terms and five inputs (about half a minute on two
+/// threads): at the default bounds it runs a few hundred implementation events a second and
+/// takes tens of minutes.
 fn default_checks() -> Vec<CheckConfig> {
     let check = |name: Option<&str>, bounds| CheckConfig {
         name: name.map(str::to_string),
@@ -180,6 +185,19 @@ fn default_checks() -> Vec<CheckConfig> {
                 ..BoundArgs::default()
             },
         ),
+        CheckConfig {
+            implementation: "pysyncobj".into(),
+            ..check(
+                Some("pysyncobj bounded"),
+                BoundArgs {
+                    max_term: Some(2),
+                    depth: Some(5),
+                    values: Some(0),
+                    heartbeats: Some(0),
+                    ..BoundArgs::default()
+                },
+            )
+        },
     ]
 }
 
@@ -399,8 +417,9 @@ mod tests {
     #[test]
     fn defaults_without_a_file() {
         let c = parse("").unwrap();
-        assert_eq!(c.checks.len(), 2);
-        assert!(c.checks.iter().all(|c| c.implementation == "raft-rs"));
+        assert_eq!(c.checks.len(), 3);
+        assert!(c.checks[..2].iter().all(|c| c.implementation == "raft-rs"));
+        assert_eq!(c.checks[2].implementation, "pysyncobj");
         let membership = &c.checks[1];
         assert_eq!(
             membership.display_name(),
