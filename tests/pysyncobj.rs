@@ -11,7 +11,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::{assert_says, check_with, stdout};
+use common::{assert_says, stdout};
 
 /// Bounds at which the whole tree is explored in seconds: two terms, a restart, no values.
 const SMALL: [&str; 8] = [
@@ -101,8 +101,14 @@ fn a_bug_the_adapter_does_not_inject_is_refused_before_the_run() {
         return;
     }
     let dir = scratch("unsupported-bug");
-    let (exit, _) = check_with::<&str>(&args(&["--inject", "snapshot-keeps-log"]), &dir, &[]);
-    assert_ne!(exit, 0, "an unsupported bug must not pass as agreement");
+    let mut all = vec!["check"];
+    all.extend(args(&["--inject", "snapshot-keeps-log"]));
+    let o = common::run(&all, &dir);
+    assert_eq!(common::code(&o), 2, "{}", stdout(&o));
+    assert_says(
+        &common::stderr(&o),
+        &["pysyncobj cannot inject 'snapshot-keeps-log'", "vote-not-persisted"],
+    );
 }
 
 #[test]
