@@ -292,8 +292,8 @@ impl Flavour {
     /// - a new leader appends a no-op entry (`__onBecomeLeader`: `_COMMAND_TYPE.NO_OP`);
     /// - nothing carries a commit index but the leader's appends (`commit_index`); vote messages
     ///   and `next_node_idx` answers carry none;
-    /// - a rejected append carries the index the leader probes next: the follower's last index
-    ///   + 1 if the previous entry is missing, else the previous index itself (see
+    /// - a rejected append carries the index the leader probes next: one past the follower's
+    ///   last index if the previous entry is missing, else the previous index itself (see
     ///   [`RejectHint::BeforePrevious`]);
     /// - the commit index is kept in the journal's metadata (`setRaftCommitIndex`) and restored
     ///   on start (`getRaftCommitIndex`);
