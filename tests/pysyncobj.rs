@@ -107,7 +107,10 @@ fn a_bug_the_adapter_does_not_inject_is_refused_before_the_run() {
     assert_eq!(common::code(&o), 2, "{}", stdout(&o));
     assert_says(
         &common::stderr(&o),
-        &["pysyncobj cannot inject 'snapshot-keeps-log'", "vote-not-persisted"],
+        &[
+            "pysyncobj cannot inject 'snapshot-keeps-log'",
+            "vote-not-persisted",
+        ],
     );
 }
 
