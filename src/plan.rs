@@ -190,9 +190,17 @@ impl Request {
 
     /// Validates the request and gives one plan per pre-vote configuration it covers, pre-vote
     /// off first.
+    /// An implementation without pre-vote (PySyncObj) is checked with it off only.
     pub fn plans(&self) -> Result<Vec<Plan>, UsageError> {
-        self.pre_vote
-            .configurations()
+        let without_pre_vote = !self.spec_only
+            && self.pre_vote == PreVote::Both
+            && ImplChoice::new(&self.implementation, None).is_ok_and(|c| !c.has_pre_vote());
+        let configurations = if without_pre_vote {
+            &[false][..]
+        } else {
+            self.pre_vote.configurations()
+        };
+        configurations
             .iter()
             .map(|&pre_vote| self.plan_with(pre_vote))
             .collect()

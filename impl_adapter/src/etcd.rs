@@ -80,7 +80,7 @@ pub fn gopath() -> String {
     }
 }
 
-fn build_root() -> PathBuf {
+pub(crate) fn build_root() -> PathBuf {
     if let Some(dir) = std::env::var_os(BUILD_DIR_VARIABLE) {
         return PathBuf::from(dir);
     }

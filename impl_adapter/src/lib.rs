@@ -22,6 +22,7 @@ pub mod guard;
 pub mod history;
 pub mod inject;
 pub mod process;
+pub mod pysyncobj;
 pub mod raft_rs;
 
 use raftcheck_spec::{ClusterView, Flavour, Input, Output};

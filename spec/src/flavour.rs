@@ -21,6 +21,12 @@ pub enum RejectHint {
     /// `raft_log.rs: find_conflict_by_term`; etcd v3.6, `raft.go: handleAppendEntries` with
     /// `log.go: findConflictByTerm`).
     ConflictByTerm,
+    /// `reject_hint` = the follower's last index when it holds no entry at `prev_log_index`,
+    /// else `prev_log_index - 1` (one step back), `hint_term` = 0 (PySyncObj 0.3,
+    /// `syncobj.py: __onMessageReceived`, `append_entries`: `__sendNextNodeIdx(node,
+    /// reset=True)` without an index when the previous entry is missing, with `nextNodeIdx =
+    /// prevLogIdx` when its term differs).
+    BeforePrevious,
 }
 
 /// The behaviour choices of one implementation family.
@@ -122,6 +128,26 @@ pub struct Flavour {
     /// own search does not remember past terms' leadership.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub stale_leader_sends_current_log: bool,
+    /// The leader's heartbeat timer (`Input::Heartbeat`, with [`Flavour::heartbeat_input`])
+    /// makes it send appends of its own choosing, judged like every append a leader sends of
+    /// its own accord, instead of `Heartbeat` messages (PySyncObj 0.3 has no heartbeat message:
+    /// `_onTick` calls `__sendAppendEntries` once `appendEntriesPeriod` has passed, which sends
+    /// each peer an `append_entries` from its next index).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub heartbeat_sends_appends: bool,
+    /// A node that refuses a vote sends nothing (PySyncObj 0.3 `request_vote`: every refusal is
+    /// a bare `return`; only a grant is answered, with `response_vote`). Without it a refusal is
+    /// a `RequestVoteResponse` with `reject` set.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub vote_refusals_silent: bool,
+    /// A node grants its vote exactly when it has not voted in its term (and the candidate's log
+    /// is up to date): a known leader does not stop it, and a second request of the candidate it
+    /// voted for is not granted again (PySyncObj 0.3 `request_vote`: `if
+    /// self.__votedForNodeId is not None: return`; a follower that learned its term from an
+    /// append has no vote). Without it a node grants a repeated request of the candidate it
+    /// voted for and refuses while it knows a leader (raft-rs and etcd `Step`, `MsgVote`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub vote_once_per_term: bool,
 }
 
 impl Flavour {
@@ -144,6 +170,9 @@ impl Flavour {
             append_checks_below_commit: false,
             lease_step_down: false,
             stale_leader_sends_current_log: false,
+            heartbeat_sends_appends: false,
+            vote_refusals_silent: false,
+            vote_once_per_term: false,
         }
     }
 
@@ -166,6 +195,9 @@ impl Flavour {
             append_checks_below_commit: false,
             lease_step_down: false,
             stale_leader_sends_current_log: false,
+            heartbeat_sends_appends: false,
+            vote_refusals_silent: false,
+            vote_once_per_term: false,
         }
     }
 
@@ -232,6 +264,9 @@ impl Flavour {
             append_checks_below_commit: false,
             lease_step_down: false,
             stale_leader_sends_current_log: false,
+            heartbeat_sends_appends: false,
+            vote_refusals_silent: false,
+            vote_once_per_term: false,
         }
     }
 
@@ -270,10 +305,55 @@ impl Flavour {
             append_checks_below_commit: true,
             lease_step_down: true,
             stale_leader_sends_current_log: true,
+            heartbeat_sends_appends: false,
+            vote_refusals_silent: false,
+            vote_once_per_term: false,
         }
     }
 
-    /// Looks a flavour up by name (`raft-rs`, `etcd`, `etcd-3.6`, `textbook`, `hashicorp`).
+    /// PySyncObj 0.3.17 (`pysyncobj` on PyPI) as its adapter drives it: a journal file per node,
+    /// no log compaction, no membership changes, `commandsWaitLeader` off. Where it differs
+    /// from raft-rs and etcd (`impl_adapter/pysyncobj/README.md` maps every message and field):
+    ///
+    /// - a new leader appends a no-op entry (`__onBecomeLeader`: `_COMMAND_TYPE.NO_OP`);
+    /// - nothing carries a commit index but the leader's appends (`commit_index`); vote messages
+    ///   and `next_node_idx` answers carry none;
+    /// - a rejected append carries the index the leader probes next: one past the follower's
+    ///   last index if the previous entry is missing, else the previous index itself (see
+    ///   [`RejectHint::BeforePrevious`]);
+    /// - the commit index is kept in the journal's metadata (`setRaftCommitIndex`) and restored
+    ///   on start (`getRaftCommitIndex`);
+    /// - heartbeats are appends sent when `appendEntriesPeriod` has passed;
+    /// - vote refusals are silent, and a node grants one vote per term, whoever it knows as
+    ///   leader;
+    /// - an append is checked against the log whatever the commit index (no special case for a
+    ///   previous entry below it).
+    pub fn pysyncobj() -> Self {
+        Flavour {
+            name: "pysyncobj".into(),
+            leader_appends_empty_entry: true,
+            vote_carries_commit: false,
+            reject_hint: RejectHint::BeforePrevious,
+            responses_carry_commit: false,
+            restart_keeps_commit: true,
+            heartbeat_input: true,
+            pre_vote: false,
+            auto_leave_needs_apply: false,
+            snapshot_ignores_outgoing: false,
+            forward_as_self: false,
+            vote_refused_while_leader_known: false,
+            stale_requests_rejected: false,
+            append_checks_below_commit: true,
+            lease_step_down: false,
+            stale_leader_sends_current_log: false,
+            heartbeat_sends_appends: true,
+            vote_refusals_silent: true,
+            vote_once_per_term: true,
+        }
+    }
+
+    /// Looks a flavour up by name (`raft-rs`, `etcd`, `etcd-3.6`, `textbook`, `hashicorp`,
+    /// `pysyncobj`).
     pub fn by_name(name: &str) -> Option<Self> {
         match name {
             "raft-rs" => Some(Self::raft_rs()),
@@ -281,6 +361,7 @@ impl Flavour {
             "etcd-3.6" => Some(Self::etcd_3_6()),
             "textbook" => Some(Self::textbook()),
             "hashicorp" => Some(Self::hashicorp()),
+            "pysyncobj" => Some(Self::pysyncobj()),
             _ => None,
         }
     }
@@ -293,7 +374,14 @@ impl Flavour {
     }
 
     /// The names [`Flavour::by_name`] accepts.
-    pub const NAMES: [&'static str; 5] = ["raft-rs", "etcd", "etcd-3.6", "textbook", "hashicorp"];
+    pub const NAMES: [&'static str; 6] = [
+        "raft-rs",
+        "etcd",
+        "etcd-3.6",
+        "textbook",
+        "hashicorp",
+        "pysyncobj",
+    ];
 }
 
 impl fmt::Display for Flavour {

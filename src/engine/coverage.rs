@@ -83,7 +83,9 @@ impl Coverage {
         let mut labels = vec![("Timeout".to_string(), true)];
         // A message kind is reachable when its flavour has it and the bounds make it.
         let reachable = |kind: &str| match kind {
-            "Heartbeat" | "HeartbeatResponse" => flavour.heartbeat_input,
+            "Heartbeat" | "HeartbeatResponse" => {
+                flavour.heartbeat_input && !flavour.heartbeat_sends_appends
+            }
             "Snapshot" => bounds.snapshots > 0,
             _ => true,
         };

@@ -100,8 +100,12 @@ impl NodeState {
         candidate_commit: (LogIndex, Term),
         out: &mut Outbox,
     ) {
-        let can_vote = self.vote == Some(candidate)
-            || (self.vote.is_none() && self.leader.is_none())
+        let can_vote = if out.flavour.vote_once_per_term && !pre {
+            self.vote.is_none()
+        } else {
+            self.vote == Some(candidate) || (self.vote.is_none() && self.leader.is_none())
+        };
+        let can_vote = can_vote
             || (pre && request_term > self.term)
             || out.mutation == Some(Mutation::VoteTwice);
         let up_to_date = self.is_up_to_date(last_log_index, last_log_term)
@@ -128,8 +132,11 @@ impl NodeState {
     }
 
     /// Refuses a (pre-)vote at this node's term, with the commit index the flavour puts in
-    /// refusals.
+    /// refusals; with `Flavour::vote_refusals_silent`, a real vote is refused by saying nothing.
     pub(super) fn refuse_vote(&self, candidate: NodeId, pre: bool, out: &mut Outbox) {
+        if out.flavour.vote_refusals_silent && !pre {
+            return;
+        }
         let (commit, commit_term) = self.vote_commit_info(out);
         out.send(
             self.id,

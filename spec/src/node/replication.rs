@@ -45,8 +45,10 @@ impl NodeState {
 
     /// The leader's heartbeat timer fires: every peer gets a heartbeat with a commit index it can
     /// safely apply, `min(match index, commit)` (raft-rs `bcast_heartbeat`).
+    /// With `Flavour::heartbeat_sends_appends` the timer asks for nothing in particular: the
+    /// appends the leader sends are judged as any it sends of its own accord.
     pub fn heartbeat(&mut self, out: &mut Outbox) {
-        if self.role != Role::Leader {
+        if self.role != Role::Leader || out.flavour.heartbeat_sends_appends {
             return;
         }
         for peer in self.config.peers(self.id) {
@@ -94,6 +96,10 @@ impl NodeState {
                 RejectHint::ConflictByTerm => self
                     .log
                     .find_conflict_by_term(prev_log_index, prev_log_term),
+                RejectHint::BeforePrevious if prev_log_index > self.last_index() => {
+                    (self.last_index(), 0)
+                }
+                RejectHint::BeforePrevious => (prev_log_index.saturating_sub(1), 0),
             };
             self.answer_append(leader, Err((prev_log_index, hint)), out);
         }
