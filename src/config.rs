@@ -391,7 +391,8 @@ mod tests {
         c.checks.truncate(3);
         assert_eq!(c.traces, PathBuf::from("/project/traces"));
         assert_eq!(c.out_dir(), Path::new("/project/traces"));
-        assert_eq!(c.checks.len(), 3);
+        assert_eq!(c.checks.len(), 4);
+        assert_eq!(c.checks.iter().map(CheckConfig::items).sum::<usize>(), 7);
         assert_eq!(c.bounds.depth, Some(10));
         assert_eq!(c.checks[1].bounds.depth, Some(8));
         assert_eq!(
@@ -463,7 +464,8 @@ mod tests {
     #[test]
     fn defaults_without_a_file() {
         let c = parse("").unwrap();
-        assert_eq!(c.checks.len(), 3);
+        assert_eq!(c.checks.len(), 4);
+        assert_eq!(c.checks.iter().map(CheckConfig::items).sum::<usize>(), 7);
         assert!(c.checks[..2].iter().all(|c| c.implementation == "raft-rs"));
         let etcd = &c.checks[2];
         assert_eq!(
