@@ -391,8 +391,7 @@ mod tests {
         c.checks.truncate(3);
         assert_eq!(c.traces, PathBuf::from("/project/traces"));
         assert_eq!(c.out_dir(), Path::new("/project/traces"));
-        assert_eq!(c.checks.len(), 4);
-        assert_eq!(c.checks.iter().map(CheckConfig::items).sum::<usize>(), 7);
+        assert_eq!(c.checks.len(), 3);
         assert_eq!(c.bounds.depth, Some(10));
         assert_eq!(c.checks[1].bounds.depth, Some(8));
         assert_eq!(
