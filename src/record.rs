@@ -122,6 +122,28 @@ pub struct Recorded {
     pub reproduced: bool,
 }
 
+/// The lockstep trace of `execution` of `choice` against `model`, recording `expect` as its
+/// outcome.
+pub fn lockstep_trace(
+    model: &RaftModel,
+    choice: &ImplChoice,
+    execution: &Execution,
+    expect: crate::engine::Outcome,
+) -> Trace {
+    Trace {
+        format: FORMAT.into(),
+        version: VERSION,
+        mode: TraceMode::Lockstep,
+        adapter: Some(choice.name.clone()),
+        inject: choice.bug.map(|b| b.name().to_string()),
+        flavour: model.flavour.clone(),
+        bounds: model.bounds.clone(),
+        events: events_of(execution),
+        expect,
+        findings: execution.final_findings(),
+    }
+}
+
 /// Executes `problem`'s path again on a fresh adapter and writes the trace into `out`.
 pub fn record_problem(
     model: &RaftModel,
@@ -138,18 +160,7 @@ pub fn record_problem(
         .outcome()
         .cloned()
         .ok_or_else(|| "re-running the path did not reach its end".to_string())?;
-    let trace = Trace {
-        format: FORMAT.into(),
-        version: VERSION,
-        mode: TraceMode::Lockstep,
-        adapter: Some(choice.name.clone()),
-        inject: choice.bug.map(|b| b.name().to_string()),
-        flavour: model.flavour.clone(),
-        bounds: model.bounds.clone(),
-        events: events_of(&execution),
-        expect,
-        findings: execution.final_findings(),
-    };
+    let trace = lockstep_trace(model, choice, &execution, expect);
     let file = out.join(format!(
         "{}-{}-{}.json",
         choice.label(),

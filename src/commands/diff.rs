@@ -16,8 +16,7 @@ use crate::adapters::ImplChoice;
 use crate::cli::{DiffArgs, Format};
 use crate::engine::diff::{diff, Behaviour, DiffEnd, DiffOptions, DiffResult, Difference};
 use crate::engine::execute_inputs;
-use crate::record::{events_of, path_tag, prepare_out_dir, save_or_show};
-use crate::trace::{Trace, TraceMode, FORMAT, VERSION};
+use crate::record::{lockstep_trace, path_tag, prepare_out_dir, save_or_show};
 use crate::{ExitStatus, UsageError};
 
 /// Runs the comparison and prints the report.
@@ -122,19 +121,7 @@ fn record(
         .outcome()
         .cloned()
         .ok_or_else(|| "executing the differing path again did not reach its end".to_string())?;
-    let trace = Trace {
-        format: FORMAT.into(),
-        version: VERSION,
-        mode: TraceMode::Lockstep,
-        adapter: Some(choice.name.clone()),
-        inject: choice.bug.map(|b| b.name().to_string()),
-        flavour: model.flavour.clone(),
-        bounds: model.bounds.clone(),
-        events: events_of(&execution),
-        expect,
-        findings: execution.final_findings(),
-    };
-    save_or_show(&trace, file)
+    save_or_show(&lockstep_trace(&model, choice, &execution, expect), file)
 }
 
 fn behaviour_lines(b: &Behaviour) -> Vec<String> {
