@@ -13,6 +13,7 @@ import (
 	"log"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 
@@ -400,7 +401,24 @@ func lineWaiting(r *bufio.Reader) bool {
 	return bytes.IndexByte(waiting, '\n') >= 0
 }
 
+// profileEnv names a file prefix: when set, the adapter writes a Go CPU profile of its whole
+// run to PREFIX.PID.pprof (for `go tool pprof`), one file per adapter process.
+const profileEnv = "RAFTCHECK_ETCD_CPUPROFILE"
+
 func main() {
+	if prefix := os.Getenv(profileEnv); prefix != "" {
+		f, err := os.Create(fmt.Sprintf("%s.%d.pprof", prefix, os.Getpid()))
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "raftcheck-etcd: %s: %v\n", profileEnv, err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(os.Stderr, "raftcheck-etcd: %s: %v\n", profileEnv, err)
+			os.Exit(1)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 	if err := serve(os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintf(os.Stderr, "raftcheck-etcd: %v\n", err)
 		os.Exit(1)
