@@ -74,7 +74,7 @@ fn every_trace_replays_to_its_recorded_outcome() {
 #[test]
 fn every_injectable_bug_has_a_diverging_trace_for_each_implementation() {
     let traces: Vec<Trace> = corpus().iter().map(|f| Trace::load(f).unwrap()).collect();
-    for adapter in ["raft-rs", "etcd"] {
+    for adapter in ["raft-rs", "etcd", "etcd-3.6"] {
         for bug in Bug::ALL {
             let found = traces.iter().any(|t| {
                 t.adapter.as_deref() == Some(adapter)

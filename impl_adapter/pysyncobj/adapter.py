@@ -152,10 +152,13 @@ class DurableJournal(pso_journal.Journal):
         self.stored_meta = dict(disk.meta)
         self.meta_saved = True
         self.pending = False
+        # Every change, counted: the adapter's test for a quiescent node.
+        self.writes = 0
 
     # -- durability -----------------------------------------------------------------------------
 
     def entries_written(self):
+        self.writes += 1
         if self.bug == BUG_ACK_BEFORE_PERSIST:
             self.pending = True
         elif self.bug != BUG_UNSYNCED_TAIL_LOST:
@@ -221,6 +224,7 @@ class DurableJournal(pso_journal.Journal):
     def setRaftCommitIndex(self, raftCommitIndex):
         self.meta["raftCommitIndex"] = raftCommitIndex
         self.meta_saved = False
+        self.writes += 1
 
     def getRaftCommitIndex(self):
         return self.meta.get("raftCommitIndex", 1)
@@ -232,6 +236,7 @@ class DurableJournal(pso_journal.Journal):
             term = 0
         self.meta["currentTerm"] = term
         self.meta["votedForNodeId"] = votedForNodeId
+        self.writes += 1
         self.store_meta(with_entries=True)
 
     def getCurrentTerm(self):
@@ -389,6 +394,7 @@ class Cluster:
         self.bug = bug
         self.put_id = None
         self.nodes = {}
+        self.confs = {}
         CLOCK.times = {}
         random.seed(0)
         JOURNALS.disks = {}
@@ -412,7 +418,19 @@ class Cluster:
 
     def build(self, n):
         """Node n's `SyncObj` over what its disk holds."""
-        conf = SyncObjConf(
+        others = [Node(str(m)) for m in range(1, self.size + 1) if m != n]
+        CLOCK.current = n
+        obj = Register(Node(str(n)), others, conf=self.conf(n), transportClass=CapturedTransport)
+        obj._SyncObj__commandsQueue = WatchedQueue(obj._SyncObj__commandsQueue, obj)
+        obj._SyncObj__transport.connect_all()
+        self.put_id = obj._methodToID[obj._getFuncName("put")]
+        return obj
+
+    def conf(self, n):
+        """Node n's configuration (PySyncObj only reads it, so one serves every rebuild)."""
+        if n in self.confs:
+            return self.confs[n]
+        self.confs[n] = SyncObjConf(
             autoTick=False,
             journalFile=journal_name(n),
             fullDumpFile=None,
@@ -428,13 +446,7 @@ class Cluster:
             dynamicMembershipChange=False,
             useFork=False,
         )
-        others = [Node(str(m)) for m in range(1, self.size + 1) if m != n]
-        CLOCK.current = n
-        obj = Register(Node(str(n)), others, conf=conf, transportClass=CapturedTransport)
-        obj._SyncObj__commandsQueue = WatchedQueue(obj._SyncObj__commandsQueue, obj)
-        obj._SyncObj__transport.connect_all()
-        self.put_id = obj._methodToID[obj._getFuncName("put")]
-        return obj
+        return self.confs[n]
 
     # -- inputs ---------------------------------------------------------------------------------
 
@@ -653,13 +665,14 @@ class Cluster:
     # -- state ----------------------------------------------------------------------------------
 
     def node_state(self, obj):
-        log = obj._SyncObj__raftLog
+        """What a tick may change: a node whose tick leaves this (and its outbox) alone is
+        quiescent. The journal's write count stands for its log and metadata."""
         return (
             obj.raftCurrentTerm,
             obj._SyncObj__raftState,
             obj._SyncObj__votedForNodeId,
             obj._SyncObj__raftLeader,
-            tuple(log[i] for i in range(len(log))),
+            obj._SyncObj__raftLog.writes,
             obj.raftCommitIndex,
             obj.raftLastApplied,
         )
@@ -702,8 +715,13 @@ class Cluster:
 
         leader = obj._SyncObj__raftLeader
         return (
-            self.node_state(obj),
+            obj.raftCurrentTerm,
+            obj._SyncObj__raftState,
+            obj._SyncObj__votedForNodeId,
             None if leader is None else int(leader.id),
+            tuple(obj._SyncObj__raftLog.entries),
+            obj.raftCommitIndex,
+            obj.raftLastApplied,
             obj._SyncObj__votesCount,
             by_node(obj._SyncObj__raftNextIndex),
             by_node(obj._SyncObj__raftMatchIndex),
