@@ -52,7 +52,7 @@ fn every_trace_replays_to_its_recorded_outcome() {
     assert!(!files.is_empty());
     for file in files {
         let trace = Trace::load(&file).unwrap_or_else(|e| panic!("{e}"));
-        if trace.adapter.as_deref() == Some("etcd") && skip_etcd() {
+        if matches!(trace.adapter.as_deref(), Some("etcd" | "etcd-3.6")) && skip_etcd() {
             continue;
         }
         if trace.adapter.as_deref() == Some("pysyncobj") && skip_pysyncobj() {
@@ -74,7 +74,7 @@ fn every_trace_replays_to_its_recorded_outcome() {
 #[test]
 fn every_injectable_bug_has_a_diverging_trace_for_each_implementation() {
     let traces: Vec<Trace> = corpus().iter().map(|f| Trace::load(f).unwrap()).collect();
-    for adapter in ["raft-rs", "etcd"] {
+    for adapter in ["raft-rs", "etcd", "etcd-3.6"] {
         for bug in Bug::ALL {
             let found = traces.iter().any(|t| {
                 t.adapter.as_deref() == Some(adapter)

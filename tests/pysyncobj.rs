@@ -8,8 +8,11 @@
 
 mod common;
 
+use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Stdio};
+
+use serde_json::{json, Value};
 
 use common::{assert_says, stdout};
 
@@ -27,9 +30,11 @@ const SMALL: [&str; 8] = [
 
 /// The bugs the PySyncObj adapter injects (impl_adapter/pysyncobj/README.md says why the others
 /// do not apply or are not there).
-const BUGS: [&str; 4] = [
+const BUGS: [&str; 6] = [
     "vote-not-persisted",
     "term-not-persisted",
+    "unsynced-tail-lost",
+    "ack-before-persist",
     "stale-term-as-current",
     "reply-to-wrong-peer",
 ];
@@ -139,4 +144,139 @@ fn a_python_without_the_package_is_a_setup_error_that_says_how_to_install() {
             "pip install -r impl_adapter/pysyncobj/requirements.txt",
         ],
     );
+}
+
+/// The adapter process over pipes, one request at a time.
+struct Session {
+    child: std::process::Child,
+    out: BufReader<std::process::ChildStdout>,
+    id: u64,
+}
+
+impl Session {
+    fn start() -> Session {
+        let (program, args) = raftcheck_adapter::pysyncobj::command().expect("the adapter starts");
+        let mut child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 runs");
+        let out = BufReader::new(child.stdout.take().unwrap());
+        let mut s = Session { child, out, id: 0 };
+        let hello = s.ok(json!({"op": "hello", "protocol": 1}));
+        for feature in ["fingerprint", "reset_node", "step"] {
+            assert!(
+                hello["features"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!(feature)),
+                "{hello}"
+            );
+        }
+        s.ok(json!({"op": "reset", "nodes": 3, "inject": null}));
+        s
+    }
+
+    fn call(&mut self, mut request: Value) -> Value {
+        request["id"] = json!(self.id);
+        self.id += 1;
+        let stdin = self.child.stdin.as_mut().unwrap();
+        writeln!(stdin, "{request}").unwrap();
+        stdin.flush().unwrap();
+        let mut line = String::new();
+        self.out.read_line(&mut line).unwrap();
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"))
+    }
+
+    fn ok(&mut self, request: Value) -> Value {
+        let answer = self.call(request.clone());
+        answer
+            .get("ok")
+            .unwrap_or_else(|| panic!("{request} answered {answer}"))
+            .clone()
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A path that elects n1, commits nothing yet, and restarts n2 (which must recover its vote).
+fn a_path() -> Vec<Value> {
+    let vote = json!({"from": 1, "to": 2, "term": 1, "type": "RequestVote",
+                      "last_log_index": 0, "last_log_term": 0});
+    let granted = json!({"from": 2, "to": 1, "term": 1, "type": "RequestVoteResponse"});
+    vec![
+        json!({"input": "timeout", "node": 1}),
+        json!({"input": "receive", "message": vote}),
+        json!({"input": "receive", "message": granted}),
+        json!({"input": "restart", "node": 2}),
+    ]
+}
+
+#[test]
+fn step_answers_what_apply_observe_and_fingerprint_answer() {
+    if !available() {
+        return;
+    }
+    let (mut single, mut stepped) = (Session::start(), Session::start());
+    for input in a_path() {
+        let outputs = single.ok(json!({"op": "apply", "input": input}))["outputs"].clone();
+        let nodes = single.ok(json!({"op": "observe"}))["nodes"].clone();
+        let fingerprint = single.ok(json!({"op": "fingerprint"}))["fingerprint"].clone();
+        let step = stepped.ok(json!({"op": "step", "input": input}));
+        assert_eq!(step["outputs"], outputs, "{input}");
+        assert_eq!(step["nodes"], nodes, "{input}");
+        assert_eq!(step["fingerprint"], fingerprint, "{input}");
+    }
+    // The restarted n2 kept its vote for n1, from its journal.
+    let nodes = single.ok(json!({"op": "observe"}))["nodes"].clone();
+    assert_eq!(nodes[1]["vote"], 1, "{nodes}");
+    assert_eq!(nodes[1]["term"], 1, "{nodes}");
+}
+
+#[test]
+fn replay_and_reset_node_return_to_an_explored_state() {
+    if !available() {
+        return;
+    }
+    let mut s = Session::start();
+    let steps: Vec<Value> = a_path()
+        .into_iter()
+        .map(|input| json!({"op": "apply", "input": input}))
+        .collect();
+    assert_eq!(s.ok(json!({"op": "replay", "steps": steps})), json!({}));
+    let there = (
+        s.ok(json!({"op": "observe"})),
+        s.ok(json!({"op": "fingerprint"})),
+    );
+    // n1 rebuilt and its inputs replayed: the same state and fingerprint as before.
+    let again = vec![
+        json!({"op": "reset_node", "node": 1}),
+        json!({"op": "apply", "input": a_path()[0]}),
+        json!({"op": "apply", "input": a_path()[2]}),
+    ];
+    assert_eq!(s.ok(json!({"op": "replay", "steps": again})), json!({}));
+    assert_eq!(
+        (
+            s.ok(json!({"op": "observe"})),
+            s.ok(json!({"op": "fingerprint"}))
+        ),
+        there
+    );
+    // A fresh n1 differs from its elected self, in state and in fingerprint.
+    s.ok(json!({"op": "reset_node", "node": 1}));
+    let fresh = s.ok(json!({"op": "observe"}));
+    assert_eq!(fresh["nodes"][0]["term"], 0, "{fresh}");
+    assert_ne!(s.ok(json!({"op": "fingerprint"})), there.1);
+    // A failed step is named by its index.
+    let bad = s.call(json!({"op": "replay", "steps": [
+        {"op": "apply", "input": {"input": "timeout", "node": 1}},
+        {"op": "observe"}]}));
+    assert_eq!(bad["error"]["step"], 1, "{bad}");
+    assert_eq!(bad["error"]["kind"], "fault", "{bad}");
 }

@@ -1,29 +1,34 @@
 #!/usr/bin/env python3
 """The raftcheck adapter for PySyncObj (the `pysyncobj` package from PyPI, pinned in
-requirements.txt), speaking impl_adapter/PROTOCOL.md version 1 on stdin/stdout.
+requirements.txt), speaking impl_adapter/PROTOCOL.md version 1 on stdin/stdout, with the
+optional features `fingerprint`, `reset_node` and `step` (§6: `step` and `replay`).
 
 One `SyncObj` per node, driven in-process and deterministically through the package's own seams,
 none of its sources patched:
 
 - time: `pysyncobj.syncobj.monotonicTime` (imported there by name) is replaced by a virtual
-  clock, one per node, that moves only when this adapter moves it;
+  clock, one per node, that moves only when this adapter ticks the node; a `timeout` makes the
+  node's election deadline due and a `heartbeat` its leader's append time, so no timer ever
+  comes due by itself and the clock is no hidden state;
 - transport: `SyncObj(..., transport=...)` gets a `CapturedTransport` whose `send` hands every
   message to raftcheck, which owns the network; `receive` inputs are delivered through the
   transport's own `_onMessageReceived`;
 - no threads: `SyncObjConf(autoTick=False)`, and each input is followed by `doTick` until the
   node is quiescent;
-- storage: a journal file per node (`SyncObjConf(journalFile=...)`) in a fresh temporary
-  directory per `reset`; `restart` rebuilds the node's `SyncObj` from that file.
+- storage: `pysyncobj.syncobj.createJournal` is replaced by a factory of `DurableJournal`, a
+  `pysyncobj.journal.Journal` that keeps what `FileJournal` would have on disk — every entry at
+  once (FileJournal writes them through an mmap), the metadata (`currentTerm`,
+  `votedForNodeId`, `raftCommitIndex`) as of its last store — in memory, per node, across that
+  node's restarts; `restart` rebuilds the node's `SyncObj` from that image only.
 
 README.md beside this file maps PySyncObj's messages and state onto the spec field by field.
 """
 
 import json
+import hashlib
 import os
 import random
-import shutil
 import sys
-import tempfile
 import traceback
 
 try:
@@ -47,19 +52,30 @@ PROTOCOL = 1
 # The injectable bugs this adapter implements (names and meaning of impl_adapter/src/inject.rs).
 BUG_VOTE_NOT_PERSISTED = "vote-not-persisted"
 BUG_TERM_NOT_PERSISTED = "term-not-persisted"
+BUG_UNSYNCED_TAIL_LOST = "unsynced-tail-lost"
+BUG_ACK_BEFORE_PERSIST = "ack-before-persist"
 BUG_STALE_TERM_AS_CURRENT = "stale-term-as-current"
 BUG_REPLY_TO_WRONG_PEER = "reply-to-wrong-peer"
 BUGS = [
     BUG_VOTE_NOT_PERSISTED,
     BUG_TERM_NOT_PERSISTED,
+    BUG_UNSYNCED_TAIL_LOST,
+    BUG_ACK_BEFORE_PERSIST,
     BUG_STALE_TERM_AS_CURRENT,
     BUG_REPLY_TO_WRONG_PEER,
 ]
 
-# PySyncObj's timers, set so far apart that only this adapter's clock moves decide what fires:
-# one tick moves a node's clock by TICK (past the journal's one-second metadata flush, far below
-# every other timer), a `heartbeat` by APPEND_PERIOD (the leader's append timer), a `timeout` by
-# ELECTION_MAX (past any election deadline). Leader fallback and log compaction never come due.
+# The optional requests of PROTOCOL.md this adapter answers. RAFTCHECK_PYSYNCOBJ_FEATURES (a
+# comma-separated subset, possibly empty) offers fewer, to measure what each one saves.
+FEATURES = ["fingerprint", "reset_node", "step"]
+if os.environ.get("RAFTCHECK_PYSYNCOBJ_FEATURES") is not None:
+    OFFERED = {f.strip() for f in os.environ["RAFTCHECK_PYSYNCOBJ_FEATURES"].split(",")}
+    FEATURES = [f for f in FEATURES if f in OFFERED]
+
+# PySyncObj's timers, set so far apart that no tick brings one due: one tick moves a node's clock
+# by TICK (past the journal's one-second metadata flush, far below every other timer); a
+# `timeout` sets the node's election deadline to now, a `heartbeat` its leader's next append
+# time. Leader fallback and log compaction never come due.
 TICK = 1.0
 APPEND_PERIOD = 1.0e6
 ELECTION_MIN = 4.0e6
@@ -101,32 +117,154 @@ pso.monotonicTime = CLOCK.now
 
 
 # ---------------------------------------------------------------------------------------------
-# Storage: the journal, with the storage bugs as wrappers around its persistent writes.
+# Storage: what PySyncObj's FileJournal keeps on disk, kept in memory across a node's restarts,
+# with the storage bugs as changes to when (and what) it writes.
 
 
-class BuggyJournal(pso_journal.FileJournal):
-    """The honest file journal, except that the bug in force drops a field from the metadata it
-    stores (term and vote are stored together by `setCurrentTerm`)."""
+class Disk:
+    """One node's durable storage: the journal's entries and its stored metadata."""
 
-    bug = None
+    def __init__(self):
+        self.entries = []
+        self.meta = {}
+
+    def image(self):
+        return (tuple(self.entries), tuple(sorted(self.meta.items())))
+
+
+class DurableJournal(pso_journal.Journal):
+    """`FileJournal`'s behaviour without its files. Its entries are durable as soon as they are
+    added, deleted or cleared (FileJournal writes them through an mmap, which survives the
+    process); its metadata is durable as of the last store: `setCurrentTerm` stores at once,
+    `setRaftCommitIndex` only marks it unsaved for the next one-second timer. A new journal over
+    the same `Disk` (a restart) reads back exactly that.
+
+    The bug in force changes that: `vote-not-persisted` / `term-not-persisted` store the metadata
+    without the vote / with term 0; `unsynced-tail-lost` makes entries durable only when the
+    metadata is stored by `setCurrentTerm`; `ack-before-persist` makes every write durable only
+    at the node's next input (`complete_writes`), so the messages sent on it go out first."""
+
+    def __init__(self, disk, bug):
+        self.disk = disk
+        self.bug = bug
+        self.entries = list(disk.entries)
+        self.meta = dict(disk.meta)
+        self.stored_meta = dict(disk.meta)
+        self.meta_saved = True
+        self.pending = False
+        # Every change, counted: the adapter's test for a quiescent node.
+        self.writes = 0
+
+    # -- durability -----------------------------------------------------------------------------
+
+    def entries_written(self):
+        self.writes += 1
+        if self.bug == BUG_ACK_BEFORE_PERSIST:
+            self.pending = True
+        elif self.bug != BUG_UNSYNCED_TAIL_LOST:
+            self.disk.entries = list(self.entries)
+
+    def store_meta(self, with_entries=False):
+        self.stored_meta = dict(self.meta)
+        self.meta_saved = True
+        if self.bug == BUG_ACK_BEFORE_PERSIST:
+            self.pending = True
+            return
+        self.disk.meta = dict(self.stored_meta)
+        if with_entries and self.bug == BUG_UNSYNCED_TAIL_LOST:
+            self.disk.entries = list(self.entries)
+
+    def complete_writes(self):
+        """The writes held back by ack-before-persist become durable."""
+        if self.pending:
+            self.disk.entries = list(self.entries)
+            self.disk.meta = dict(self.stored_meta)
+            self.pending = False
+
+    def state(self):
+        """Everything about this journal that a later restart or store can reveal."""
+        return (
+            tuple(sorted(self.meta.items())),
+            tuple(sorted(self.stored_meta.items())),
+            self.meta_saved,
+            self.pending,
+            self.disk.image(),
+        )
+
+    # -- pysyncobj.journal.Journal --------------------------------------------------------------
+
+    def add(self, command, idx, term):
+        self.entries.append((command, idx, term))
+        self.entries_written()
+
+    def clear(self):
+        self.entries = []
+        self.entries_written()
+
+    def deleteEntriesFrom(self, entryFrom):
+        del self.entries[entryFrom:]
+        self.entries_written()
+
+    def deleteEntriesTo(self, entryTo):
+        self.entries = self.entries[entryTo:]
+        self.entries_written()
+
+    def __getitem__(self, item):
+        return self.entries[item]
+
+    def __len__(self):
+        return len(self.entries)
+
+    def _destroy(self):
+        pass
+
+    def flush(self):
+        pass
+
+    def setRaftCommitIndex(self, raftCommitIndex):
+        self.meta["raftCommitIndex"] = raftCommitIndex
+        self.meta_saved = False
+        self.writes += 1
+
+    def getRaftCommitIndex(self):
+        return self.meta.get("raftCommitIndex", 1)
 
     def setCurrentTerm(self, term, votedForNodeId):
         if self.bug == BUG_VOTE_NOT_PERSISTED:
             votedForNodeId = None
         if self.bug == BUG_TERM_NOT_PERSISTED:
             term = 0
-        pso_journal.FileJournal.setCurrentTerm(self, term, votedForNodeId)
+        self.meta["currentTerm"] = term
+        self.meta["votedForNodeId"] = votedForNodeId
+        self.writes += 1
+        self.store_meta(with_entries=True)
+
+    def getCurrentTerm(self):
+        return self.meta.get("currentTerm", 0)
+
+    def getVotedForNodeId(self):
+        return self.meta.get("votedForNodeId", None)
+
+    def onOneSecondTimer(self):
+        if not self.meta_saved:
+            self.store_meta()
 
 
-def journal_factory(bug):
-    def create(journal_file=None):
+class JournalFactory:
+    """`createJournal` for PySyncObj: the journal file name is the node's key into `disks`."""
+
+    def __init__(self):
+        self.disks = {}
+        self.bug = None
+
+    def __call__(self, journal_file=None):
         if journal_file is None:
-            raise RuntimeError("the adapter always gives a journal file")
-        journal = BuggyJournal(journal_file)
-        journal.bug = bug
-        return journal
+            raise RuntimeError("the adapter always names a journal")
+        return DurableJournal(self.disks[journal_file], self.bug)
 
-    return create
+
+JOURNALS = JournalFactory()
+pso.createJournal = JOURNALS
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,7 +309,24 @@ class CapturedTransport(Transport):
 
 
 class Register(SyncObj):
-    """The replicated application: a list of the client values applied, in order."""
+    """The replicated application: a list of the client values applied, in order.
+
+    `SyncObj.__init__` finds the replicated methods by scanning `dir(self)` twice, calling
+    `getattr` on every attribute; `__dir__` lists only the attributes that scan keeps (computed
+    once per class), which makes building a node cheap and finds the same methods."""
+
+    _replicated_names = None
+
+    def __dir__(self):
+        cls = type(self)
+        if cls._replicated_names is None:
+            names = []
+            for m in object.__dir__(self):
+                attr = getattr(self, m, None)
+                if callable(attr) and getattr(attr, "replicated", False):
+                    names.append(m)
+            cls._replicated_names = sorted(names)
+        return list(cls._replicated_names)
 
     def __init__(self, *args, **kwargs):
         SyncObj.__init__(self, *args, **kwargs)
@@ -226,28 +381,58 @@ def decode_command(command):
 # The cluster.
 
 
+def journal_name(n):
+    return "n%d" % n
+
+
+
 class Cluster:
+    """The nodes `1..=size`, each a `Register` over its own `Disk`."""
+
     def __init__(self, nodes, bug):
         self.size = nodes
         self.bug = bug
-        self.dir = tempfile.mkdtemp(prefix="raftcheck-pysyncobj-")
         self.put_id = None
         self.nodes = {}
+        self.confs = {}
         CLOCK.times = {}
         random.seed(0)
-        pso.createJournal = journal_factory(bug)
+        JOURNALS.disks = {}
+        JOURNALS.bug = bug
         for n in range(1, nodes + 1):
-            self.nodes[n] = self.build(n)
+            self.nodes[n] = self.fresh(n)
 
     def close(self):
-        for obj in self.nodes.values():
-            obj._SyncObj__raftLog._destroy()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        JOURNALS.disks = {}
+
+    def fresh(self, n):
+        """A brand-new node n: empty storage, its clock at zero."""
+        JOURNALS.disks[journal_name(n)] = Disk()
+        CLOCK.times[n] = 0.0
+        return self.build(n)
+
+    def reset_node(self, n):
+        if n not in self.nodes:
+            raise Refused("no node %d" % n)
+        self.nodes[n] = self.fresh(n)
 
     def build(self, n):
-        conf = SyncObjConf(
+        """Node n's `SyncObj` over what its disk holds."""
+        others = [Node(str(m)) for m in range(1, self.size + 1) if m != n]
+        CLOCK.current = n
+        obj = Register(Node(str(n)), others, conf=self.conf(n), transportClass=CapturedTransport)
+        obj._SyncObj__commandsQueue = WatchedQueue(obj._SyncObj__commandsQueue, obj)
+        obj._SyncObj__transport.connect_all()
+        self.put_id = obj._methodToID[obj._getFuncName("put")]
+        return obj
+
+    def conf(self, n):
+        """Node n's configuration (PySyncObj only reads it, so one serves every rebuild)."""
+        if n in self.confs:
+            return self.confs[n]
+        self.confs[n] = SyncObjConf(
             autoTick=False,
-            journalFile=os.path.join(self.dir, "n%d.journal" % n),
+            journalFile=journal_name(n),
             fullDumpFile=None,
             commandsWaitLeader=False,
             appendEntriesUseBatch=True,
@@ -261,13 +446,7 @@ class Cluster:
             dynamicMembershipChange=False,
             useFork=False,
         )
-        others = [Node(str(m)) for m in range(1, self.size + 1) if m != n]
-        CLOCK.current = n
-        obj = Register(Node(str(n)), others, conf=conf, transportClass=CapturedTransport)
-        obj._SyncObj__commandsQueue = WatchedQueue(obj._SyncObj__commandsQueue, obj)
-        obj._SyncObj__transport.connect_all()
-        self.put_id = obj._methodToID[obj._getFuncName("put")]
-        return obj
+        return self.confs[n]
 
     # -- inputs ---------------------------------------------------------------------------------
 
@@ -286,21 +465,24 @@ class Cluster:
             raise Refused("no node %d" % n)
         CLOCK.current = n
         obj = self.nodes[n]
+        if kind != "restart":
+            # ack-before-persist: what the node wrote at its last input is durable by now.
+            obj._SyncObj__raftLog.complete_writes()
         obj._SyncObj__transport.outbox = outbox
         was_leader = obj._isLeader()
         handling = None
         if kind == "timeout":
-            # The election timer fires: past any deadline PySyncObj drew. A leader has none.
+            # The election timer fires: its deadline is now. A leader has none.
             if not obj._isLeader():
-                CLOCK.advance(n, ELECTION_MAX + TICK)
+                obj._SyncObj__raftElectionDeadline = CLOCK.now()
         elif kind == "heartbeat":
             # The leader's append timer fires.
             if obj._isLeader():
-                CLOCK.advance(n, APPEND_PERIOD + TICK)
+                obj._SyncObj__newAppendEntriesTime = CLOCK.now()
         elif kind == "client_request":
             obj.put(int(inp["value"]))
         elif kind == "restart":
-            obj._SyncObj__raftLog._destroy()
+            # A crash: the node's memory is gone, its disk stays (writes still pending are lost).
             obj = self.nodes[n] = self.build(n)
             obj._SyncObj__transport.outbox = outbox
             was_leader = False
@@ -483,13 +665,14 @@ class Cluster:
     # -- state ----------------------------------------------------------------------------------
 
     def node_state(self, obj):
-        log = obj._SyncObj__raftLog
+        """What a tick may change: a node whose tick leaves this (and its outbox) alone is
+        quiescent. The journal's write count stands for its log and metadata."""
         return (
             obj.raftCurrentTerm,
             obj._SyncObj__raftState,
             obj._SyncObj__votedForNodeId,
             obj._SyncObj__raftLeader,
-            tuple(log[i] for i in range(len(log))),
+            obj._SyncObj__raftLog.writes,
             obj.raftCommitIndex,
             obj.raftLastApplied,
         )
@@ -516,6 +699,43 @@ class Cluster:
         return {"nodes": out}
 
 
+    def fingerprint(self):
+        """A digest of every node's hidden state: all a `SyncObj` keeps that can change what it
+        does next, beyond what `observe` shows, and its journal's unsaved and durable state.
+        Left out, as no part of what a node does next: its clock and timer deadlines (no timer
+        comes due but by an input), its connections (always all peers), callbacks and plumbing."""
+        digest = hashlib.blake2b(digest_size=16)
+        for n in range(1, self.size + 1):
+            digest.update(repr(self.node_hidden(self.nodes[n])).encode())
+        return digest.hexdigest()
+
+    def node_hidden(self, obj):
+        def by_node(d):
+            return tuple(sorted((int(node.id), v) for node, v in d.items()))
+
+        leader = obj._SyncObj__raftLeader
+        return (
+            obj.raftCurrentTerm,
+            obj._SyncObj__raftState,
+            obj._SyncObj__votedForNodeId,
+            None if leader is None else int(leader.id),
+            tuple(obj._SyncObj__raftLog.entries),
+            obj.raftCommitIndex,
+            obj.raftLastApplied,
+            obj._SyncObj__votesCount,
+            by_node(obj._SyncObj__raftNextIndex),
+            by_node(obj._SyncObj__raftMatchIndex),
+            obj._SyncObj__leaderCommitIndex,
+            obj._SyncObj__transferInProgress,
+            obj._SyncObj__commandsLocalCounter,
+            tuple(sorted((k, len(v)) for k, v in obj._SyncObj__commandsWaitingCommit.items() if v)),
+            tuple(sorted(obj._SyncObj__commandsWaitingReply)),
+            obj._SyncObj__recvTransmission,
+            obj._SyncObj__enabledCodeVersion,
+            tuple(obj.values()),
+            obj._SyncObj__raftLog.state(),
+        )
+
 # ---------------------------------------------------------------------------------------------
 # The protocol loop.
 
@@ -530,7 +750,7 @@ def answer(request, cluster):
             "implementation": "PySyncObj %s" % VERSION,
             "flavour": "pysyncobj",
             "bugs": BUGS,
-            "features": [],
+            "features": FEATURES,
         }
     if op == "reset":
         bug = request.get("inject")
@@ -547,7 +767,56 @@ def answer(request, cluster):
         return cluster, {"outputs": cluster.apply(request["input"])}
     if op == "observe":
         return cluster, cluster.observe()
+    if op == "fingerprint":
+        return cluster, {"fingerprint": cluster.fingerprint()}
+    if op == "reset_node":
+        cluster.reset_node(int(request["node"]))
+        return cluster, {}
+    if op == "step":
+        outputs = cluster.apply(request["input"])
+        ok = cluster.observe()
+        ok["outputs"] = outputs
+        if "fingerprint" in FEATURES:
+            ok["fingerprint"] = cluster.fingerprint()
+        return cluster, ok
+    if op == "replay":
+        replay(cluster, request.get("steps"))
+        return cluster, {}
     raise RuntimeError("unsupported request %r" % op)
+
+
+class StepFailed(Exception):
+    """A step of a `replay` failed: its index and the error it gave."""
+
+    def __init__(self, index, error):
+        Exception.__init__(self, "step %d: %s" % (index, error))
+        self.index = index
+        self.error = error
+
+
+def replay(cluster, steps):
+    """Carries out a `replay`'s steps in order, dropping the outputs (PROTOCOL.md §6)."""
+    if not isinstance(steps, list):
+        raise RuntimeError("replay without a list of steps")
+    for index, step in enumerate(steps):
+        op = step.get("op") if isinstance(step, dict) else None
+        try:
+            if op == "apply" and isinstance(step.get("input"), dict):
+                cluster.apply(step["input"])
+            elif op == "reset_node" and "node" in step:
+                cluster.reset_node(int(step["node"]))
+            else:
+                raise RuntimeError("replay step %d is not an apply or reset_node: %r" % (index, step))
+        except Exception as error:  # noqa: BLE001 - passed on with the step's index
+            raise StepFailed(index, error)
+
+
+def error_kind(error):
+    if isinstance(error, Unmodelled):
+        return "unmodelled"
+    if isinstance(error, Refused):
+        return "refused"
+    return "fault"
 
 
 def main():
@@ -567,14 +836,18 @@ def main():
             rid = request.get("id")
             cluster, ok = answer(request, cluster)
             response = {"id": rid, "ok": ok}
-        except Unmodelled as e:
-            response = {"id": rid, "error": {"kind": "unmodelled", "message": str(e)}}
-        except Refused as e:
-            response = {"id": rid, "error": {"kind": "refused", "message": str(e)}}
-        except Exception as e:  # the adapter itself failed: say where
-            traceback.print_exc(file=sys.stderr)
-            message = "%s: %s" % (type(e).__name__, e)
-            response = {"id": rid, "error": {"kind": "fault", "message": message}}
+        except StepFailed as e:
+            if error_kind(e.error) == "fault":
+                traceback.print_exc(file=sys.stderr)
+            error = {"kind": error_kind(e.error), "message": str(e), "step": e.index}
+            response = {"id": rid, "error": error}
+        except Exception as e:  # noqa: BLE001 - every failure is answered
+            kind = error_kind(e)
+            message = str(e)
+            if kind == "fault":  # the adapter itself failed: say where
+                traceback.print_exc(file=sys.stderr)
+                message = "%s: %s" % (type(e).__name__, e)
+            response = {"id": rid, "error": {"kind": kind, "message": message}}
         sys.stdout.write(json.dumps(response) + "\n")
         sys.stdout.flush()
     if cluster is not None:

@@ -148,6 +148,12 @@ pub struct Flavour {
     /// voted for and refuses while it knows a leader (raft-rs and etcd `Step`, `MsgVote`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub vote_once_per_term: bool,
+    /// A leader that hears a rejection only moves the peer's next index back; it sends again
+    /// when its append timer fires (`Input::Heartbeat`), not in the same step (PySyncObj 0.3
+    /// `next_node_idx` with `reset`: `__raftNextIndex[node] = nextNodeIdx`, no send). So the
+    /// `probe-backoff` obligation (`crate::obligation`) does not apply to it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rejection_waits_for_timer: bool,
 }
 
 impl Flavour {
@@ -173,6 +179,7 @@ impl Flavour {
             heartbeat_sends_appends: false,
             vote_refusals_silent: false,
             vote_once_per_term: false,
+            rejection_waits_for_timer: false,
         }
     }
 
@@ -198,6 +205,7 @@ impl Flavour {
             heartbeat_sends_appends: false,
             vote_refusals_silent: false,
             vote_once_per_term: false,
+            rejection_waits_for_timer: false,
         }
     }
 
@@ -267,6 +275,7 @@ impl Flavour {
             heartbeat_sends_appends: false,
             vote_refusals_silent: false,
             vote_once_per_term: false,
+            rejection_waits_for_timer: false,
         }
     }
 
@@ -308,6 +317,7 @@ impl Flavour {
             heartbeat_sends_appends: false,
             vote_refusals_silent: false,
             vote_once_per_term: false,
+            rejection_waits_for_timer: false,
         }
     }
 
@@ -349,6 +359,7 @@ impl Flavour {
             heartbeat_sends_appends: true,
             vote_refusals_silent: true,
             vote_once_per_term: true,
+            rejection_waits_for_timer: true,
         }
     }
 

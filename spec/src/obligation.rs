@@ -12,6 +12,8 @@
 //! `stepLeader` keeps both rules, only with `MsgAppFlowPaused` for `ProbeSent`). hashicorp/raft
 //! retries from a replication goroutine of its own and is only validated from logs, where no
 //! step is the last; the textbook flavour runs spec-only. Neither is judged by obligations.
+//! PySyncObj answers a rejection on its next append timer, so with
+//! `Flavour::rejection_waits_for_timer` the probe-backoff rule does not apply.
 //!
 //! A candidate's duty to ask every voter is not here: the vote requests of a campaign are part
 //! of the timeout's deterministic outputs (`NodeState::timeout`), which the judge already
@@ -176,6 +178,7 @@ impl RaftModel {
             ),
             Payload::AppendEntriesResponse(a)
                 if a.reject
+                    && !self.flavour.rejection_waits_for_timer
                     && a.index > matched
                     && before.spent.drops == 0
                     && before

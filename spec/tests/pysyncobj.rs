@@ -1,5 +1,5 @@
 //! The PySyncObj flavour's own rules (`Flavour::vote_refusals_silent`, `vote_once_per_term`,
-//! `RejectHint::BeforePrevious`, `heartbeat_sends_appends`), each against the PySyncObj 0.3.17
+//! `RejectHint::BeforePrevious`, `heartbeat_sends_appends`, `rejection_waits_for_timer`), each against the PySyncObj 0.3.17
 //! code it mirrors (`syncobj.py`: `__onMessageReceived` for `request_vote` and
 //! `append_entries`, `_onTick` for the append timer), the other flavours keeping their own
 //! behaviour there, and the flavour's safety within the default bounds' reach.
@@ -146,4 +146,33 @@ fn every_safety_property_holds_in_the_pysyncobj_flavour() {
             "{name} violated in the pysyncobj flavour"
         );
     }
+}
+
+#[test]
+fn a_rejection_is_answered_at_the_next_append_timer_not_at_once() {
+    // n1 leads term 1; n3, which has nothing, rejects the append of n1's empty entry. PySyncObj
+    // (`next_node_idx` with `reset`) only moves n3's next index back: no probe-backoff duty.
+    // The same flavour without the field owes n3 an append at once.
+    let rejection = msg(
+        3,
+        1,
+        1,
+        Payload::AppendEntriesResponse(AppendAnswer::rejection(1, (0, 0), 0)),
+    );
+    for (waits, owed) in [(true, 0), (false, 1)] {
+        let flavour = Flavour {
+            rejection_waits_for_timer: waits,
+            ..Flavour::pysyncobj()
+        };
+        let m = model(flavour);
+        let s = elect_n1(&m);
+        // n3 joins term 1 (it grants n1's request), so its rejection is of the leader's term.
+        let (leader, _) = deliver(&m, &s, &msg(1, 3, 1, Payload::vote_request(false, 0, 0)));
+        let input = Input::Receive {
+            message: rejection.clone(),
+        };
+        assert_eq!(m.obligations(&leader, &input).len(), owed, "waits {waits}");
+    }
+    assert!(Flavour::pysyncobj().rejection_waits_for_timer);
+    assert!(!Flavour::raft_rs().rejection_waits_for_timer);
 }
