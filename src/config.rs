@@ -39,7 +39,7 @@
 //! own item. Without a file, `raftcheck ci` replays `traces/` and checks raft-rs at the default
 //! bounds and with membership changes and snapshots (`--conf-changes 1 --snapshots 1
 //! --max-term 2 --restarts 0 --heartbeats 0`), etcd raft v3.6 at depth 10, and PySyncObj
-//! within bounds that keep it to seconds (`--max-term 2 --depth 5 --values 0 --heartbeats 0`),
+//! at the default bounds to depth 8 (`--depth 8`, about 15 s on two cores),
 //! each with pre-vote off and on where the implementation has it.
 
 use std::path::{Path, PathBuf};
@@ -227,10 +227,7 @@ fn default_checks() -> Vec<CheckConfig> {
             ..check(
                 Some("pysyncobj bounded"),
                 BoundArgs {
-                    max_term: Some(2),
-                    depth: Some(5),
-                    values: Some(0),
-                    heartbeats: Some(0),
+                    depth: Some(8),
                     ..BoundArgs::default()
                 },
             )
