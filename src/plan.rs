@@ -445,6 +445,7 @@ mod tests {
             "raftcheck check --impl etcd --pre-vote --inject vote-not-persisted --nodes 5",
             "raftcheck check --random --seed 9 --steps 40 --walks 7 --pre-vote --max-term 5",
             "raftcheck check --spec-only --flavour etcd --depth 8 --strategy dfs",
+            "raftcheck check --spec-only --symmetry --depth 8",
             "raftcheck check --keep-going --no-merge --shard 1/3 --drops 1 --timeout 2.5",
         ] {
             let first = plan(line).unwrap();
@@ -463,6 +464,17 @@ mod tests {
                 "{line}"
             );
         }
+    }
+
+    #[test]
+    fn symmetry_is_for_the_spec_alone() {
+        let p = plan("raftcheck check --spec-only --symmetry").unwrap();
+        assert!(matches!(
+            p.exploration,
+            Exploration::SpecOnly { symmetry: true, .. }
+        ));
+        let refused = plan("raftcheck check --impl raft-rs --symmetry").unwrap_err();
+        assert!(refused.0.contains("--symmetry"), "{}", refused.0);
     }
 
     #[test]
