@@ -213,6 +213,16 @@ impl Renaming {
     /// `state` with every node id renamed, consistently, in every field (see the module
     /// documentation for the one description left as it is).
     pub fn state(&self, state: &ClusterState) -> ClusterState {
+        let nodes = state
+            .nodes
+            .iter()
+            .map(|(id, node)| (self.id(id), self.node(node)))
+            .collect();
+        self.state_with(state, nodes)
+    }
+
+    /// `state` renamed, given its nodes already renamed.
+    fn state_with(&self, state: &ClusterState, nodes: IdMap<NodeState>) -> ClusterState {
         let mut network: Vec<Message> = state.network.iter().map(|m| self.message(m)).collect();
         network.sort_unstable();
         let mut history = state.history.clone();
@@ -230,11 +240,7 @@ impl Renaming {
             }
         }
         ClusterState {
-            nodes: state
-                .nodes
-                .iter()
-                .map(|(id, node)| (self.id(id), self.node(node)))
-                .collect(),
+            nodes,
             network,
             spent: state.spent.clone(),
             history,
@@ -280,10 +286,23 @@ impl Symmetry {
     pub fn representative(&self, state: &ClusterState) -> ClusterState {
         let mut least: Option<ClusterState> = None;
         for renaming in &self.renamings {
-            let renamed = renaming.state(state);
             let best = least.as_ref().unwrap_or(state);
-            if renamed < *best {
-                least = Some(renamed);
+            // States order by their nodes first: rename the rest only when the nodes do not
+            // already lose.
+            let nodes: IdMap<NodeState> = state
+                .nodes
+                .iter()
+                .map(|(id, node)| (renaming.id(id), renaming.node(node)))
+                .collect();
+            match nodes.cmp(&best.nodes) {
+                std::cmp::Ordering::Greater => continue,
+                std::cmp::Ordering::Less => least = Some(renaming.state_with(state, nodes)),
+                std::cmp::Ordering::Equal => {
+                    let renamed = renaming.state_with(state, nodes);
+                    if renamed < *best {
+                        least = Some(renamed);
+                    }
+                }
             }
         }
         least.unwrap_or_else(|| state.clone())
