@@ -254,6 +254,11 @@ pub struct CheckArgs {
     /// Search strategy for --spec-only.
     #[arg(long, value_enum, default_value_t = Strategy::Bfs)]
     pub strategy: Strategy,
+    /// With --spec-only: symmetry reduction, one state for each class of states that differ
+    /// only by a renaming of node ids (the initial voters among themselves, spares among
+    /// themselves). Same verdicts, fewer states; off by default.
+    #[arg(long)]
+    pub symmetry: bool,
     /// Worker threads [default: the number of cores; 1 with --spec-only, where Stateright's
     /// parallel breadth-first search may reach a state first by a longer path and leave it
     /// unexpanded at the depth bound].

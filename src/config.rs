@@ -269,6 +269,7 @@ impl CheckConfig {
             spec_only: self.spec_only,
             flavour: self.flavour.clone(),
             strategy: Strategy::Bfs,
+            symmetry: false,
             random: self.random.as_ref().map(|r| (r.seed, r.steps, r.walks)),
             bounds: config.bounds.overridden_by(&self.bounds),
             keep_going: self.keep_going,

@@ -47,6 +47,8 @@ pub enum Exploration {
     SpecOnly {
         /// Breadth or depth first.
         strategy: Strategy,
+        /// Symmetry reduction over node ids (`--symmetry`).
+        symmetry: bool,
     },
 }
 
@@ -98,6 +100,8 @@ pub struct Request {
     pub flavour: Option<String>,
     /// `--strategy` (spec-only).
     pub strategy: Strategy,
+    /// `--symmetry` (spec-only).
+    pub symmetry: bool,
     /// `--random` with its seed, steps and walks.
     pub random: Option<(u64, usize, usize)>,
     /// The bounds given (the rest take the mode's defaults).
@@ -130,6 +134,7 @@ impl Request {
             spec_only: args.spec_only,
             flavour: args.flavour.clone(),
             strategy: args.strategy.into(),
+            symmetry: args.symmetry,
             random: args.random.then_some((args.seed, args.steps, args.walks)),
             bounds: args.bounds.clone(),
             keep_going: args.keep_going,
@@ -255,9 +260,16 @@ impl Request {
                 Subject::Spec(flavour.with_pre_vote(pre_vote)),
                 Exploration::SpecOnly {
                     strategy: self.strategy,
+                    symmetry: self.symmetry,
                 },
             )
         } else {
+            if self.symmetry {
+                return Err(self.usage(
+                    "--symmetry reduces the spec's state space; it applies to --spec-only only \
+                     (see the README's Symmetry section)",
+                ));
+            }
             if self.flavour.is_some() {
                 return Err(self.usage(
                     "--flavour applies to --spec-only; in lockstep the spec uses the flavour \
@@ -399,9 +411,12 @@ impl Plan {
                     "--random --seed {seed} --steps {steps} --walks {walks}"
                 ));
             }
-            Exploration::SpecOnly { strategy } => {
+            Exploration::SpecOnly { strategy, symmetry } => {
                 if *strategy == Strategy::Dfs {
                     words.push("--strategy dfs".into());
+                }
+                if *symmetry {
+                    words.push("--symmetry".into());
                 }
             }
         }
@@ -430,6 +445,7 @@ mod tests {
             "raftcheck check --impl etcd --pre-vote --inject vote-not-persisted --nodes 5",
             "raftcheck check --random --seed 9 --steps 40 --walks 7 --pre-vote --max-term 5",
             "raftcheck check --spec-only --flavour etcd --depth 8 --strategy dfs",
+            "raftcheck check --spec-only --symmetry --depth 8",
             "raftcheck check --keep-going --no-merge --shard 1/3 --drops 1 --timeout 2.5",
         ] {
             let first = plan(line).unwrap();
@@ -448,6 +464,17 @@ mod tests {
                 "{line}"
             );
         }
+    }
+
+    #[test]
+    fn symmetry_is_for_the_spec_alone() {
+        let p = plan("raftcheck check --spec-only --symmetry").unwrap();
+        assert!(matches!(
+            p.exploration,
+            Exploration::SpecOnly { symmetry: true, .. }
+        ));
+        let refused = plan("raftcheck check --impl raft-rs --symmetry").unwrap_err();
+        assert!(refused.0.contains("--symmetry"), "{}", refused.0);
     }
 
     #[test]

@@ -317,8 +317,8 @@ pub fn run(
             };
             run_exhaustive(plan, model, choice, start_failure, &options)?
         }
-        (Subject::Spec(_), Exploration::SpecOnly { strategy }) => {
-            run_spec_only(plan, model, *strategy)?
+        (Subject::Spec(_), Exploration::SpecOnly { strategy, symmetry }) => {
+            run_spec_only(plan, model, *strategy, *symmetry)?
         }
         _ => unreachable!("Request::plan pairs subjects and explorations"),
     };
@@ -503,8 +503,14 @@ fn run_spec_only(
     plan: &Plan,
     model: &RaftModel,
     strategy: spec_only::Strategy,
+    symmetry: bool,
 ) -> Result<ModeResult, UsageError> {
-    let outcome = spec_only::check(model.clone(), strategy, plan.threads);
+    let checked = if symmetry {
+        model.clone().with_symmetry()
+    } else {
+        model.clone()
+    };
+    let outcome = spec_only::check(checked, strategy, plan.threads);
     let mut found = Vec::new();
     for p in outcome.violations() {
         let actions = p.path.clone().unwrap_or_default();

@@ -41,6 +41,7 @@ pub mod node;
 pub mod obligation;
 pub mod properties;
 pub mod quorum;
+pub mod symmetry;
 pub mod types;
 pub mod view;
 
@@ -54,6 +55,7 @@ pub use model::{Action, Mode, RaftModel, Transition};
 pub use node::{conf_change_menu, Mutation, NodeState};
 pub use obligation::{Obligation, Rule};
 pub use quorum::{JointConfig, MajorityConfig, VoteResult};
+pub use symmetry::{Renaming, Symmetry};
 pub use types::{
     AppendAnswer, Change, ChangeOp, ConfChange, Entry, Input, LogIndex, Message, NodeId, Output,
     Payload, Role, Snapshot, Term, Value,

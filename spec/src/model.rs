@@ -12,6 +12,7 @@ use crate::configuration::Configuration;
 use crate::flavour::Flavour;
 use crate::node::{conf_change_menu, Mutation, Outbox};
 use crate::properties;
+use crate::symmetry::Symmetry;
 use crate::types::{Input, Message, Output, Role};
 
 /// Whether the spec runs alone or judges an implementation.
@@ -69,6 +70,10 @@ pub struct RaftModel {
     /// Judge the progress obligations of [`crate::obligation`] in lockstep (on by default).
     /// Off only to show what a check without them lets through.
     pub obligations: bool,
+    /// Spec-only symmetry reduction: when set, every state the model yields to a checker is
+    /// the representative of its class under this group of node-id renamings
+    /// ([`crate::symmetry`]). `None` by default and in lockstep.
+    pub symmetry: Option<Symmetry>,
 }
 
 impl RaftModel {
@@ -80,6 +85,22 @@ impl RaftModel {
             mode,
             mutation: None,
             obligations: true,
+            symmetry: None,
+        }
+    }
+
+    /// This model with symmetry reduction over its bounds' group ([`Symmetry::for_bounds`]):
+    /// the states it yields to a checker are representatives.
+    pub fn with_symmetry(mut self) -> Self {
+        self.symmetry = Some(Symmetry::for_bounds(&self.bounds));
+        self
+    }
+
+    /// `state`, or its representative when the model reduces by symmetry.
+    fn reduced(&self, state: ClusterState) -> ClusterState {
+        match &self.symmetry {
+            Some(group) => group.representative(&state),
+            None => state,
         }
     }
 
@@ -394,7 +415,7 @@ impl Model for RaftModel {
     type Action = Action;
 
     fn init_states(&self) -> Vec<ClusterState> {
-        vec![self.initial_state()]
+        vec![self.reduced(self.initial_state())]
     }
 
     fn actions(&self, state: &ClusterState, actions: &mut Vec<Action>) {
@@ -412,12 +433,12 @@ impl Model for RaftModel {
                     outputs,
                 } = self.apply(state, &input);
                 Self::post_outputs(&mut next, &outputs);
-                Some(next)
+                Some(self.reduced(next))
             }
             Action::Send(m) => {
                 let mut next = state.clone();
                 next.post(m);
-                Some(next)
+                Some(self.reduced(next))
             }
         }
     }

@@ -6,11 +6,21 @@
 //! the path it keeps for a property is whichever violating state was seen last (so neither
 //! shortest nor, with threads, the same from run to run). Each path found is therefore replaced
 //! by a shortest one from a small deterministic breadth-first search, bounded by its length.
+//!
+//! With symmetry reduction (`--symmetry`, a model made by [`RaftModel::with_symmetry`]) the
+//! model hands Stateright only representatives of classes of states that differ by a renaming
+//! of node ids ([`raftcheck_spec::symmetry`]). Stateright 0.31 applies its own
+//! `CheckerBuilder::symmetry` in its depth-first checker only, so the model does the reduction
+//! itself and both strategies use it. Every property is unchanged by those renamings, so a
+//! class holds a violating state exactly when its representative does, and breadth first
+//! reaches each class first at its least depth. The paths reported are paths of the model
+//! without reduction (from the search below, which keeps one state per class as it goes),
+//! so they replay from the initial state as they are.
 
 use std::collections::HashSet;
 use std::time::Instant;
 
-use raftcheck_spec::{Action, ClusterState, RaftModel};
+use raftcheck_spec::{Action, ClusterState, RaftModel, Symmetry};
 use serde::Serialize;
 use stateright::{Checker, Expectation, Model, Property};
 
@@ -74,7 +84,8 @@ impl SpecOnlyOutcome {
 
 /// Checks `model` with Stateright.
 pub fn check(model: RaftModel, strategy: Strategy, threads: usize) -> SpecOnlyOutcome {
-    let reference = model.clone();
+    let mut reference = model.clone();
+    let group = reference.symmetry.take();
     let started = Instant::now();
     let depth = model.bounds.depth;
     let properties = model.properties();
@@ -88,8 +99,9 @@ pub fn check(model: RaftModel, strategy: Strategy, threads: usize) -> SpecOnlyOu
     };
     for (result, property) in outcome.properties.iter_mut().zip(&properties) {
         if let Some(found) = &result.path {
-            let shortest = shortest_path(&reference, property.condition, found.len())
-                .expect("a path of that length exists");
+            let shortest =
+                shortest_path(&reference, group.as_ref(), property.condition, found.len())
+                    .expect("a path of that length exists");
             result.steps = Some(shortest.len());
             result.path = Some(shortest);
         }
@@ -100,9 +112,12 @@ pub fn check(model: RaftModel, strategy: Strategy, threads: usize) -> SpecOnlyOu
 
 /// A shortest sequence of at most `max_inputs` spec actions from the initial state to a state
 /// where `condition` holds, found breadth first in the model's action order (so the same on
-/// every run).
+/// every run). With `symmetry`, a state whose class was seen is not expanded again (sound for
+/// a `condition` that renamings leave unchanged, as every property's is); the path is one of
+/// `model`'s states all the same.
 pub fn shortest_path(
     model: &RaftModel,
+    symmetry: Option<&Symmetry>,
     condition: fn(&RaftModel, &ClusterState) -> bool,
     max_inputs: usize,
 ) -> Option<Vec<Action>> {
@@ -111,7 +126,11 @@ pub fn shortest_path(
         return Some(Vec::new());
     }
     let mut parents: Vec<(usize, Option<Action>)> = vec![(0, None)];
-    let mut seen = HashSet::from([spec_fingerprint(&initial)]);
+    let class_of = |state: &ClusterState| match symmetry {
+        Some(group) => spec_fingerprint(&group.representative(state)),
+        None => spec_fingerprint(state),
+    };
+    let mut seen = HashSet::from([class_of(&initial)]);
     let mut frontier = vec![(0usize, initial)];
     let path_to = |parents: &[(usize, Option<Action>)], mut at: usize| {
         let mut path = Vec::new();
@@ -134,7 +153,7 @@ pub fn shortest_path(
                 let Some(child) = model.next_state(state, action.clone()) else {
                     continue;
                 };
-                if !seen.insert(spec_fingerprint(&child)) {
+                if !seen.insert(class_of(&child)) {
                     continue;
                 }
                 parents.push((*at, Some(action)));

@@ -35,13 +35,18 @@ pub fn print_header(plan: &Plan, model: &RaftModel) {
             }
             return;
         }
-        (_, Exploration::SpecOnly { strategy }) => {
+        (_, Exploration::SpecOnly { strategy, symmetry }) => {
             println!(
-                "raftcheck check --spec-only: flavour {}, {} on {threads} thread{}",
+                "raftcheck check --spec-only: flavour {}, {}{} on {threads} thread{}",
                 model.flavour,
                 match strategy {
                     Strategy::Bfs => "breadth first",
                     Strategy::Dfs => "depth first",
+                },
+                if *symmetry {
+                    ", symmetry reduction over node ids"
+                } else {
+                    ""
                 },
                 plural(threads)
             );
