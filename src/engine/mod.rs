@@ -6,6 +6,7 @@
 pub mod coverage;
 pub mod diff;
 pub mod executor;
+pub mod guided;
 pub mod judge;
 pub mod memory;
 pub mod outcome;
@@ -19,6 +20,7 @@ pub mod spec_only;
 
 pub use coverage::Coverage;
 pub use executor::{execute, execute_inputs, Execution, Step};
+pub use guided::{guided_walks, GuidedOptions, GuidedOutcome};
 pub use judge::Findings;
 pub use outcome::{DivergenceKind, NotApplicable, Outcome, Problem};
 pub use random::{random_walks, WalkOptions, WalkOutcome};

@@ -100,12 +100,20 @@ pub struct WalkOutcome {
     pub found: Option<DivergentWalk>,
 }
 
-struct WalkResult {
-    steps: u64,
-    length: usize,
-    coverage: Coverage,
-    spec_states: HashSet<u64>,
-    problem: Option<Problem>,
+/// What one walk did.
+pub(crate) struct WalkResult {
+    /// Lockstep steps judged.
+    pub steps: u64,
+    /// Inputs driven.
+    pub length: usize,
+    /// Inputs driven and outputs observed.
+    pub coverage: Coverage,
+    /// Fingerprints of the spec states reached.
+    pub spec_states: HashSet<u64>,
+    /// The problem the walk ended at, if any.
+    pub problem: Option<Problem>,
+    /// The inputs driven (also in `problem` when there is one).
+    pub path: Vec<Input>,
 }
 
 fn walk(
@@ -114,13 +122,29 @@ fn walk(
     rng: &mut SplitMix64,
     steps: usize,
 ) -> WalkResult {
+    walk_from(model, adapter, rng, &[], steps, &mut |_, _| {})
+}
+
+/// A walk that first drives those inputs of `prefix` the spec still offers (in order, skipping
+/// the others), then random inputs up to `steps` in all; `observe` sees every judged step's input
+/// and outputs. With an empty prefix this is exactly the random mode's walk.
+pub(crate) fn walk_from(
+    model: &RaftModel,
+    adapter: &mut dyn Adapter,
+    rng: &mut SplitMix64,
+    prefix: &[Input],
+    steps: usize,
+    observe: &mut dyn FnMut(&Input, &[raftcheck_spec::Output]),
+) -> WalkResult {
     let mut result = WalkResult {
         steps: 0,
         length: 0,
         coverage: Coverage::default(),
         spec_states: HashSet::new(),
         problem: None,
+        path: Vec::new(),
     };
+    let mut prefix = prefix.iter();
     let findings = executor::start(model, adapter);
     if let Some(problem) = Problem::at_start(&findings) {
         result.problem = Some(problem);
@@ -133,7 +157,8 @@ fn walk(
         if inputs.is_empty() {
             break;
         }
-        let input = inputs[rng.below(inputs.len())].clone();
+        let from_prefix = prefix.by_ref().find(|p| inputs.contains(p)).cloned();
+        let input = from_prefix.unwrap_or_else(|| inputs[rng.below(inputs.len())].clone());
         let step = executor::step(
             model,
             Some(&mut *adapter),
@@ -142,9 +167,11 @@ fn walk(
         );
         result.steps += 1;
         result.coverage.record(&input, &step.outputs);
+        observe(&input, &step.outputs);
         path.push(input);
         result.length = path.len();
         if let Some(outcome) = step.outcome(path.len()) {
+            result.path = path.clone();
             result.problem = Some(Problem {
                 path,
                 outcome,
@@ -155,6 +182,7 @@ fn walk(
         result.spec_states.insert(spec_fingerprint(&step.next));
         state = step.next;
     }
+    result.path = path;
     result
 }
 
