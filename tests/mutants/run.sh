@@ -1,75 +1,93 @@
 #!/usr/bin/env bash
-# The raftcheck side of the mutation score (README "Mutation score"): for each mutant named in
-# tests/mutants/sample.txt, apply it to a scratch copy of raft 0.7.0 from the cargo registry,
-# build raftcheck against that copy ([patch.crates-io]) in a scratch copy of this repository,
-# and run the raft-rs items of `raftcheck ci`'s built-in configuration
-# (tests/mutants/raftcheck.toml, with the corpus's raft-rs traces). Killed = `raftcheck ci`
-# exits non-zero or does not finish within the time box (a hang counts as killed).
+# The raftcheck side of the mutation-score measurement (README "Mutation score"): for each
+# mutant of raft 0.7.0 in sample.json, build raftcheck against the mutated crate and run the
+# raft-rs items of `raftcheck ci`'s built-in configuration. Not run by CI: each mutant costs a
+# rebuild and minutes of checking.
 #
-# Not run by CI: it builds raftcheck once per mutant (minutes each).
+# Usage: tests/mutants/run.sh [FIRST [LAST]]   (1-based range of sample.json; default all)
+# Environment:
+#   MUTANTS_SCRATCH  scratch directory (default: a new temporary directory)
+#   MUTANT_TIMEOUT   seconds for one mutant's items; past it the mutant counts as killed by a
+#                    hang ("timeout") (default 600)
+#   CARGO_TARGET_DIR reuse a warm target directory (default: inside the scratch directory)
+# Output: one line per mutant, "name TAB verdict TAB item", on stderr and in
+#         $MUTANTS_SCRATCH/results.tsv.
 #
-# Needs: cargo-mutants 27.1.0 (`cargo install cargo-mutants --version 27.1.0 --locked`),
-# python3, and raft 0.7.0 in the cargo registry (any build of this repository fetches it).
-#
-# Usage: tests/mutants/run.sh [FIRST [LAST]]   (1-based line range of sample.txt; default all)
-# Environment: MUTANTS_WORK (scratch directory, default a fresh mktemp -d),
-#              MUTANTS_TIMEOUT (seconds per `raftcheck ci` run, default 900),
-#              CARGO_TARGET_DIR (reuse a warm target directory to save build time).
-# Output: one line per mutant on stdout, "killed|survived|build-failed<TAB>exit<TAB>name",
-#         and the same in $MUTANTS_WORK/results.tsv.
+# Needs jq, patch and raft 0.7.0's sources in the cargo registry (`cargo fetch` puts them
+# there). sample.json holds each mutant's diff as `cargo mutants --list --json --diff`
+# (cargo-mutants 27.1.0) printed it, so cargo-mutants is not needed here. The items, in this
+# order, stopping at the first that fails (`raftcheck ci` fails when any item fails):
+#   1. replay of the raft-rs traces of traces/ (each against the outcome it records), then
+#      raft-rs at the default bounds, pre-vote off
+#   2. raft-rs at the default bounds, pre-vote on
+#   3. raft-rs membership and snapshots (--conf-changes 1 --snapshots 1 --max-term 2
+#      --restarts 0 --heartbeats 0), pre-vote off
+#   4. the same, pre-vote on
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-here="$repo/tests/mutants"
-work=${MUTANTS_WORK:-$(mktemp -d)}
-time_box=${MUTANTS_TIMEOUT:-900}
-first=${1:-1}
-last=${2:-$(grep -vc '^#' "$here/sample.txt")}
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+sample="$repo/tests/mutants/sample.json"
+count="$(jq length "$sample")"
+first="${1:-1}"
+last="${2:-$count}"
+limit="${MUTANT_TIMEOUT:-600}"
+scratch="${MUTANTS_SCRATCH:-$(mktemp -d)}"
+mkdir -p "$scratch"
+
+(cd "$repo" && cargo fetch --quiet)
+pristine="$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/raft-0.7.0 | head -n 1)"
+[ -d "$pristine/src" ] || { echo "run.sh: raft 0.7.0 is not in the cargo registry" >&2; exit 2; }
+
+# A copy of this repository whose raft is the scratch copy of raft 0.7.0.
+work="$scratch/raftcheck"
+raft="$scratch/raft-0.7.0"
+rm -rf "$work"
 mkdir -p "$work"
+(cd "$repo" && git archive HEAD) | tar -x -C "$work"
+printf '\n[patch.crates-io]\nraft = { path = "%s" }\n' "$raft" >>"$work/Cargo.toml"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$scratch/target}"
 
-registry=$(ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/raft-0.7.0 | head -n 1)
-[ -d "$registry/src" ] || { echo "raft 0.7.0 is not in the cargo registry" >&2; exit 2; }
+# The raft-rs items, one configuration file each (the traces with the first).
+items="$scratch/items"
+rm -rf "$items"
+mkdir -p "$items/traces" "$items/none" "$items/out"
+cp "$repo"/traces/raft-rs-*.json "$items/traces/"
+item() { # name traces pre_vote bounds
+    printf 'traces = "%s"\nout = "out"\n\n[[check]]\nname = "%s"\nimpl = "raft-rs"\npre_vote = %s\nbounds = { %s }\n' \
+        "$2" "$1" "$3" "$4" >"$items/$1.toml"
+}
+member='conf_changes = 1, snapshots = 1, max_term = 2, restarts = 0, heartbeats = 0'
+item default-off traces false ''
+item default-on none true ''
+item membership-off none false "$member"
+item membership-on none true "$member"
 
-# The mutants, listed by cargo-mutants in a pristine copy of the crate.
-if [ ! -s "$work/mutants.json" ]; then
-    rm -rf "$work/pristine" && cp -r "$registry" "$work/pristine"
-    (cd "$work/pristine" && cargo mutants --list --json --diff \
-        --file src/raft.rs --file src/raft_log.rs --file src/tracker/progress.rs) \
-        > "$work/mutants.json"
-fi
-
-# A scratch copy of this repository whose raft is the scratch copy of the crate.
-rm -rf "$work/raftcheck" && mkdir -p "$work/raftcheck"
-(cd "$repo" && git ls-files -z | xargs -0 cp --parents -t "$work/raftcheck")
-printf '\n[patch.crates-io]\nraft = { path = "%s" }\n' "$work/raft" >> "$work/raftcheck/Cargo.toml"
-mkdir -p "$work/ci/traces"
-cp "$here/raftcheck.toml" "$work/ci/"
-cp "$repo"/traces/raft-rs-*.json "$work/ci/traces/"
-
-: > "$work/results.tsv"
-grep -v '^#' "$here/sample.txt" | sed -n "${first},${last}p" | while IFS= read -r name; do
-    python3 - "$work/mutants.json" "$name" > "$work/mutant.diff" <<'PY'
-import json, sys
-mutants = json.load(open(sys.argv[1], encoding="utf-8"))
-found = [m for m in mutants if m["name"] == sys.argv[2]]
-if not found:
-    sys.exit(f"mutant not listed by cargo-mutants: {sys.argv[2]}")
-print(found[0]["diff"], end="")
-PY
-    rm -rf "$work/raft" && cp -r "$registry" "$work/raft"
-    # cargo-mutants' diffs name the file as a/src/... and b/src/...
-    patch -s -p1 -d "$work/raft" < "$work/mutant.diff"
-    if ! (cd "$work/raftcheck" && cargo build --release --quiet --bin raftcheck) \
-        > "$work/build.log" 2>&1; then
-        verdict=build-failed code=-
-    else
-        set +e
-        (cd "$work/ci" && timeout "$time_box" \
-            "${CARGO_TARGET_DIR:-$work/raftcheck/target}/release/raftcheck" ci --quiet) \
-            > "$work/ci.log" 2>&1
-        code=$?
-        set -e
-        if [ "$code" -eq 0 ]; then verdict=survived; else verdict=killed; fi
+results="$scratch/results.tsv"
+: >"$results"
+for i in $(seq $((first - 1)) $((last - 1))); do
+    name="$(jq -r ".[$i].name" "$sample")"
+    rm -rf "$raft"
+    cp -r "$pristine" "$raft"
+    # cargo-mutants names the file as src/... on both sides of its diffs.
+    jq -r ".[$i].diff" "$sample" | patch --quiet -p0 -d "$raft"
+    echo "== mutant $((i + 1))/$count: $name" >&2
+    if ! (cd "$work" && nice -n 15 cargo build --release --quiet --bin raftcheck) >"$scratch/build-$((i + 1)).log" 2>&1; then
+        printf '%s\tunviable\tbuild\n' "$name" | tee -a "$results" >&2
+        continue
     fi
-    printf '%s\t%s\t%s\n' "$verdict" "$code" "$name" | tee -a "$work/results.tsv"
+    verdict=survived
+    killer=-
+    start=$(date +%s)
+    for it in default-off default-on membership-off membership-on; do
+        left=$((limit - ($(date +%s) - start)))
+        if [ "$left" -le 0 ]; then verdict=timeout; killer="$it"; break; fi
+        set +e
+        (cd "$items" && timeout "$left" nice -n 15 "$CARGO_TARGET_DIR/release/raftcheck" ci \
+            --config "$it.toml" --quiet) >"$scratch/$((i + 1))-$it.log" 2>&1
+        rc=$?
+        set -e
+        if [ "$rc" -eq 124 ]; then verdict=timeout; killer="$it"; break; fi
+        if [ "$rc" -ne 0 ]; then verdict=killed; killer="$it (exit $rc)"; break; fi
+    done
+    printf '%s\t%s\t%s\n' "$name" "$verdict" "$killer" | tee -a "$results" >&2
 done

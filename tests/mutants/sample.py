@@ -39,6 +39,8 @@ EXCLUDED = {
     # logging only, and accessors/setters of configuration
     "log_broadcast_vote", "log_vote_approve", "log_vote_reject", "with_default_logger",
     "fmt", "set_randomized_election_timeout",
+    # test-only helpers ("Only used by tests")
+    "all_entries",
 }
 
 
