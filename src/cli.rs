@@ -254,9 +254,11 @@ pub struct CheckArgs {
     /// Search strategy for --spec-only.
     #[arg(long, value_enum, default_value_t = Strategy::Bfs)]
     pub strategy: Strategy,
-    /// With --spec-only: symmetry reduction, one state for each class of states that differ
-    /// only by a renaming of node ids (the initial voters among themselves, spares among
-    /// themselves). Same verdicts, fewer states; off by default.
+    /// Symmetry reduction: one state for each class of states that differ only by a renaming
+    /// of node ids (the initial voters among themselves, spares among themselves). Same
+    /// verdicts, fewer states; off by default. With --spec-only, any bounds; in exhaustive
+    /// lockstep, an adapter that fingerprints renamed clusters (raft-rs in-process) and no
+    /// configuration changes.
     #[arg(long)]
     pub symmetry: bool,
     /// Worker threads [default: the number of cores; 1 with --spec-only, where Stateright's

@@ -437,7 +437,8 @@ mod tests {
             crate::plan::Exploration::Exhaustive {
                 merge: true,
                 keep_going: true,
-                shard: Some((1, 3))
+                shard: Some((1, 3)),
+                symmetry: false,
             }
         );
         let err = parse("[[check]]\nshard = \"3/3\"\n").unwrap_err();

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use raftcheck_adapter::AdapterError;
-use raftcheck_spec::{Bounds, Mode, RaftModel};
+use raftcheck_spec::{Bounds, Mode, RaftModel, Symmetry};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -306,6 +306,7 @@ pub fn run(
                 merge,
                 keep_going,
                 shard,
+                symmetry,
             },
         ) => {
             let options = SearchOptions {
@@ -314,6 +315,7 @@ pub fn run(
                 keep_going: *keep_going,
                 shard: *shard,
                 progress_every: plan.progress,
+                symmetry: symmetry.then(|| Symmetry::for_bounds(&model.bounds)),
             };
             run_exhaustive(plan, model, choice, start_failure, &options)?
         }

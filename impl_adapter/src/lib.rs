@@ -25,7 +25,7 @@ pub mod process;
 pub mod pysyncobj;
 pub mod raft_rs;
 
-use raftcheck_spec::{ClusterView, Flavour, Input, Output};
+use raftcheck_spec::{ClusterView, Flavour, Input, Output, Renaming};
 
 /// How an implementation failed to take a step in the spec's terms.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -135,6 +135,21 @@ pub trait Adapter: Send {
     /// clusters with equal observations and equal fingerprints must behave identically from
     /// then on; the engine merges such states.
     fn fingerprint(&mut self) -> Result<Option<u64>, AdapterError> {
+        Ok(None)
+    }
+
+    /// For each renaming, the [`Adapter::fingerprint`] the cluster would have if every node id
+    /// in it (the nodes' own, and every id they hold: votes, leaders, peers' progress, messages
+    /// waiting to leave) were renamed; `None` if the adapter cannot rename its hidden state.
+    ///
+    /// Symmetry reduction in lockstep (`check --symmetry`) merges a product state with every
+    /// renamed copy of it, and needs this to tell two renamed clusters apart from two
+    /// different ones. The identity renaming must give [`Adapter::fingerprint`] itself.
+    fn renamed_fingerprints(
+        &mut self,
+        renamings: &[Renaming],
+    ) -> Result<Option<Vec<u64>>, AdapterError> {
+        let _ = renamings;
         Ok(None)
     }
 

@@ -28,7 +28,7 @@ use crate::idmap::IdMap;
 use crate::log::Log;
 use crate::node::NodeState;
 use crate::quorum::{JointConfig, MajorityConfig};
-use crate::types::{Change, ConfChange, Entry, Message, NodeId, Payload, Snapshot};
+use crate::types::{Change, ConfChange, Entry, Input, Message, NodeId, Payload, Snapshot};
 
 /// Ids renamed: id `i` becomes `to[i]`. Ids outside the table stay as they are.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -190,6 +190,45 @@ impl Renaming {
         }
     }
 
+    /// `input` with the node it addresses, or the message it carries, renamed: the same input
+    /// given to the renamed cluster.
+    pub fn input(&self, input: &Input) -> Input {
+        match input {
+            Input::Timeout { node } => Input::Timeout {
+                node: self.id(*node),
+            },
+            Input::Receive { message } => Input::Receive {
+                message: self.message(message),
+            },
+            Input::Restart { node } => Input::Restart {
+                node: self.id(*node),
+            },
+            Input::ClientRequest { node, value } => Input::ClientRequest {
+                node: self.id(*node),
+                value: *value,
+            },
+            Input::Heartbeat { node } => Input::Heartbeat {
+                node: self.id(*node),
+            },
+            Input::Drop { message } => Input::Drop {
+                message: self.message(message),
+            },
+            Input::Duplicate { message } => Input::Duplicate {
+                message: self.message(message),
+            },
+            Input::ProposeConfChange { node, change } => Input::ProposeConfChange {
+                node: self.id(*node),
+                change: self.conf_change(change),
+            },
+            Input::StepDown { node } => Input::StepDown {
+                node: self.id(*node),
+            },
+            Input::Compact { node } => Input::Compact {
+                node: self.id(*node),
+            },
+        }
+    }
+
     /// `node` with its own id and every id it holds renamed.
     pub fn node(&self, node: &NodeState) -> NodeState {
         NodeState {
@@ -279,6 +318,11 @@ impl Symmetry {
     /// representative stands for.
     pub fn order(&self) -> usize {
         self.renamings.len() + 1
+    }
+
+    /// Every renaming of the group but the identity.
+    pub fn renamings(&self) -> &[Renaming] {
+        &self.renamings
     }
 
     /// The least state, in the states' total order, among `state` renamed by each renaming of

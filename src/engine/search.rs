@@ -6,6 +6,13 @@
 //! implementation state) are merged when the adapter provides fingerprints, so each is expanded
 //! once, at its minimal depth.
 //!
+//! With symmetry reduction ([`SearchOptions::symmetry`]) a product state is also merged with
+//! every copy of it whose node ids are renamed: its key is the least, over the renamings of the
+//! group, of the renamed spec state's fingerprint paired with the implementation's renamed
+//! fingerprint ([`Adapter::renamed_fingerprints`]), which every state of one class shares. A
+//! path still reaches the state it was found at, never a renamed one. That is sound only for an
+//! implementation that treats ids as names; the tests compare reduced and unreduced runs.
+//!
 //! Work is spread over threads by splitting each level into chunks of frontier states; each
 //! thread owns one adapter and reaches a frontier state with [`Adapter::replay_to`]. Results are
 //! merged in frontier order, so a run is deterministic whatever the thread count: the same
@@ -18,7 +25,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use raftcheck_adapter::{Adapter, AdapterError, ClusterSetup};
-use raftcheck_spec::{properties, Action, ClusterState, Input, RaftModel};
+use raftcheck_spec::{properties, Action, ClusterState, Input, RaftModel, Renaming, Symmetry};
 use serde::Serialize;
 use siphasher::sip::SipHasher13;
 use stateright::{Expectation, Property};
@@ -44,6 +51,9 @@ pub struct SearchOptions {
     pub shard: Option<(usize, usize)>,
     /// Print a progress line to stderr this often (None: never).
     pub progress_every: Option<Duration>,
+    /// Merge product states that differ only by a renaming of node ids in this group (needs
+    /// `merge` and an adapter with [`Adapter::renamed_fingerprints`]).
+    pub symmetry: Option<Symmetry>,
 }
 
 impl Default for SearchOptions {
@@ -54,6 +64,7 @@ impl Default for SearchOptions {
             keep_going: false,
             shard: None,
             progress_every: None,
+            symmetry: None,
         }
     }
 }
@@ -151,6 +162,9 @@ struct Child {
     state: Option<PackedState>,
     spec_fp: u64,
     impl_fp: Option<u64>,
+    /// With symmetry reduction, the keys of the state's class: the least spec fingerprint and
+    /// the least product key over the group's renamings.
+    class: Option<(u64, u128)>,
     /// Bit `k` set: the state satisfies the `k`-th `sometimes` property.
     satisfies: u64,
 }
@@ -159,6 +173,8 @@ struct Child {
 struct Shared<'a> {
     model: &'a RaftModel,
     setup: &'a ClusterSetup,
+    /// The renamings of symmetry reduction (empty without it), the identity left out.
+    renamings: &'a [Renaming],
     options: &'a SearchOptions,
     counters: &'a Counters,
     packer: &'a StatePacker,
@@ -238,9 +254,21 @@ pub fn search(
     let mut spec_seen: HashSet<u64> = HashSet::new();
     let initial_fp = spec_fingerprint(&initial);
     spec_seen.insert(initial_fp);
+    let renamings: Vec<Renaming> = match &options.symmetry {
+        Some(group) if options.merge => group.renamings().to_vec(),
+        _ => Vec::new(),
+    };
     if options.merge {
-        let fp = adapters[0].lock().expect("adapter lock").fingerprint()?;
-        visited.insert(product_key(initial_fp, fp));
+        let mut adapter = adapters[0].lock().expect("adapter lock");
+        let fp = adapter.fingerprint()?;
+        if options.symmetry.is_some() {
+            let class = class_keys(&renamings, adapter.as_mut(), &initial, initial_fp, fp)?;
+            spec_seen.clear();
+            spec_seen.insert(class.0);
+            visited.insert(class.1);
+        } else {
+            visited.insert(product_key(initial_fp, fp));
+        }
     }
     let sometimes: Vec<Property<RaftModel>> = properties::all(&model.bounds)
         .into_iter()
@@ -290,6 +318,7 @@ pub fn search(
             let shared = Shared {
                 model,
                 setup: &setup,
+                renamings: &renamings,
                 options,
                 counters: &counters,
                 packer: &packer,
@@ -320,11 +349,13 @@ pub fn search(
                     break;
                 }
                 for child in result.children {
-                    let key = product_key(child.spec_fp, child.impl_fp);
+                    let (spec_key, key) = child
+                        .class
+                        .unwrap_or((child.spec_fp, product_key(child.spec_fp, child.impl_fp)));
                     if options.merge && child.impl_fp.is_some() && !visited.insert(key) {
                         continue;
                     }
-                    if spec_seen.insert(child.spec_fp) {
+                    if spec_seen.insert(spec_key) {
                         for (k, reached) in stats.reached.iter_mut().enumerate() {
                             if reached.1.is_none() && child.satisfies & (1 << k) != 0 {
                                 reached.1 = Some(depth + 1);
@@ -376,6 +407,48 @@ pub fn in_shard(k: usize, i: usize, n: usize) -> bool {
 
 fn product_key(spec_fp: u64, impl_fp: Option<u64>) -> u128 {
     ((spec_fp as u128) << 64) | impl_fp.unwrap_or(0) as u128
+}
+
+/// The keys of the class of the product state (`state`, the adapter's current cluster) under
+/// `renamings` and the identity: the least spec fingerprint, and the least product key. Both
+/// are the same for every state of the class, since renaming a renamed state by each renaming
+/// of a group yields the class again. The spec fingerprint is a product key's high half, so
+/// only the renamings that give the least spec fingerprint (usually one) need the
+/// implementation's renamed fingerprint.
+fn class_keys(
+    renamings: &[Renaming],
+    adapter: &mut dyn Adapter,
+    state: &ClusterState,
+    spec_fp: u64,
+    impl_fp: Option<u64>,
+) -> Result<(u64, u128), AdapterError> {
+    let renamed_specs: Vec<u64> = renamings
+        .iter()
+        .map(|renaming| spec_fingerprint(&renaming.state(state)))
+        .collect();
+    let least_spec = renamed_specs.iter().copied().fold(spec_fp, u64::min);
+    let least: Vec<Renaming> = renamings
+        .iter()
+        .zip(&renamed_specs)
+        .filter(|(_, &fp)| fp == least_spec)
+        .map(|(renaming, _)| renaming.clone())
+        .collect();
+    let renamed = adapter.renamed_fingerprints(&least)?.ok_or_else(|| {
+        AdapterError::Setup(format!(
+            "--symmetry in lockstep needs an adapter that can fingerprint its cluster with node \
+             ids renamed; {} cannot (raft-rs in-process can)",
+            adapter.name()
+        ))
+    })?;
+    let mut key = renamed
+        .into_iter()
+        .map(|fp| product_key(least_spec, Some(fp)))
+        .min()
+        .unwrap_or(u128::MAX);
+    if spec_fp == least_spec {
+        key = key.min(product_key(spec_fp, impl_fp));
+    }
+    Ok((least_spec, key))
 }
 
 /// Expands one level. Returns one result per chunk, in frontier order; chunks after the first
@@ -458,6 +531,18 @@ fn expand_chunk(
             } else {
                 None
             };
+            let spec_fp = spec_fingerprint(&step.next);
+            let class = if options.symmetry.is_some() && options.merge {
+                match class_keys(shared.renamings, adapter, &step.next, spec_fp, impl_fp) {
+                    Ok(keys) => Some(keys),
+                    Err(e) => {
+                        result.problems.push(Problem::from_error(child_path(), &e));
+                        return result;
+                    }
+                }
+            } else {
+                None
+            };
             let satisfies = shared
                 .sometimes
                 .iter()
@@ -468,7 +553,8 @@ fn expand_chunk(
                 .fold(0u64, |bits, (k, _)| bits | 1 << k);
             result.children.push(Child {
                 parent: entry.node,
-                spec_fp: spec_fingerprint(&step.next),
+                spec_fp,
+                class,
                 input: shared.inputs.intern(input),
                 state: (!last).then(|| shared.packer.pack(step.next)),
                 impl_fp,

@@ -56,9 +56,7 @@ mod storage;
 mod store;
 mod transport;
 
-use std::hash::Hasher;
-
-use raftcheck_spec::{ClusterView, Flavour, Input, NodeView, Output};
+use raftcheck_spec::{ClusterView, Flavour, Input, NodeView, Output, Renaming};
 
 use crate::guard::catch_panic;
 use crate::history::NodeHistories;
@@ -335,11 +333,19 @@ impl Adapter for RaftRsAdapter {
     }
 
     fn fingerprint(&mut self) -> Result<Option<u64>, AdapterError> {
-        let mut h = fingerprint::stable_hasher();
-        for node in &self.nodes {
-            fingerprint::hash_node(node, &mut h);
-        }
-        Ok(Some(h.finish()))
+        let identity = Renaming::new(&[], &[]);
+        Ok(Some(fingerprint::fingerprint(&self.nodes, &identity)))
+    }
+
+    fn renamed_fingerprints(
+        &mut self,
+        renamings: &[Renaming],
+    ) -> Result<Option<Vec<u64>>, AdapterError> {
+        let fingerprints = renamings
+            .iter()
+            .map(|renaming| fingerprint::fingerprint(&self.nodes, renaming))
+            .collect();
+        Ok(Some(fingerprints))
     }
 }
 

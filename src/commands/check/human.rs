@@ -22,12 +22,22 @@ pub fn print_header(plan: &Plan, model: &RaftModel) {
                 plural(threads)
             );
         }
-        (Subject::Implementation(choice), Exploration::Exhaustive { shard, .. }) => {
+        (
+            Subject::Implementation(choice),
+            Exploration::Exhaustive {
+                shard, symmetry, ..
+            },
+        ) => {
             println!(
-                "raftcheck check: {} in lockstep with the spec (flavour {}), {threads} thread{}",
+                "raftcheck check: {} in lockstep with the spec (flavour {}), {threads} thread{}{}",
                 choice.label(),
                 model.flavour,
-                plural(threads)
+                plural(threads),
+                if *symmetry {
+                    ", symmetry reduction over node ids"
+                } else {
+                    ""
+                }
             );
             println!("bounds: {}", bounds_line(&model.bounds));
             if let Some((i, n)) = shard {
