@@ -293,17 +293,28 @@ pub struct CheckArgs {
     /// Random walks instead of exhaustive search: --walks walks of up to --steps inputs each,
     /// from --seed; a divergence found is shrunk to a minimal trace. Budgets default to 8 terms,
     /// 4 values, 3 restarts, 8 heartbeats; --max-in-flight does not apply.
-    #[arg(long)]
+    #[arg(long, group = "walk_mode")]
     pub random: bool,
-    /// Random walks: the seed (the same seed gives the same walks).
-    #[arg(long, value_name = "S", default_value_t = 1, requires = "random")]
+    /// Walks guided by the coverage of the spec: walks that reach a new kind of step or abstract
+    /// spec state are kept, mutated and extended, favouring rare coverage, each under a random
+    /// subset of the input kinds; up to --walks walks of up to --steps inputs from --seed
+    /// (bounds as for --random). A divergence is shrunk like any other.
+    #[arg(long, group = "walk_mode", conflicts_with = "random")]
+    pub guided: bool,
+    /// Random or guided walks: the seed (the same seed gives the same walks).
+    #[arg(long, value_name = "S", default_value_t = 1, requires = "walk_mode")]
     pub seed: u64,
-    /// Random walks: inputs per walk at most.
-    #[arg(long, value_name = "N", default_value_t = 100, requires = "random")]
+    /// Random or guided walks: inputs per walk at most.
+    #[arg(long, value_name = "N", default_value_t = 100, requires = "walk_mode")]
     pub steps: usize,
-    /// Random walks: number of walks.
-    #[arg(long, value_name = "W", default_value_t = 100, requires = "random")]
+    /// Random walks: the number of walks; guided walks: the most to run (the deterministic
+    /// budget).
+    #[arg(long, value_name = "W", default_value_t = 100, requires = "walk_mode")]
     pub walks: usize,
+    /// Guided walks: a time box. The run stops after the batch of walks in which it ran out and
+    /// prints how many walks it ran, so that `--walks` with that number repeats it exactly.
+    #[arg(long, value_name = "SECS", requires = "guided")]
+    pub seconds: Option<u64>,
 }
 
 /// `raftcheck diff-impls`.

@@ -45,6 +45,18 @@ pub enum Exploration {
         /// Number of walks.
         walks: usize,
     },
+    /// Seeded walks guided by the coverage of the spec; the first divergence is shrunk.
+    Guided {
+        /// The seed.
+        seed: u64,
+        /// Inputs per walk at most.
+        steps: usize,
+        /// Executions (walks) at most: the deterministic budget.
+        walks: usize,
+        /// A time box in seconds: stop after the batch in which it ran out, and report the
+        /// executions reached.
+        seconds: Option<u64>,
+    },
     /// The spec alone under Stateright.
     SpecOnly {
         /// Breadth or depth first.
@@ -71,6 +83,21 @@ pub struct Plan {
     pub out: PathBuf,
     /// How often to print a progress line (None: never).
     pub progress: Option<Duration>,
+}
+
+/// `--random` or `--guided` as asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WalkRequest {
+    /// `--guided` rather than `--random`.
+    pub guided: bool,
+    /// `--seed`.
+    pub seed: u64,
+    /// `--steps`.
+    pub steps: usize,
+    /// `--walks`: the number of walks, for `--guided` the most it runs.
+    pub walks: usize,
+    /// `--seconds` (`--guided` only).
+    pub seconds: Option<u64>,
 }
 
 /// Where a request's bounds came from, so an error names the thing the user wrote.
@@ -104,8 +131,8 @@ pub struct Request {
     pub strategy: Strategy,
     /// `--symmetry` (spec-only).
     pub symmetry: bool,
-    /// `--random` with its seed, steps and walks.
-    pub random: Option<(u64, usize, usize)>,
+    /// `--random` or `--guided` with its seed, steps and walks.
+    pub walks: Option<WalkRequest>,
     /// The bounds given (the rest take the mode's defaults).
     pub bounds: BoundArgs,
     /// `--keep-going`.
@@ -137,7 +164,13 @@ impl Request {
             flavour: args.flavour.clone(),
             strategy: args.strategy.into(),
             symmetry: args.symmetry,
-            random: args.random.then_some((args.seed, args.steps, args.walks)),
+            walks: (args.random || args.guided).then_some(WalkRequest {
+                guided: args.guided,
+                seed: args.seed,
+                steps: args.steps,
+                walks: args.walks,
+                seconds: args.seconds,
+            }),
             bounds: args.bounds.clone(),
             keep_going: args.keep_going,
             no_merge: args.no_merge,
@@ -179,7 +212,7 @@ impl Request {
                 depth: 10,
                 ..Bounds::default()
             }
-        } else if let Some((_, steps, _)) = self.random {
+        } else if let Some(WalkRequest { steps, .. }) = self.walks {
             // Walks are meant to go deep: budgets large enough for long walks.
             Bounds {
                 max_term: 8,
@@ -222,13 +255,26 @@ impl Request {
     /// Validates the request for one pre-vote configuration: every rule about which options
     /// combine, and every value's range, is checked here and nowhere else.
     fn plan_with(&self, pre_vote: bool) -> Result<Plan, UsageError> {
-        if self.random.is_some() && self.spec_only {
-            return Err(self
-                .usage("--random drives an implementation; it does not combine with --spec-only"));
+        let walk_flag = match self.walks {
+            Some(WalkRequest { guided: true, .. }) => "--guided",
+            _ => "--random",
+        };
+        if self.walks.is_some() && self.spec_only {
+            return Err(self.usage(format!(
+                "{walk_flag} drives an implementation; it does not combine with --spec-only"
+            )));
         }
-        if let Some((_, steps, walks)) = self.random {
-            if walks == 0 || steps == 0 {
+        if let Some(w) = self.walks {
+            if w.walks == 0 || w.steps == 0 {
                 return Err(self.usage("--walks and --steps must be at least 1"));
+            }
+            if w.seconds == Some(0) {
+                return Err(self.usage("--seconds must be at least 1"));
+            }
+            if w.seconds.is_some() && !w.guided {
+                return Err(self.usage(
+                    "--seconds is the time box of --guided; --random runs exactly --walks walks",
+                ));
             }
         }
         if self.threads == Some(0) {
@@ -266,11 +312,11 @@ impl Request {
                 },
             )
         } else {
-            if self.symmetry && self.random.is_some() {
-                return Err(self.usage(
+            if self.symmetry && self.walks.is_some() {
+                return Err(self.usage(format!(
                     "--symmetry merges states of an exhaustive search; it does not combine \
-                     with --random",
-                ));
+                     with {walk_flag}"
+                )));
             }
             if self.symmetry && self.no_merge {
                 return Err(self.usage(
@@ -295,8 +341,26 @@ impl Request {
                 .map_err(|e| self.usage(e))?
                 .with_timeout(Duration::from_secs_f64(self.timeout))
                 .with_pre_vote(pre_vote);
-            let exploration = match self.random {
-                Some((seed, steps, walks)) => Exploration::Random { seed, steps, walks },
+            let exploration = match self.walks {
+                Some(WalkRequest {
+                    guided: false,
+                    seed,
+                    steps,
+                    walks,
+                    ..
+                }) => Exploration::Random { seed, steps, walks },
+                Some(WalkRequest {
+                    guided: true,
+                    seed,
+                    steps,
+                    walks,
+                    seconds,
+                }) => Exploration::Guided {
+                    seed,
+                    steps,
+                    walks,
+                    seconds,
+                },
                 None => Exploration::Exhaustive {
                     merge: !self.no_merge,
                     keep_going: self.keep_going,
@@ -377,6 +441,11 @@ impl Plan {
             Exploration::Random { seed, steps, walks } => {
                 name.push_str(&format!(" random (seed {seed}, {walks} walks of {steps})"))
             }
+            Exploration::Guided {
+                seed, steps, walks, ..
+            } => name.push_str(&format!(
+                " guided (seed {seed}, up to {walks} walks of {steps})"
+            )),
             Exploration::SpecOnly { .. } => name.push_str(" spec-only"),
         }
         name
@@ -431,6 +500,19 @@ impl Plan {
                     "--random --seed {seed} --steps {steps} --walks {walks}"
                 ));
             }
+            Exploration::Guided {
+                seed,
+                steps,
+                walks,
+                seconds,
+            } => {
+                words.push(format!(
+                    "--guided --seed {seed} --steps {steps} --walks {walks}"
+                ));
+                if let Some(seconds) = seconds {
+                    words.push(format!("--seconds {seconds}"));
+                }
+            }
             Exploration::SpecOnly { strategy, symmetry } => {
                 if *strategy == Strategy::Dfs {
                     words.push("--strategy dfs".into());
@@ -464,6 +546,7 @@ mod tests {
             "raftcheck check",
             "raftcheck check --impl etcd --pre-vote --inject vote-not-persisted --nodes 5",
             "raftcheck check --random --seed 9 --steps 40 --walks 7 --pre-vote --max-term 5",
+            "raftcheck check --guided --seed 3 --steps 50 --walks 70 --seconds 9 --pre-vote off",
             "raftcheck check --spec-only --flavour etcd --depth 8 --strategy dfs",
             "raftcheck check --spec-only --symmetry --depth 8",
             "raftcheck check --keep-going --no-merge --shard 1/3 --drops 1 --timeout 2.5",

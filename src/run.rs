@@ -9,12 +9,13 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::adapters::ImplChoice;
-use crate::engine::random::WalkStats;
+use crate::engine::guided::Growth;
+use crate::engine::random::{DivergentWalk, WalkStats};
 use crate::engine::search::Split;
 use crate::engine::spec_only::{self, PropertyResult};
 use crate::engine::{
-    execute, random_walks, search, shrink, Coverage, Execution, Outcome, Problem, SearchOptions,
-    SearchStats, WalkOptions,
+    execute, guided_walks, random_walks, search, shrink, Coverage, Execution, GuidedOptions,
+    GuidedOutcome, Outcome, Problem, SearchOptions, SearchStats, WalkOptions,
 };
 use crate::plan::{Exploration, Plan, Subject};
 use crate::record::{actions_tag, events_of, record_problem, save_or_show, slug, Recorded};
@@ -79,6 +80,8 @@ pub enum Stats {
     Exhaustive(ExhaustiveStats),
     /// Random walks.
     Random(RandomStats),
+    /// Guided walks.
+    Guided(GuidedStats),
     /// The spec alone.
     SpecOnly(SpecOnlyStats),
 }
@@ -146,6 +149,32 @@ pub struct RandomStats {
     pub shrink_attempts: Option<usize>,
     /// Inputs driven, outputs observed, inputs never exercised.
     pub coverage: Value,
+}
+
+/// What guided walks covered.
+#[derive(Clone, Debug, Serialize)]
+pub struct GuidedStats {
+    /// The walks, counted as for random walks (`walks`: the executions run).
+    #[serde(flatten)]
+    pub walks: RandomStats,
+    /// Distinct coverage features reached (kinds of step, pairs of kinds, abstract states).
+    pub features: usize,
+    /// Walks kept in the corpus.
+    pub corpus: usize,
+    /// The executions the run reached: `--walks` with this number repeats it exactly (the
+    /// same as `walks`, unless the run stopped at a divergence).
+    pub execs: usize,
+    /// The time box, if one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_box: Option<u64>,
+    /// Whether the time box ended the run before the budget of walks.
+    pub timed_out: bool,
+    /// With a time box: the command that repeats the run exactly (`--walks` the executions
+    /// reached, no time box).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<String>,
+    /// Coverage after the first batch, at each doubling of the executions, and at the end.
+    pub growth: Vec<Growth>,
 }
 
 /// What a spec-only run covered.
@@ -234,6 +263,7 @@ impl Report {
         match &self.stats {
             Stats::Exhaustive(s) => s.states,
             Stats::Random(s) => s.states,
+            Stats::Guided(s) => s.walks.states,
             Stats::SpecOnly(s) => s.states,
         }
     }
@@ -243,6 +273,7 @@ impl Report {
         match &self.stats {
             Stats::Exhaustive(s) => s.steps,
             Stats::Random(s) => s.steps,
+            Stats::Guided(s) => s.walks.steps,
             Stats::SpecOnly(s) => s.generated_states,
         }
     }
@@ -252,6 +283,7 @@ impl Report {
         match &self.stats {
             Stats::Exhaustive(s) => s.seconds,
             Stats::Random(s) => s.seconds,
+            Stats::Guided(s) => s.walks.seconds,
             Stats::SpecOnly(s) => s.seconds,
         }
     }
@@ -302,6 +334,24 @@ pub fn run(
         }
         (
             Subject::Implementation(choice),
+            Exploration::Guided {
+                seed,
+                steps,
+                walks,
+                seconds,
+            },
+        ) => {
+            let options = GuidedOptions {
+                seed: *seed,
+                steps: *steps,
+                execs: *walks,
+                seconds: seconds.map(|s| s as f64),
+                threads: plan.threads,
+            };
+            run_guided(plan, model, choice, start_failure, &options, *seconds)?
+        }
+        (
+            Subject::Implementation(choice),
             Exploration::Exhaustive {
                 merge,
                 keep_going,
@@ -331,6 +381,7 @@ pub fn run(
         mode: match plan.exploration {
             Exploration::Exhaustive { .. } => "lockstep",
             Exploration::Random { .. } => "random",
+            Exploration::Guided { .. } => "guided",
             Exploration::SpecOnly { .. } => "spec-only",
         },
         implementation: plan.implementation().map(|c| c.name.clone()),
@@ -449,36 +500,7 @@ fn run_random(
             )))
         }
     };
-    let mut found = Vec::new();
-    let (mut walk, mut at_step, mut attempts) = (None, None, None);
-    if let Some(divergent) = outcome.found {
-        let shrunk = match choice.build() {
-            Ok(mut adapter) => shrink(
-                model,
-                adapter.as_mut(),
-                &divergent.problem.path,
-                &divergent.problem.outcome,
-            ),
-            Err(_) => crate::engine::shrink::Shrunk {
-                path: divergent.problem.path.clone(),
-                attempts: 0,
-            },
-        };
-        let step = shrunk.path.len();
-        let problem = Problem {
-            outcome: match divergent.problem.outcome.clone() {
-                Outcome::Divergence { kind, .. } => Outcome::Divergence { step, kind },
-                Outcome::Violation { property, .. } => Outcome::Violation { step, property },
-                Outcome::Agree => Outcome::Agree,
-            },
-            path: shrunk.path,
-            lines: divergent.problem.lines.clone(),
-        };
-        found.push(record(model, choice, &problem, plan)?);
-        walk = Some(divergent.walk);
-        at_step = Some(divergent.problem.path.len());
-        attempts = Some(shrunk.attempts);
-    }
+    let (found, walk, at_step, attempts) = shrink_found(plan, model, choice, outcome.found)?;
     let s: WalkStats = outcome.stats;
     let random = RandomStats {
         seed: options.seed,
@@ -495,6 +517,127 @@ fn run_random(
     };
     Ok((
         Stats::Random(random),
+        found,
+        Some((s.coverage, s.spec_states)),
+        Vec::new(),
+    ))
+}
+
+/// Shrinks the divergent walk found, if any, and writes its trace: the finding, the walk's
+/// index, the step it diverged at before shrinking, and the candidates shrinking tried.
+type ShrunkWalk = (Vec<Found>, Option<usize>, Option<usize>, Option<usize>);
+
+fn shrink_found(
+    plan: &Plan,
+    model: &RaftModel,
+    choice: &ImplChoice,
+    divergent: Option<DivergentWalk>,
+) -> Result<ShrunkWalk, UsageError> {
+    let Some(divergent) = divergent else {
+        return Ok((Vec::new(), None, None, None));
+    };
+    let shrunk = match choice.build() {
+        Ok(mut adapter) => shrink(
+            model,
+            adapter.as_mut(),
+            &divergent.problem.path,
+            &divergent.problem.outcome,
+        ),
+        Err(_) => crate::engine::shrink::Shrunk {
+            path: divergent.problem.path.clone(),
+            attempts: 0,
+        },
+    };
+    let step = shrunk.path.len();
+    let problem = Problem {
+        outcome: match divergent.problem.outcome.clone() {
+            Outcome::Divergence { kind, .. } => Outcome::Divergence { step, kind },
+            Outcome::Violation { property, .. } => Outcome::Violation { step, property },
+            Outcome::Agree => Outcome::Agree,
+        },
+        path: shrunk.path,
+        lines: divergent.problem.lines.clone(),
+    };
+    Ok((
+        vec![record(model, choice, &problem, plan)?],
+        Some(divergent.walk),
+        Some(divergent.problem.path.len()),
+        Some(shrunk.attempts),
+    ))
+}
+
+fn run_guided(
+    plan: &Plan,
+    model: &RaftModel,
+    choice: &ImplChoice,
+    start_failure: Option<AdapterError>,
+    options: &GuidedOptions,
+    time_box: Option<u64>,
+) -> Result<ModeResult, UsageError> {
+    let factory = || choice.build();
+    let mut last_line = std::time::Instant::now();
+    let mut progress = |o: &GuidedOutcome| {
+        if let Some(every) = plan.progress {
+            if last_line.elapsed() >= every {
+                last_line = std::time::Instant::now();
+                eprintln!(
+                    "[{:>7.1}s] {} walks, {} features, {} kept, {} spec states",
+                    o.stats.seconds, o.execs, o.features, o.corpus, o.stats.spec_states
+                );
+            }
+        }
+    };
+    let outcome = match start_failure.map_or_else(
+        || guided_walks(model, &factory, options, &mut progress),
+        Err,
+    ) {
+        Ok(outcome) => outcome,
+        Err(AdapterError::Setup(m)) => return Err(UsageError(m)),
+        Err(e) => {
+            return Err(UsageError(format!(
+                "the adapter could not start: {}",
+                e.detail()
+            )))
+        }
+    };
+    let (found, walk, at_step, attempts) = shrink_found(plan, model, choice, outcome.found)?;
+    let s: WalkStats = outcome.stats;
+    let guided = GuidedStats {
+        walks: RandomStats {
+            seed: options.seed,
+            walks: s.walks,
+            states: s.spec_states,
+            steps: s.steps,
+            events: s.steps,
+            seconds: s.seconds,
+            longest: s.longest,
+            walk,
+            found_at_step: at_step,
+            shrink_attempts: attempts,
+            coverage: coverage_json(model, &s.coverage, s.spec_states),
+        },
+        features: outcome.features,
+        corpus: outcome.corpus,
+        execs: outcome.execs,
+        time_box,
+        timed_out: walk.is_none() && outcome.execs < options.execs,
+        repeat: time_box.map(|_| {
+            let exploration = Exploration::Guided {
+                seed: options.seed,
+                steps: options.steps,
+                walks: outcome.execs,
+                seconds: None,
+            };
+            Plan {
+                exploration,
+                ..plan.clone()
+            }
+            .command_line()
+        }),
+        growth: outcome.growth,
+    };
+    Ok((
+        Stats::Guided(guided),
         found,
         Some((s.coverage, s.spec_states)),
         Vec::new(),

@@ -11,11 +11,12 @@ use std::collections::HashSet;
 use std::time::Instant;
 
 use raftcheck_adapter::{Adapter, AdapterError};
-use raftcheck_spec::{Action, Input, RaftModel};
+use raftcheck_spec::{Action, ClusterState, Input, RaftModel};
 use serde::Serialize;
 
 use super::coverage::Coverage;
 use super::executor;
+use super::guided::swarm::Swarm;
 use super::outcome::Problem;
 use super::pool::run_jobs;
 use super::pool::{build_adapters, AdapterFactory};
@@ -122,19 +123,29 @@ fn walk(
     rng: &mut SplitMix64,
     steps: usize,
 ) -> WalkResult {
-    walk_from(model, adapter, rng, &[], steps, &mut |_, _| {})
+    walk_from(
+        model,
+        adapter,
+        rng,
+        &[],
+        &Swarm::all(),
+        steps,
+        &mut |_, _, _| {},
+    )
 }
 
 /// A walk that first drives those inputs of `prefix` the spec still offers (in order, skipping
-/// the others), then random inputs up to `steps` in all; `observe` sees every judged step's input
-/// and outputs. With an empty prefix this is exactly the random mode's walk.
+/// the others), then inputs picked by `swarm` up to `steps` in all; `observe` sees every judged
+/// step's input, outputs and the spec state it reached. With an empty prefix and the full swarm
+/// this is exactly the random mode's walk.
 pub(crate) fn walk_from(
     model: &RaftModel,
     adapter: &mut dyn Adapter,
     rng: &mut SplitMix64,
     prefix: &[Input],
+    swarm: &Swarm,
     steps: usize,
-    observe: &mut dyn FnMut(&Input, &[raftcheck_spec::Output]),
+    observe: &mut dyn FnMut(&Input, &[raftcheck_spec::Output], &ClusterState),
 ) -> WalkResult {
     let mut result = WalkResult {
         steps: 0,
@@ -158,7 +169,7 @@ pub(crate) fn walk_from(
             break;
         }
         let from_prefix = prefix.by_ref().find(|p| inputs.contains(p)).cloned();
-        let input = from_prefix.unwrap_or_else(|| inputs[rng.below(inputs.len())].clone());
+        let input = from_prefix.unwrap_or_else(|| swarm.pick(&inputs, rng).clone());
         let step = executor::step(
             model,
             Some(&mut *adapter),
@@ -167,7 +178,7 @@ pub(crate) fn walk_from(
         );
         result.steps += 1;
         result.coverage.record(&input, &step.outputs);
-        observe(&input, &step.outputs);
+        observe(&input, &step.outputs, &step.next);
         path.push(input);
         result.length = path.len();
         if let Some(outcome) = step.outcome(path.len()) {

@@ -24,6 +24,24 @@ pub fn print_header(plan: &Plan, model: &RaftModel) {
         }
         (
             Subject::Implementation(choice),
+            Exploration::Guided {
+                seed,
+                steps,
+                walks,
+                seconds,
+            },
+        ) => {
+            println!(
+                "raftcheck check --guided: {} in lockstep with the spec (flavour {}), seed \
+                 {seed}, up to {walks} walks of up to {steps} inputs{}, {threads} thread{}",
+                choice.label(),
+                model.flavour,
+                seconds.map_or(String::new(), |s| format!(" within {s} s")),
+                plural(threads)
+            );
+        }
+        (
+            Subject::Implementation(choice),
             Exploration::Exhaustive {
                 shard, symmetry, ..
             },
@@ -193,6 +211,74 @@ pub fn print_report(report: &Report) {
                 "  walks    {} walks, {} lockstep steps, longest {} inputs",
                 stats.walks, stats.steps, stats.longest
             );
+            println!(
+                "  speed    {:.0} steps/s, {} on {} thread{}",
+                stats.steps as f64 / stats.seconds.max(1e-9),
+                duration(stats.seconds),
+                report.threads,
+                plural(report.threads)
+            );
+        }
+        Stats::Guided(guided) => {
+            let stats = &guided.walks;
+            match report.problems.first() {
+                None if guided.timed_out => println!(
+                    "result: agree — no divergence in {} walks ({} steps), stopped by the time box",
+                    stats.walks, stats.steps
+                ),
+                None => println!(
+                    "result: agree — no divergence in {} walks ({} steps)",
+                    stats.walks, stats.steps
+                ),
+                Some(f) => {
+                    let intro = format!(
+                        "in walk {} at step {}; shrunk to {} step{} ({} attempts)",
+                        stats.walk.unwrap_or(0),
+                        stats.found_at_step.unwrap_or(0),
+                        f.step,
+                        plural(f.step),
+                        stats.shrink_attempts.unwrap_or(0)
+                    );
+                    print_found(f, &intro);
+                }
+            }
+            if let Some(again) = &guided.repeat {
+                println!(
+                    "the time box reached {} walks; repeat exactly with: {again}",
+                    guided.execs
+                );
+            } else if !report.problems.is_empty() {
+                println!("walk again with: {}", report.command_line);
+            }
+            println!();
+            println!("summary:");
+            println!(
+                "  walks    {} walks, {} lockstep steps, longest {} inputs",
+                stats.walks, stats.steps, stats.longest
+            );
+            println!(
+                "  guided   {} coverage features, {} walks kept in the corpus",
+                guided.features, guided.corpus
+            );
+            let growth: Vec<String> = guided
+                .growth
+                .iter()
+                .map(|g| {
+                    format!(
+                        "{} after {} walks ({})",
+                        g.features,
+                        g.execs,
+                        duration(g.seconds)
+                    )
+                })
+                .collect();
+            for (i, chunk) in growth.chunks(3).enumerate() {
+                println!(
+                    "  {:<8} {}",
+                    if i == 0 { "growth" } else { "" },
+                    chunk.join(", ")
+                );
+            }
             println!(
                 "  speed    {:.0} steps/s, {} on {} thread{}",
                 stats.steps as f64 / stats.seconds.max(1e-9),

@@ -89,13 +89,13 @@ mod tests {
         let mut corpus = Corpus::default();
         let path = vec![Input::Timeout { node: 1 }, Input::Timeout { node: 2 }];
         let mut one = WalkSignal::default();
-        one.record(&path[0], &[]);
+        one.record(&path[0], &[], None);
         corpus.add(&path[..1], &one);
         assert_eq!(corpus.entries.len(), 1);
         corpus.add(&path[..1], &one);
         assert_eq!(corpus.entries.len(), 1, "nothing new the second time");
         let mut two = one.clone();
-        two.record(&path[1], &[]);
+        two.record(&path[1], &[], None);
         corpus.add(&path, &two);
         assert_eq!(corpus.entries.len(), 2);
         assert_eq!(corpus.entries[1].path.len(), 2);

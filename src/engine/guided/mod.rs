@@ -1,9 +1,10 @@
-//! Guided search: random walks steered by coverage.
+//! Guided search: random walks steered by coverage of the spec.
 //!
 //! Walks run in batches. The first batch is exactly the random mode's first walks; after each
-//! batch, every walk that reached a step class or pair of classes no earlier walk had (see
-//! [`signal`]) is kept in the [`corpus`], and the next batch's walks start from mutated prefixes
-//! of kept walks ([`mutate`]), chosen with AFL-style energy favouring rare features. A batch's
+//! batch, every walk that reached a feature no earlier walk had — a kind of step, a pair of
+//! kinds, an abstract spec state (see [`signal`]) — is kept in the [`corpus`], and the next
+//! batch's walks start from mutated prefixes of kept walks ([`mutate`]), chosen with AFL-style
+//! energy favouring rare features, and continue under a random [`swarm`]. A batch's
 //! walks depend only on the corpus at its start and on `(seed, walk index)`, and results are
 //! merged in walk order, so the outcome is the same whatever the thread count. With a time box
 //! the run stops after the batch during which time ran out, and reports how many executions it
@@ -12,6 +13,7 @@
 pub mod corpus;
 pub mod mutate;
 pub mod signal;
+pub mod swarm;
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -22,7 +24,9 @@ use raftcheck_spec::RaftModel;
 use super::pool::{build_adapters, run_jobs, AdapterFactory};
 use super::random::{walk_from, walk_rng, DivergentWalk, WalkStats};
 use corpus::Corpus;
+use serde::Serialize;
 use signal::WalkSignal;
+use swarm::Swarm;
 
 /// Walks per batch: the corpus changes only between batches.
 pub const BATCH: usize = 32;
@@ -55,6 +59,22 @@ pub struct GuidedOutcome {
     pub execs: usize,
     /// The divergent walk with the smallest index, if any.
     pub found: Option<DivergentWalk>,
+    /// How coverage grew: a point after the first batch, after each batch that doubled the
+    /// executions since the last point, and at the end.
+    pub growth: Vec<Growth>,
+}
+
+/// Coverage after some executions.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Growth {
+    /// Executions (walks) so far.
+    pub execs: usize,
+    /// Distinct features reached.
+    pub features: usize,
+    /// Distinct spec states matched.
+    pub spec_states: u64,
+    /// Wall time so far (a measurement; the other fields repeat exactly).
+    pub seconds: f64,
 }
 
 /// Runs the guided search; the problem reported is the first divergent walk's.
@@ -73,6 +93,7 @@ pub fn guided_walks(
         corpus: 0,
         execs: 0,
         found: None,
+        growth: Vec::new(),
     };
     let mut states = HashSet::new();
     while outcome.execs < options.execs && outcome.found.is_none() {
@@ -82,14 +103,18 @@ pub fn guided_walks(
         let results = run_jobs(&adapters, count, |adapter, k| {
             let i = first + k;
             let mut rng = walk_rng(options.seed, i);
-            let prefix = match corpus_now.entries.len() {
-                0 => Vec::new(),
-                // A quarter of the walks stay purely random.
-                _ if rng.below(4) == 0 => Vec::new(),
+            let (prefix, swarm) = match corpus_now.entries.len() {
+                // The first batch: plain random walks.
+                0 if first == 0 => (Vec::new(), Swarm::all()),
+                0 => (Vec::new(), Swarm::draw(&mut rng)),
+                // A quarter of the walks start afresh, under a swarm.
+                _ if rng.below(4) == 0 => (Vec::new(), Swarm::draw(&mut rng)),
                 n => {
                     let base = corpus_now.pick(&mut rng).expect("non-empty corpus");
                     let other = &corpus_now.entries[rng.below(n)].path;
-                    mutate::mutate(&base.path, Some(other), &mut rng)
+                    let prefix =
+                        mutate::mutate(&base.path, Some(other), model.bounds.nodes, &mut rng);
+                    (prefix, Swarm::draw(&mut rng))
                 }
             };
             let mut signal = WalkSignal::default();
@@ -98,8 +123,9 @@ pub fn guided_walks(
                 adapter,
                 &mut rng,
                 &prefix,
+                &swarm,
                 options.steps,
-                &mut |input, outputs| signal.record(input, outputs),
+                &mut |input, outputs, next| signal.record(input, outputs, Some(next)),
             );
             let stop = r.problem.is_some();
             ((r, signal), stop)
@@ -130,6 +156,16 @@ pub fn guided_walks(
         outcome.corpus = corpus.entries.len();
         outcome.stats.spec_states = states.len() as u64;
         outcome.stats.seconds = started.elapsed().as_secs_f64();
+        let point = Growth {
+            execs: outcome.execs,
+            features: outcome.features,
+            spec_states: outcome.stats.spec_states,
+            seconds: outcome.stats.seconds,
+        };
+        match outcome.growth.last() {
+            Some(last) if outcome.execs < 2 * last.execs => {}
+            _ => outcome.growth.push(point),
+        }
         progress(&outcome);
         if options
             .seconds
@@ -140,6 +176,18 @@ pub fn guided_walks(
     }
     if let Some(found) = &outcome.found {
         outcome.execs = found.walk + 1;
+    }
+    let end = Growth {
+        execs: outcome.execs,
+        features: outcome.features,
+        spec_states: outcome.stats.spec_states,
+        seconds: outcome.stats.seconds,
+    };
+    match outcome.growth.last_mut() {
+        Some(last) if last.features == end.features && last.spec_states == end.spec_states => {
+            *last = end
+        }
+        _ => outcome.growth.push(end),
     }
     Ok(outcome)
 }
