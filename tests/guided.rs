@@ -38,7 +38,8 @@ fn guided_walks_find_a_conflict_random_walks_of_the_same_budget_miss() {
     // conflict-not-truncated (raft-rs: a follower appends after a conflicting entry instead of
     // truncating; the bug class of etcd raft's early `maybeAppend` fixes) needs a follower with
     // an entry of an old term past the prefix a later leader matches. With pre-vote on, random
-    // walks from seed 1 first reach it at walk 1,433.
+    // walks from seed 1 first reach it at walk 1,433, guided ones at walk 406. (Over other seeds
+    // guided walks are not always first: `cargo bench --bench guided` compares them.)
     let dir = scratch("conflict");
     let bug = [
         "--inject",
@@ -46,22 +47,22 @@ fn guided_walks_find_a_conflict_random_walks_of_the_same_budget_miss() {
         "--pre-vote",
         "on",
         "--walks",
-        "400",
+        "600",
     ];
     let random = walks("--random", &dir, &bug);
     assert_eq!(random["result"], "agree", "{random}");
-    assert_eq!(random["walks"], 400);
+    assert_eq!(random["walks"], 600);
     let guided = walks("--guided", &dir, &bug);
     assert_eq!(guided["result"], "divergence", "{guided}");
     assert_eq!(guided["kind"], "state-mismatch");
     let walk = guided["walk"].as_u64().unwrap();
     assert!(
-        (32..400).contains(&walk),
+        (32..600).contains(&walk),
         "found after the first batch: {walk}"
     );
     assert_eq!(guided["execs"].as_u64().unwrap(), walk + 1);
     let step = guided["step"].as_u64().unwrap();
-    assert!(step <= 20, "shrunk: {step} steps");
+    assert!(step <= 30, "shrunk: {step} steps");
     // The corpus grew from what the first batch found, and coverage grew along the way.
     assert!(guided["corpus"].as_u64().unwrap() > 10);
     let growth = guided["growth"].as_array().unwrap();
@@ -72,6 +73,26 @@ fn guided_walks_find_a_conflict_random_walks_of_the_same_budget_miss() {
             && w[0]["execs"].as_u64() < w[1]["execs"].as_u64()));
     let replay = raftcheck(&["replay", guided["trace"].as_str().unwrap()], &dir);
     assert_eq!(code(&replay), 0, "{}", stdout(&replay));
+}
+
+#[test]
+fn the_first_batch_is_random_walks_and_the_corpus_steers_the_rest() {
+    let dir = scratch("steer");
+    let same = |walks_: &str| {
+        let args = ["--pre-vote", "off", "--walks", walks_];
+        let (r, g) = (
+            walks("--random", &dir, &args),
+            walks("--guided", &dir, &args),
+        );
+        (r["coverage"].clone(), g["coverage"].clone())
+    };
+    let (random, guided) = same("32");
+    assert_eq!(
+        random, guided,
+        "the first batch is the random mode's first walks"
+    );
+    let (random, guided) = same("200");
+    assert_ne!(random, guided, "later walks start from the corpus");
 }
 
 #[test]

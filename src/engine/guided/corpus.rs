@@ -62,22 +62,34 @@ impl Corpus {
         (1024 / rarest.max(1)).max(1)
     }
 
-    /// Picks an entry with probability proportional to its energy, or `None` when empty.
-    pub fn pick(&self, rng: &mut SplitMix64) -> Option<&Entry> {
-        let total: u64 = self.entries.iter().map(|e| self.energy(e)).sum();
-        if total == 0 {
-            return None;
-        }
-        let mut target = rng.next_u64() % total;
-        for entry in &self.entries {
-            let e = self.energy(entry);
-            if target < e {
-                return Some(entry);
-            }
-            target -= e;
-        }
-        self.entries.last()
+    /// The entries' energies as a table to pick from: the corpus does not change during a
+    /// batch of walks, so the table is built once per batch.
+    pub fn energies(&self) -> Energies {
+        let mut total = 0;
+        let cumulative = self
+            .entries
+            .iter()
+            .map(|entry| {
+                total += self.energy(entry);
+                total
+            })
+            .collect();
+        Energies { cumulative }
     }
+
+    /// Picks an entry with probability proportional to its energy, or `None` when empty.
+    pub fn pick(&self, energies: &Energies, rng: &mut SplitMix64) -> Option<&Entry> {
+        let total = *energies.cumulative.last()?;
+        let target = rng.next_u64() % total;
+        let at = energies.cumulative.partition_point(|&c| c <= target);
+        self.entries.get(at)
+    }
+}
+
+/// The running sums of the corpus entries' energies, in entry order.
+#[derive(Clone, Debug, Default)]
+pub struct Energies {
+    cumulative: Vec<u64>,
 }
 
 #[cfg(test)]
@@ -95,11 +107,19 @@ mod tests {
         corpus.add(&path[..1], &one);
         assert_eq!(corpus.entries.len(), 1, "nothing new the second time");
         let mut two = one.clone();
-        two.record(&path[1], &[], None);
+        two.record(
+            &path[1],
+            &[raftcheck_spec::Output::BecomeLeader { node: 2, term: 1 }],
+            None,
+        );
         corpus.add(&path, &two);
         assert_eq!(corpus.entries.len(), 2);
         assert_eq!(corpus.entries[1].path.len(), 2);
         let mut rng = SplitMix64::new(3);
-        assert!(corpus.pick(&mut rng).is_some());
+        let energies = corpus.energies();
+        assert!(corpus.pick(&energies, &mut rng).is_some());
+        assert!(Corpus::default()
+            .pick(&Corpus::default().energies(), &mut rng)
+            .is_none());
     }
 }

@@ -100,6 +100,7 @@ pub fn guided_walks(
         let first = outcome.execs;
         let count = BATCH.min(options.execs - first);
         let corpus_now = &corpus;
+        let energies = corpus.energies();
         let results = run_jobs(&adapters, count, |adapter, k| {
             let i = first + k;
             let mut rng = walk_rng(options.seed, i);
@@ -110,7 +111,9 @@ pub fn guided_walks(
                 // A quarter of the walks start afresh, under a swarm.
                 _ if rng.below(4) == 0 => (Vec::new(), Swarm::draw(&mut rng)),
                 n => {
-                    let base = corpus_now.pick(&mut rng).expect("non-empty corpus");
+                    let base = corpus_now
+                        .pick(&energies, &mut rng)
+                        .expect("non-empty corpus");
                     let other = &corpus_now.entries[rng.below(n)].path;
                     let prefix =
                         mutate::mutate(&base.path, Some(other), model.bounds.nodes, &mut rng);

@@ -1,22 +1,23 @@
 //! The coverage signal of guided search, measured on the spec: which kinds of step a walk took
-//! (the spec's transitions), which pairs of consecutive kinds, and which abstract spec states it
-//! reached.
+//! (the spec's transitions) and which abstract spec states and milestones it reached.
 //!
-//! A step's class is its input label together with the set of output labels the step produced
-//! (so `Receive AppendEntries` answered by a rejection differs from one that was accepted, and a
-//! `Timeout` that made a leader differs from one that did not). A state's abstraction
-//! ([`abstract_state`]) keeps what makes Raft's deep bugs possible and forgets the rest: each
-//! node's role, how far its term lags the highest, its log's length and last term relative to
-//! the others, its commit index, whether it knows a leader; whether two logs conflict at some
-//! index; which kinds of message are in flight. Nodes are sorted, so renaming them changes
-//! nothing. A feature is a class, a pair of consecutive classes, or an abstract state; features
-//! are 64-bit hashes with a fixed function, so runs repeat.
+//! A step's class is its input's kind (and message kind) together with the set of kinds of
+//! output the step produced (so a `Timeout` that made a leader differs from one that did not).
+//! A state gives features of two sorts ([`state_features`]): its shape, which keeps what makes
+//! Raft's deep bugs possible and forgets the rest — each node's role, how far its term and log
+//! lag the highest, its uncommitted tail, and whether two logs conflict at some index, nodes
+//! sorted so that renaming them changes nothing — and milestones of how far the run got (the
+//! highest term, the number of conflicting entries, the number of terms in the logs, the
+//! highest commit and log length), each a feature of its own so that they add up rather than
+//! multiply. Features are 64-bit hashes with a fixed function, so runs repeat.
+//!
+//! Pairs of consecutive step classes (AFL's edges) are left out: measured on the injected bugs
+//! (`cargo bench --bench guided`), they made nearly every walk "new" and the corpus too large
+//! to steer.
 
 use std::collections::BTreeSet;
 
 use raftcheck_spec::{ClusterState, Input, Output, Role};
-
-use crate::engine::coverage::{input_label, output_label};
 
 /// FNV-1a over bytes: fixed between builds, unlike `DefaultHasher`.
 fn fnv(bytes: &[u8], mut hash: u64) -> u64 {
@@ -31,11 +32,25 @@ const FNV_START: u64 = 0xCBF2_9CE4_8422_2325;
 
 /// The class of one step.
 pub fn step_class(input: &Input, outputs: &[Output]) -> u64 {
-    let labels: BTreeSet<String> = outputs.iter().map(output_label).collect();
-    let mut hash = fnv(input_label(input).as_bytes(), FNV_START);
-    for label in labels {
+    let mut hash = fnv(input.kind().as_bytes(), FNV_START);
+    if let Input::Receive { message } | Input::Drop { message } | Input::Duplicate { message } =
+        input
+    {
+        hash = fnv(message.payload.kind().as_bytes(), hash);
+    }
+    let mut kinds: Vec<&'static str> = outputs
+        .iter()
+        .map(|output| match output {
+            Output::Send { message } => message.payload.kind(),
+            Output::BecomeLeader { .. } => "BecomeLeader",
+            Output::ProposalDropped { .. } => "ProposalDropped",
+        })
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    for kind in kinds {
         hash = fnv(b"|", hash);
-        hash = fnv(label.as_bytes(), hash);
+        hash = fnv(kind.as_bytes(), hash);
     }
     hash
 }
@@ -43,7 +58,6 @@ pub fn step_class(input: &Input, outputs: &[Output]) -> u64 {
 /// Collects the features of one walk, in the order first seen.
 #[derive(Clone, Debug, Default)]
 pub struct WalkSignal {
-    previous: Option<u64>,
     /// Distinct features of the walk, with the step (1-based) each first appeared at.
     pub features: Vec<(u64, usize)>,
     seen: BTreeSet<u64>,
@@ -51,18 +65,15 @@ pub struct WalkSignal {
 }
 
 impl WalkSignal {
-    /// Records one judged step: its class, the pair it ends, and the abstract state it reached
-    /// (when given).
+    /// Records one judged step: its class, and the features of the state it reached (when
+    /// given).
     pub fn record(&mut self, input: &Input, outputs: &[Output], next: Option<&ClusterState>) {
         self.steps += 1;
-        let class = step_class(input, outputs);
-        self.add(class);
-        if let Some(previous) = self.previous {
-            self.add(fnv(&previous.to_le_bytes(), class.rotate_left(17)));
-        }
-        self.previous = Some(class);
+        self.add(step_class(input, outputs));
         if let Some(state) = next {
-            self.add(abstract_state(state));
+            for feature in state_features(state) {
+                self.add(feature);
+            }
         }
     }
 
@@ -73,18 +84,18 @@ impl WalkSignal {
     }
 }
 
-/// Caps a count so that an abstraction stays small: 0, 1, 2, and "more".
+/// Caps a count so that an abstraction stays small: 0, 1, and "more".
 fn cap(n: u64) -> u8 {
-    n.min(3) as u8
+    n.min(2) as u8
 }
 
-/// The abstract state of `state` as one feature (see the module documentation).
-pub fn abstract_state(state: &ClusterState) -> u64 {
+/// The features of one spec state: its abstract shape, and milestones of how far the run got
+/// (each a feature of its own, so they add up rather than multiply).
+pub fn state_features(state: &ClusterState) -> [u64; 5] {
     let nodes: Vec<_> = state.nodes.values().collect();
     let top_term = nodes.iter().map(|n| n.term).max().unwrap_or(0);
     let top_index = nodes.iter().map(|n| n.log.last_index()).max().unwrap_or(0);
-    let top_last_term = nodes.iter().map(|n| n.log.last_term()).max().unwrap_or(0);
-    let mut per_node: Vec<[u8; 6]> = nodes
+    let mut per_node: Vec<[u8; 4]> = nodes
         .iter()
         .map(|n| {
             [
@@ -96,49 +107,97 @@ pub fn abstract_state(state: &ClusterState) -> u64 {
                 },
                 cap(top_term - n.term),
                 cap(top_index - n.log.last_index()),
-                cap(top_last_term - n.log.last_term()),
                 cap(n.log.last_index() - n.commit.min(n.log.last_index())),
-                u8::from(n.leader.is_some()),
             ]
         })
         .collect();
     per_node.sort_unstable();
-    let conflict = nodes.iter().enumerate().any(|(i, a)| {
-        nodes[i + 1..].iter().any(|b| {
+    let mut conflicts = 0u64;
+    for (i, a) in nodes.iter().enumerate() {
+        for b in &nodes[i + 1..] {
             let shared = a.log.last_index().min(b.log.last_index());
-            (1..=shared).any(|index| match (a.log.term_at(index), b.log.term_at(index)) {
-                (Some(x), Some(y)) => x != y,
-                _ => false,
-            })
-        })
-    });
-    let in_flight: BTreeSet<&str> = state.network.iter().map(|m| m.payload.kind()).collect();
-    let mut hash = fnv(b"state", FNV_START);
+            conflicts += (1..=shared)
+                .filter(
+                    |&index| match (a.log.term_at(index), b.log.term_at(index)) {
+                        (Some(x), Some(y)) => x != y,
+                        _ => false,
+                    },
+                )
+                .count() as u64;
+        }
+    }
+    let mut terms: Vec<u64> = nodes
+        .iter()
+        .flat_map(|n| n.log.entries().iter().map(|e| e.term))
+        .collect();
+    terms.sort_unstable();
+    terms.dedup();
+    let top_commit = nodes.iter().map(|n| n.commit).max().unwrap_or(0);
+    let mut shape = fnv(b"shape", FNV_START);
     for node in &per_node {
-        hash = fnv(node, hash);
+        shape = fnv(node, shape);
     }
-    hash = fnv(&[u8::from(conflict)], hash);
-    for kind in in_flight {
-        hash = fnv(b"|", hash);
-        hash = fnv(kind.as_bytes(), hash);
-    }
-    hash
+    shape = fnv(&[u8::from(conflicts > 0)], shape);
+    let milestone = |name: &[u8], value: u64| fnv(&value.to_le_bytes(), fnv(name, FNV_START));
+    [
+        shape,
+        milestone(b"term", top_term),
+        milestone(b"conflicts", conflicts.min(4)),
+        milestone(b"log terms", terms.len() as u64),
+        milestone(b"commit", top_commit.min(8) * 16 + top_index.min(15)),
+    ]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use raftcheck_spec::{Bounds, Entry, Flavour, Mode, RaftModel, Term};
+
     #[test]
-    fn outputs_change_the_class_and_pairs_are_features() {
+    fn the_class_is_the_kind_of_step_and_a_walk_counts_a_feature_once() {
         let a = step_class(&Input::Timeout { node: 1 }, &[]);
         let b = step_class(&Input::Timeout { node: 2 }, &[]);
         assert_eq!(a, b, "the class is the kind of step, not the node");
+        let leader = [Output::BecomeLeader { node: 1, term: 1 }];
+        assert_ne!(a, step_class(&Input::Timeout { node: 1 }, &leader));
         let mut s = WalkSignal::default();
         s.record(&Input::Timeout { node: 1 }, &[], None);
         s.record(&Input::Timeout { node: 2 }, &[], None);
-        // The class once, then the pair (Timeout, Timeout).
+        s.record(&Input::Timeout { node: 2 }, &leader, None);
         assert_eq!(s.features.len(), 2);
-        assert_eq!(s.features[1].1, 2);
+        assert_eq!(s.features[1].1, 3, "first seen at the third step");
+    }
+
+    #[test]
+    fn a_conflict_between_logs_is_new_coverage_and_renaming_nodes_is_not() {
+        let model = RaftModel::new(Bounds::default(), Flavour::raft_rs(), Mode::Lockstep);
+        let start = model.initial_state();
+        let with = |logs: &[(u64, Term)]| {
+            let mut state = start.clone();
+            for &(node, term) in logs {
+                state
+                    .nodes
+                    .get_mut(node)
+                    .unwrap()
+                    .log
+                    .push(Entry::empty(term));
+            }
+            state_features(&state)
+        };
+        let one = with(&[(1, 1)]);
+        assert_eq!(one, with(&[(2, 1)]), "the same shape on another node");
+        let agreeing = with(&[(1, 1), (2, 1)]);
+        let conflicting = with(&[(1, 1), (2, 2)]);
+        assert_ne!(agreeing[0], conflicting[0], "the shape has the conflict");
+        assert_ne!(
+            agreeing[2], conflicting[2],
+            "so does the conflicts milestone"
+        );
+        assert_ne!(
+            agreeing[3], conflicting[3],
+            "and the number of terms in the logs"
+        );
+        assert_ne!(state_features(&start), one);
     }
 }

@@ -37,13 +37,16 @@ impl Swarm {
         Swarm::default()
     }
 
-    /// A random swarm: each optional kind left out with probability one half, elections made
-    /// rare with probability one half.
+    /// A random swarm: half the time the full one; otherwise each optional kind left out with
+    /// probability one quarter, and elections made rare with probability one half.
     pub fn draw(rng: &mut SplitMix64) -> Swarm {
         let bits = rng.next_u64();
+        if bits & 1 == 0 {
+            return Swarm::all();
+        }
         Swarm {
-            off: bits as u8,
-            rare_timeouts: bits & (1 << 8) != 0,
+            off: (bits >> 8) as u8 & (bits >> 16) as u8,
+            rare_timeouts: bits & 2 != 0,
         }
     }
 
