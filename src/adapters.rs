@@ -87,6 +87,12 @@ impl ImplChoice {
         !matches!(self.kind, Kind::PySyncObj)
     }
 
+    /// Whether the implementation runs inside raftcheck (raft-rs) rather than behind the adapter
+    /// protocol, where each event costs a round trip.
+    pub fn in_process(&self) -> bool {
+        matches!(self.kind, Kind::RaftRs)
+    }
+
     /// The same choice with pre-vote on or off in the implementation.
     #[must_use]
     pub fn with_pre_vote(mut self, pre_vote: bool) -> Self {

@@ -12,6 +12,7 @@ use crate::adapters::ImplChoice;
 use crate::engine::guided::Growth;
 use crate::engine::random::{DivergentWalk, WalkStats};
 use crate::engine::search::Split;
+use crate::engine::shorten::{shortcut, shorten, Shortcut};
 use crate::engine::spec_only::{self, PropertyResult};
 use crate::engine::{
     execute, guided_walks, random_walks, search, shrink, Coverage, Execution, GuidedOptions,
@@ -147,6 +148,12 @@ pub struct RandomStats {
     /// Candidates shrinking tried.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shrink_attempts: Option<usize>,
+    /// The length shrinking reached, before the search for a shorter trace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shrunk_to: Option<usize>,
+    /// Product states the search for a shorter trace stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shorten_states: Option<u64>,
     /// Inputs driven, outputs observed, inputs never exercised.
     pub coverage: Value,
 }
@@ -366,6 +373,7 @@ pub fn run(
                 shard: *shard,
                 progress_every: plan.progress,
                 symmetry: symmetry.then(|| Symmetry::for_bounds(&model.bounds)),
+                max_states: None,
             };
             run_exhaustive(plan, model, choice, start_failure, &options)?
         }
@@ -500,7 +508,7 @@ fn run_random(
             )))
         }
     };
-    let (found, walk, at_step, attempts) = shrink_found(plan, model, choice, outcome.found)?;
+    let (found, finding) = shrink_found(plan, model, choice, outcome.found)?;
     let s: WalkStats = outcome.stats;
     let random = RandomStats {
         seed: options.seed,
@@ -510,9 +518,11 @@ fn run_random(
         events: s.steps,
         seconds: s.seconds,
         longest: s.longest,
-        walk,
-        found_at_step: at_step,
-        shrink_attempts: attempts,
+        walk: finding.walk,
+        found_at_step: finding.at_step,
+        shrink_attempts: finding.attempts,
+        shrunk_to: finding.shrunk,
+        shorten_states: finding.shorten_states,
         coverage: coverage_json(model, &s.coverage, s.spec_states),
     };
     Ok((
@@ -523,18 +533,39 @@ fn run_random(
     ))
 }
 
-/// Shrinks the divergent walk found, if any, and writes its trace: the finding, the walk's
-/// index, the step it diverged at before shrinking, and the candidates shrinking tried.
-type ShrunkWalk = (Vec<Found>, Option<usize>, Option<usize>, Option<usize>);
+/// Product states a search for a shorter trace may store, about two seconds' worth on two cores:
+/// raft-rs in-process explores about a hundred thousand a second, an implementation behind the
+/// adapter protocol about ten thousand.
+fn shorten_budget(choice: &ImplChoice) -> u64 {
+    if choice.in_process() {
+        200_000
+    } else {
+        20_000
+    }
+}
 
+/// What became of a divergent walk: its index, the step it diverged at, the candidates shrinking
+/// tried, the length shrinking reached, and the product states the search for a shorter trace
+/// stored.
+#[derive(Clone, Debug, Default)]
+struct WalkFinding {
+    walk: Option<usize>,
+    at_step: Option<usize>,
+    attempts: Option<usize>,
+    shrunk: Option<usize>,
+    shorten_states: Option<u64>,
+}
+
+/// Shrinks the divergent walk found, if any, searches for a shorter trace near it
+/// ([`crate::engine::shorten`]), and writes the trace.
 fn shrink_found(
     plan: &Plan,
     model: &RaftModel,
     choice: &ImplChoice,
     divergent: Option<DivergentWalk>,
-) -> Result<ShrunkWalk, UsageError> {
+) -> Result<(Vec<Found>, WalkFinding), UsageError> {
     let Some(divergent) = divergent else {
-        return Ok((Vec::new(), None, None, None));
+        return Ok((Vec::new(), WalkFinding::default()));
     };
     let shrunk = match choice.build() {
         Ok(mut adapter) => shrink(
@@ -549,7 +580,7 @@ fn shrink_found(
         },
     };
     let step = shrunk.path.len();
-    let problem = Problem {
+    let mut problem = Problem {
         outcome: match divergent.problem.outcome.clone() {
             Outcome::Divergence { kind, .. } => Outcome::Divergence { step, kind },
             Outcome::Violation { property, .. } => Outcome::Violation { step, property },
@@ -558,12 +589,39 @@ fn shrink_found(
         path: shrunk.path,
         lines: divergent.problem.lines.clone(),
     };
-    Ok((
-        vec![record(model, choice, &problem, plan)?],
-        Some(divergent.walk),
-        Some(divergent.problem.path.len()),
-        Some(shrunk.attempts),
-    ))
+    if let Ok(mut adapter) = choice.build() {
+        let budget = shorten_budget(choice) / 10;
+        let r = shortcut(model, adapter.as_mut(), &problem, 3, budget);
+        if let Ok(Shortcut {
+            problem: Some(shorter),
+            ..
+        }) = r
+        {
+            problem = shorter;
+        }
+    }
+    let factory = || choice.build();
+    let mut shorten_states = None;
+    if let Ok(shortened) = shorten(
+        model,
+        &factory,
+        &problem,
+        shorten_budget(choice),
+        plan.threads,
+    ) {
+        shorten_states = Some(shortened.states);
+        if let Some(shorter) = shortened.problem {
+            problem = shorter;
+        }
+    }
+    let finding = WalkFinding {
+        walk: Some(divergent.walk),
+        at_step: Some(divergent.problem.path.len()),
+        attempts: Some(shrunk.attempts),
+        shrunk: Some(step),
+        shorten_states,
+    };
+    Ok((vec![record(model, choice, &problem, plan)?], finding))
 }
 
 fn run_guided(
@@ -600,7 +658,7 @@ fn run_guided(
             )))
         }
     };
-    let (found, walk, at_step, attempts) = shrink_found(plan, model, choice, outcome.found)?;
+    let (found, finding) = shrink_found(plan, model, choice, outcome.found)?;
     let s: WalkStats = outcome.stats;
     let guided = GuidedStats {
         walks: RandomStats {
@@ -611,16 +669,18 @@ fn run_guided(
             events: s.steps,
             seconds: s.seconds,
             longest: s.longest,
-            walk,
-            found_at_step: at_step,
-            shrink_attempts: attempts,
+            walk: finding.walk,
+            found_at_step: finding.at_step,
+            shrink_attempts: finding.attempts,
+            shrunk_to: finding.shrunk,
+            shorten_states: finding.shorten_states,
             coverage: coverage_json(model, &s.coverage, s.spec_states),
         },
         features: outcome.features,
         corpus: outcome.corpus,
         execs: outcome.execs,
         time_box,
-        timed_out: walk.is_none() && outcome.execs < options.execs,
+        timed_out: finding.walk.is_none() && outcome.execs < options.execs,
         repeat: time_box.map(|_| {
             let exploration = Exploration::Guided {
                 seed: options.seed,

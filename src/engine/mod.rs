@@ -15,6 +15,7 @@ pub mod pool;
 pub mod random;
 mod reply;
 pub mod search;
+pub mod shorten;
 pub mod shrink;
 pub mod spec_only;
 

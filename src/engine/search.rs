@@ -54,6 +54,9 @@ pub struct SearchOptions {
     /// Merge product states that differ only by a renaming of node ids in this group (needs
     /// `merge` and an adapter with [`Adapter::renamed_fingerprints`]).
     pub symmetry: Option<Symmetry>,
+    /// Expand no level once this many product states are stored (the search is then not
+    /// complete); a budget in states rather than seconds, so that a run repeats.
+    pub max_states: Option<u64>,
 }
 
 impl Default for SearchOptions {
@@ -65,6 +68,7 @@ impl Default for SearchOptions {
             shard: None,
             progress_every: None,
             symmetry: None,
+            max_states: None,
         }
     }
 }
@@ -285,6 +289,7 @@ pub fn search(
         .collect();
     let mut sharded = options.shard.is_none();
     let mut stopped = false;
+    let mut previous_level = 1u64;
     let done = AtomicBool::new(false);
 
     std::thread::scope(|scope| {
@@ -296,6 +301,15 @@ pub fn search(
             if frontier.is_empty() {
                 break;
             }
+            // The next level, estimated to grow by the last level's factor, would not fit.
+            let growth = frontier.len() as u64 / previous_level.max(1);
+            if options.max_states.is_some_and(|most| {
+                arena.len() as u64 + frontier.len() as u64 * growth.max(1) > most
+            }) {
+                stopped = true;
+                break;
+            }
+            previous_level = frontier.len() as u64;
             if !sharded {
                 let (i, n) = options.shard.expect("shard set");
                 if frontier.len() >= 8 * n {

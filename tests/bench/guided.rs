@@ -7,7 +7,10 @@
 //! the time the whole budget took. The ratio is random's total time over guided's, so above 1
 //! guided walks find the bug sooner. Walks use the walk bounds (8 terms, 4 values, 3 restarts,
 //! 8 heartbeats, 100 inputs), with one configuration change and a spare for the membership bugs
-//! and one compaction for the snapshot bugs.
+//! and one compaction for the snapshot bugs. "len" is the median length of the trace reported
+//! (shrunk, then shortened); the last line counts, with pre-vote off, the traces within 1.5x of
+//! the length of the corpus's trace of the bug (found by exhaustive search, so shortest within
+//! the bug's bounds).
 //!
 //! ```sh
 //! cargo bench --bench guided
@@ -102,6 +105,20 @@ fn find(
     })
 }
 
+/// The length of the corpus's trace of `bug` on `implementation` with pre-vote off (found by
+/// exhaustive search, so shortest within the bug's bounds), the shortest if there are several.
+fn corpus_length(implementation: &str, bug: Bug) -> Option<usize> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("traces");
+    let prefix = format!("{implementation}-{}-", bug.name());
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .filter_map(|e| raftcheck::trace::Trace::load(&e.path()).ok())
+        .map(|t| t.inputs().count())
+        .min()
+}
+
 fn median(mut xs: Vec<usize>) -> String {
     if xs.is_empty() {
         return "-".into();
@@ -133,6 +150,8 @@ fn main() {
     );
     println!("{:<39} | {:^29} | {:^29} |", "", "random", "guided");
     let (mut total_random, mut total_guided) = (0.0, 0.0);
+    // (trace lengths within 1.5x of the corpus's, trace lengths compared), pre-vote off.
+    let mut within = (0, 0);
     for implementation in impls.split(',') {
         for bug in Bug::ALL {
             if raftcheck::adapters::ImplChoice::new(implementation, Some(bug.name())).is_err()
@@ -155,6 +174,11 @@ fn main() {
                     }
                     let found: Vec<usize> = runs.iter().filter_map(|r| r.walk).collect();
                     let lengths: Vec<usize> = runs.iter().filter_map(|r| r.length).collect();
+                    if let (false, Some(shortest)) = (pre_vote, corpus_length(implementation, bug))
+                    {
+                        within.0 += lengths.iter().filter(|&&l| 2 * l <= 3 * shortest).count();
+                        within.1 += lengths.len();
+                    }
                     let seconds: f64 = runs.iter().map(|r| r.seconds).sum();
                     columns.push((found.len(), median(found), seconds, median(lengths)));
                 }
@@ -188,5 +212,9 @@ fn main() {
     println!(
         "total: random {total_random:.1} s, guided {total_guided:.1} s, ratio {:.1}x",
         total_random / total_guided.max(1e-6)
+    );
+    println!(
+        "traces within 1.5x of the corpus's shortest (pre-vote off): {} of {}",
+        within.0, within.1
     );
 }

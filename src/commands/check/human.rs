@@ -7,7 +7,27 @@ use crate::engine::spec_only::Strategy;
 use crate::engine::{Coverage, Outcome};
 use crate::plan::{Exploration, Plan, Subject};
 use crate::report::{bounds_line, duration, execution_table};
-use crate::run::{Found, Report, Stats};
+use crate::run::{Found, RandomStats, Report, Stats};
+
+/// How a walk's finding came to its length: where it diverged, what shrinking reached, and
+/// whether the search for a shorter trace found one.
+fn walk_intro(stats: &RandomStats, step: usize) -> String {
+    let shrunk = stats.shrunk_to.unwrap_or(step);
+    let mut intro = format!(
+        "in walk {} at step {}; shrunk to {shrunk} step{} ({} attempts)",
+        stats.walk.unwrap_or(0),
+        stats.found_at_step.unwrap_or(0),
+        plural(shrunk),
+        stats.shrink_attempts.unwrap_or(0)
+    );
+    if step < shrunk {
+        intro.push_str(&format!(
+            ", then to {step} by a breadth-first search ({} product states)",
+            stats.shorten_states.unwrap_or(0)
+        ));
+    }
+    intro
+}
 
 /// The first lines of the report, printed before the run starts.
 pub fn print_header(plan: &Plan, model: &RaftModel) {
@@ -193,14 +213,7 @@ pub fn print_report(report: &Report) {
                     stats.walks, stats.steps
                 ),
                 Some(f) => {
-                    let intro = format!(
-                        "in walk {} at step {}; shrunk to {} step{} ({} attempts)",
-                        stats.walk.unwrap_or(0),
-                        stats.found_at_step.unwrap_or(0),
-                        f.step,
-                        plural(f.step),
-                        stats.shrink_attempts.unwrap_or(0)
-                    );
+                    let intro = walk_intro(stats, f.step);
                     print_found(f, &intro);
                     println!("walk again with: {}", report.command_line);
                 }
@@ -231,14 +244,7 @@ pub fn print_report(report: &Report) {
                     stats.walks, stats.steps
                 ),
                 Some(f) => {
-                    let intro = format!(
-                        "in walk {} at step {}; shrunk to {} step{} ({} attempts)",
-                        stats.walk.unwrap_or(0),
-                        stats.found_at_step.unwrap_or(0),
-                        f.step,
-                        plural(f.step),
-                        stats.shrink_attempts.unwrap_or(0)
-                    );
+                    let intro = walk_intro(stats, f.step);
                     print_found(f, &intro);
                 }
             }
