@@ -333,6 +333,17 @@ impl CiConfig {
         if config.threads == Some(0) {
             return Err(format!("{}: threads must be at least 1", file.display()));
         }
+        if let Some(check) = config
+            .checks
+            .iter()
+            .find(|c| c.random.is_some() && c.guided.is_some())
+        {
+            return Err(format!(
+                "{}: check \"{}\": random and guided are two ways to walk; give one",
+                file.display(),
+                check.display_name()
+            ));
+        }
         for path in [Some(&mut config.traces), config.out.as_mut()]
             .into_iter()
             .flatten()
@@ -459,6 +470,26 @@ mod tests {
         );
         let err = parse("[[check]]\nshard = \"3/3\"\n").unwrap_err();
         assert!(err.contains("expected I/N"), "{err}");
+    }
+
+    #[test]
+    fn a_check_may_walk_guided_but_not_both_ways() {
+        let c = parse("[[check]]\nguided = { seed = 3, walks = 64 }\n").unwrap();
+        let plan = c.checks[0]
+            .request(&c, Some(Path::new("raftcheck.toml")), None)
+            .plan()
+            .unwrap();
+        assert_eq!(
+            plan.exploration,
+            crate::plan::Exploration::Guided {
+                seed: 3,
+                steps: 100,
+                walks: 64,
+                seconds: None
+            }
+        );
+        let err = parse("[[check]]\nrandom = {}\nguided = {}\n").unwrap_err();
+        assert!(err.contains("give one"), "{err}");
     }
 
     #[test]
