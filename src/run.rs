@@ -498,20 +498,35 @@ fn run_random(
     options: &WalkOptions,
 ) -> Result<ModeResult, UsageError> {
     let factory = || choice.build();
-    let outcome = match start_failure.map_or_else(|| random_walks(model, &factory, options), Err) {
-        Ok(outcome) => outcome,
-        Err(AdapterError::Setup(m)) => return Err(UsageError(m)),
-        Err(e) => {
-            return Err(UsageError(format!(
-                "the adapter could not start: {}",
-                e.detail()
-            )))
-        }
-    };
+    let outcome =
+        walks_started(start_failure.map_or_else(|| random_walks(model, &factory, options), Err))?;
     let (found, finding) = shrink_found(plan, model, choice, outcome.found)?;
     let s: WalkStats = outcome.stats;
-    let random = RandomStats {
-        seed: options.seed,
+    let random = walk_stats(model, options.seed, &s, &finding);
+    Ok((
+        Stats::Random(random),
+        found,
+        Some((s.coverage, s.spec_states)),
+        Vec::new(),
+    ))
+}
+
+/// The walks' result, or the usage error of an adapter that could not start.
+fn walks_started<T>(result: Result<T, AdapterError>) -> Result<T, UsageError> {
+    match result {
+        Ok(outcome) => Ok(outcome),
+        Err(AdapterError::Setup(m)) => Err(UsageError(m)),
+        Err(e) => Err(UsageError(format!(
+            "the adapter could not start: {}",
+            e.detail()
+        ))),
+    }
+}
+
+/// The counts of random or guided walks with what became of their finding.
+fn walk_stats(model: &RaftModel, seed: u64, s: &WalkStats, finding: &WalkFinding) -> RandomStats {
+    RandomStats {
+        seed,
         walks: s.walks,
         states: s.spec_states,
         steps: s.steps,
@@ -524,13 +539,7 @@ fn run_random(
         shrunk_to: finding.shrunk,
         shorten_states: finding.shorten_states,
         coverage: coverage_json(model, &s.coverage, s.spec_states),
-    };
-    Ok((
-        Stats::Random(random),
-        found,
-        Some((s.coverage, s.spec_states)),
-        Vec::new(),
-    ))
+    }
 }
 
 /// Product states a search for a shorter trace may store, about two seconds' worth on two cores:
@@ -567,14 +576,17 @@ fn shrink_found(
     let Some(divergent) = divergent else {
         return Ok((Vec::new(), WalkFinding::default()));
     };
-    let shrunk = match choice.build() {
-        Ok(mut adapter) => shrink(
+    // One adapter serves shrinking and the shortcuts; the breadth-first searches build their
+    // own, one per thread.
+    let mut adapter = choice.build().ok();
+    let shrunk = match adapter.as_mut() {
+        Some(adapter) => shrink(
             model,
             adapter.as_mut(),
             &divergent.problem.path,
             &divergent.problem.outcome,
         ),
-        Err(_) => crate::engine::shrink::Shrunk {
+        None => crate::engine::shrink::Shrunk {
             path: divergent.problem.path.clone(),
             attempts: 0,
         },
@@ -589,17 +601,17 @@ fn shrink_found(
         path: shrunk.path,
         lines: divergent.problem.lines.clone(),
     };
-    if let Ok(mut adapter) = choice.build() {
+    if let Some(adapter) = adapter.as_mut() {
         let budget = shorten_budget(choice) / 10;
-        let r = shortcut(model, adapter.as_mut(), &problem, 3, budget);
         if let Ok(Shortcut {
             problem: Some(shorter),
             ..
-        }) = r
+        }) = shortcut(model, adapter.as_mut(), &problem, 3, budget)
         {
             problem = shorter;
         }
     }
+    drop(adapter);
     let factory = || choice.build();
     let mut shorten_states = None;
     if let Ok(shortened) = shorten(
@@ -645,37 +657,14 @@ fn run_guided(
             }
         }
     };
-    let outcome = match start_failure.map_or_else(
+    let outcome = walks_started(start_failure.map_or_else(
         || guided_walks(model, &factory, options, &mut progress),
         Err,
-    ) {
-        Ok(outcome) => outcome,
-        Err(AdapterError::Setup(m)) => return Err(UsageError(m)),
-        Err(e) => {
-            return Err(UsageError(format!(
-                "the adapter could not start: {}",
-                e.detail()
-            )))
-        }
-    };
+    ))?;
     let (found, finding) = shrink_found(plan, model, choice, outcome.found)?;
     let s: WalkStats = outcome.stats;
     let guided = GuidedStats {
-        walks: RandomStats {
-            seed: options.seed,
-            walks: s.walks,
-            states: s.spec_states,
-            steps: s.steps,
-            events: s.steps,
-            seconds: s.seconds,
-            longest: s.longest,
-            walk: finding.walk,
-            found_at_step: finding.at_step,
-            shrink_attempts: finding.attempts,
-            shrunk_to: finding.shrunk,
-            shorten_states: finding.shorten_states,
-            coverage: coverage_json(model, &s.coverage, s.spec_states),
-        },
+        walks: walk_stats(model, options.seed, &s, &finding),
         features: outcome.features,
         corpus: outcome.corpus,
         execs: outcome.execs,

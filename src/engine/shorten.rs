@@ -243,7 +243,6 @@ pub fn shortcut(
 ) -> Result<Shortcut, AdapterError> {
     let setup = executor::setup(model);
     let mut current = problem.clone();
-    let mut shorter = None;
     let mut steps = 0u64;
     'restart: while let Some((states, keys)) = states_along(model, adapter, &current.path)? {
         let path = current.path.clone();
@@ -256,8 +255,7 @@ pub fn shortcut(
                 // The path comes back to where it was: cut the loop out.
                 let candidate = [&path[..i], &path[j..]].concat();
                 if let Some(found) = take(candidate, adapter) {
-                    current = found.clone();
-                    shorter = Some(found);
+                    current = found;
                     continue 'restart;
                 }
             }
@@ -290,8 +288,7 @@ pub fn shortcut(
                             if outcome.same_kind(&current.outcome) && i + k < path.len() {
                                 let candidate = [&path[..i], &longer[..]].concat();
                                 if let Some(found) = take(candidate, adapter) {
-                                    current = found.clone();
-                                    shorter = Some(found);
+                                    current = found;
                                     continue 'restart;
                                 }
                             }
@@ -307,8 +304,7 @@ pub fn shortcut(
                         if let Some(&j) = latest.get(&key).filter(|&&j| j > i + k) {
                             let candidate = [&path[..i], &longer[..], &path[j..]].concat();
                             if let Some(found) = take(candidate, adapter) {
-                                current = found.clone();
-                                shorter = Some(found);
+                                current = found;
                                 continue 'restart;
                             }
                         }
@@ -323,7 +319,7 @@ pub fn shortcut(
         break;
     }
     Ok(Shortcut {
-        problem: shorter,
+        problem: (current.path.len() < problem.path.len()).then_some(current),
         steps,
     })
 }

@@ -7,7 +7,50 @@ use crate::engine::spec_only::Strategy;
 use crate::engine::{Coverage, Outcome};
 use crate::plan::{Exploration, Plan, Subject};
 use crate::report::{bounds_line, duration, execution_table};
-use crate::run::{Found, RandomStats, Report, Stats};
+use crate::run::{Found, GuidedStats, RandomStats, Report, Stats};
+
+/// The summary of random or guided walks: the walks, for guided ones the corpus and how
+/// coverage grew, the speed.
+fn print_walk_summary(stats: &RandomStats, guided: Option<&GuidedStats>, threads: usize) {
+    println!();
+    println!("summary:");
+    println!(
+        "  walks    {} walks, {} lockstep steps, longest {} inputs",
+        stats.walks, stats.steps, stats.longest
+    );
+    if let Some(guided) = guided {
+        println!(
+            "  guided   {} coverage features, {} walks kept in the corpus",
+            guided.features, guided.corpus
+        );
+        let growth: Vec<String> = guided
+            .growth
+            .iter()
+            .map(|g| {
+                format!(
+                    "{} after {} walks ({})",
+                    g.features,
+                    g.execs,
+                    duration(g.seconds)
+                )
+            })
+            .collect();
+        for (i, chunk) in growth.chunks(3).enumerate() {
+            println!(
+                "  {:<8} {}",
+                if i == 0 { "growth" } else { "" },
+                chunk.join(", ")
+            );
+        }
+    }
+    println!(
+        "  speed    {:.0} steps/s, {} on {} thread{}",
+        stats.steps as f64 / stats.seconds.max(1e-9),
+        duration(stats.seconds),
+        threads,
+        plural(threads)
+    );
+}
 
 /// How a walk's finding came to its length: where it diverged, what shrinking reached, and
 /// whether the search for a shorter trace found one.
@@ -218,19 +261,7 @@ pub fn print_report(report: &Report) {
                     println!("walk again with: {}", report.command_line);
                 }
             }
-            println!();
-            println!("summary:");
-            println!(
-                "  walks    {} walks, {} lockstep steps, longest {} inputs",
-                stats.walks, stats.steps, stats.longest
-            );
-            println!(
-                "  speed    {:.0} steps/s, {} on {} thread{}",
-                stats.steps as f64 / stats.seconds.max(1e-9),
-                duration(stats.seconds),
-                report.threads,
-                plural(report.threads)
-            );
+            print_walk_summary(stats, None, report.threads);
         }
         Stats::Guided(guided) => {
             let stats = &guided.walks;
@@ -256,42 +287,7 @@ pub fn print_report(report: &Report) {
             } else if !report.problems.is_empty() {
                 println!("walk again with: {}", report.command_line);
             }
-            println!();
-            println!("summary:");
-            println!(
-                "  walks    {} walks, {} lockstep steps, longest {} inputs",
-                stats.walks, stats.steps, stats.longest
-            );
-            println!(
-                "  guided   {} coverage features, {} walks kept in the corpus",
-                guided.features, guided.corpus
-            );
-            let growth: Vec<String> = guided
-                .growth
-                .iter()
-                .map(|g| {
-                    format!(
-                        "{} after {} walks ({})",
-                        g.features,
-                        g.execs,
-                        duration(g.seconds)
-                    )
-                })
-                .collect();
-            for (i, chunk) in growth.chunks(3).enumerate() {
-                println!(
-                    "  {:<8} {}",
-                    if i == 0 { "growth" } else { "" },
-                    chunk.join(", ")
-                );
-            }
-            println!(
-                "  speed    {:.0} steps/s, {} on {} thread{}",
-                stats.steps as f64 / stats.seconds.max(1e-9),
-                duration(stats.seconds),
-                report.threads,
-                plural(report.threads)
-            );
+            print_walk_summary(stats, Some(guided), report.threads);
         }
         Stats::SpecOnly(stats) => {
             if report.problems.is_empty() {

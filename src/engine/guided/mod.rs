@@ -77,6 +77,18 @@ pub struct Growth {
     pub seconds: f64,
 }
 
+impl Growth {
+    /// Where `outcome` stands now.
+    fn of(outcome: &GuidedOutcome) -> Growth {
+        Growth {
+            execs: outcome.execs,
+            features: outcome.features,
+            spec_states: outcome.stats.spec_states,
+            seconds: outcome.stats.seconds,
+        }
+    }
+}
+
 /// Runs the guided search; the problem reported is the first divergent walk's.
 pub fn guided_walks(
     model: &RaftModel,
@@ -159,12 +171,7 @@ pub fn guided_walks(
         outcome.corpus = corpus.entries.len();
         outcome.stats.spec_states = states.len() as u64;
         outcome.stats.seconds = started.elapsed().as_secs_f64();
-        let point = Growth {
-            execs: outcome.execs,
-            features: outcome.features,
-            spec_states: outcome.stats.spec_states,
-            seconds: outcome.stats.seconds,
-        };
+        let point = Growth::of(&outcome);
         match outcome.growth.last() {
             Some(last) if outcome.execs < 2 * last.execs => {}
             _ => outcome.growth.push(point),
@@ -180,12 +187,7 @@ pub fn guided_walks(
     if let Some(found) = &outcome.found {
         outcome.execs = found.walk + 1;
     }
-    let end = Growth {
-        execs: outcome.execs,
-        features: outcome.features,
-        spec_states: outcome.stats.spec_states,
-        seconds: outcome.stats.seconds,
-    };
+    let end = Growth::of(&outcome);
     match outcome.growth.last_mut() {
         Some(last) if last.features == end.features && last.spec_states == end.spec_states => {
             *last = end
