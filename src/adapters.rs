@@ -38,6 +38,9 @@ pub struct ImplChoice {
     pub timeout: Duration,
     /// Pre-vote on in the implementation (and so in the flavour it is checked against).
     pub pre_vote: bool,
+    /// Adapter processes that offer the `node_step` feature answer steps they have taken
+    /// before from raftcheck's node memo (on unless `--no-node-memo`).
+    pub node_memo: bool,
     kind: Kind,
 }
 
@@ -76,6 +79,7 @@ impl ImplChoice {
             name: name.to_string(),
             bug,
             timeout: DEFAULT_TIMEOUT,
+            node_memo: true,
             pre_vote: false,
             kind,
         })
@@ -107,6 +111,13 @@ impl ImplChoice {
         self
     }
 
+    /// The same choice with the node memo on or off for adapter processes.
+    #[must_use]
+    pub fn with_node_memo(mut self, node_memo: bool) -> Self {
+        self.node_memo = node_memo;
+        self
+    }
+
     /// Builds a fresh adapter for this choice.
     pub fn build(&self) -> Result<Box<dyn Adapter>, AdapterError> {
         let process =
@@ -118,6 +129,7 @@ impl ImplChoice {
                     bug: self.bug,
                     pre_vote: self.pre_vote,
                     name: self.name.clone(),
+                    node_memo: self.node_memo,
                 })?))
             };
         match &self.kind {

@@ -275,6 +275,10 @@ pub struct CheckArgs {
     /// Do not merge equal product states (explore the tree; slow, for cross-checking).
     #[arg(long)]
     pub no_merge: bool,
+    /// Drive every step through the adapter process, even one its node memo has seen (for
+    /// cross-checking an adapter's node fingerprints, and for measuring the memo).
+    #[arg(long)]
+    pub no_node_memo: bool,
     /// Explore only part I of N of the state space (to split one run over machines).
     #[arg(long, value_name = "I/N")]
     pub shard: Option<Shard>,

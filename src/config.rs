@@ -290,6 +290,7 @@ impl CheckConfig {
             bounds: config.bounds.overridden_by(&self.bounds),
             keep_going: self.keep_going,
             no_merge: false,
+            no_node_memo: false,
             shard: self.shard.map(|s| (s.index, s.count)),
             threads: config.threads,
             timeout: config.timeout,

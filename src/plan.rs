@@ -139,6 +139,8 @@ pub struct Request {
     pub keep_going: bool,
     /// `--no-merge`.
     pub no_merge: bool,
+    /// `--no-node-memo`.
+    pub no_node_memo: bool,
     /// `--shard`.
     pub shard: Option<(usize, usize)>,
     /// `--threads`.
@@ -174,6 +176,7 @@ impl Request {
             bounds: args.bounds.clone(),
             keep_going: args.keep_going,
             no_merge: args.no_merge,
+            no_node_memo: args.no_node_memo,
             shard: args.shard.map(|s| (s.index, s.count)),
             threads: args.threads,
             timeout: args.timeout,
@@ -340,7 +343,8 @@ impl Request {
             let choice = ImplChoice::new(&self.implementation, self.inject.as_deref())
                 .map_err(|e| self.usage(e))?
                 .with_timeout(Duration::from_secs_f64(self.timeout))
-                .with_pre_vote(pre_vote);
+                .with_pre_vote(pre_vote)
+                .with_node_memo(!self.no_node_memo);
             let exploration = match self.walks {
                 Some(WalkRequest {
                     guided: false,

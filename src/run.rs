@@ -120,6 +120,10 @@ pub struct ExhaustiveStats {
     /// That peak divided by the product states stored.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes_per_state: Option<u64>,
+    /// With an adapter process that keeps a node memo: the node steps it answered (`hits`) and
+    /// those the implementation computed (`misses`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memo: Option<raftcheck_adapter::MemoStats>,
 }
 
 /// What random walks covered.
@@ -481,6 +485,7 @@ fn run_exhaustive(
         split: stats.split,
         peak_memory_bytes: stats.peak_memory,
         bytes_per_state: stats.bytes_per_state(),
+        memo: stats.memo,
     };
     Ok((
         Stats::Exhaustive(exhaustive),

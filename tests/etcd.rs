@@ -128,6 +128,38 @@ fn stock_etcd_conforms_with_membership_changes_and_snapshots() {
     }
 }
 
+/// The node memo (feature `node_step`) answers most of etcd's steps and changes nothing a check
+/// reports — with pre-vote, and with membership changes and snapshots — so the Go adapter's
+/// node fingerprints leave out nothing a node's next step depends on (at these bounds).
+#[test]
+fn the_node_memo_changes_nothing_etcd_reports() {
+    if skip() {
+        return;
+    }
+    let dir = scratch("memo");
+    let mut membership = MEMBERSHIP.to_vec();
+    membership.extend(["--depth", "8"]);
+    for args in [
+        vec!["--impl", "etcd", "--depth", "9"],
+        vec!["--impl", "etcd", "--pre-vote", "--depth", "9"],
+        membership,
+    ] {
+        let memo = common::agreeing_check(&args, &dir);
+        let mut plain_args = args.clone();
+        plain_args.push("--no-node-memo");
+        let plain = common::agreeing_check(&plain_args, &dir);
+        for field in ["states", "spec_states", "steps", "coverage", "reached"] {
+            assert_eq!(memo[field], plain[field], "{field} with {args:?}");
+        }
+        let (hits, misses) = (&memo["memo"]["hits"], &memo["memo"]["misses"]);
+        assert!(
+            hits.as_u64().unwrap() > 5 * misses.as_u64().unwrap(),
+            "{args:?}: hits {hits}, misses {misses}"
+        );
+        assert!(plain["memo"].is_null());
+    }
+}
+
 #[test]
 fn every_injected_bug_is_found_through_the_protocol() {
     if skip() {

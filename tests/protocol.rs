@@ -60,6 +60,41 @@ fn served_raft_rs_explores_exactly_like_the_in_process_adapter() {
     );
 }
 
+/// With the `node_step` feature raftcheck answers most steps from its node memo, and nothing
+/// it reports changes: not the states, not the coverage, not a seeded bug's trace.
+#[test]
+fn the_node_memo_answers_most_steps_and_changes_no_result() {
+    let dir = scratch("served-memo");
+    let imp = served();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--impl", imp.as_str(), "--depth", "8"];
+        args.extend_from_slice(extra);
+        common::agreeing_check(&args, &dir)
+    };
+    let (memo, plain) = (run(&[]), run(&["--no-node-memo"]));
+    for field in ["states", "spec_states", "steps", "coverage"] {
+        assert_eq!(memo[field], plain[field], "{field}");
+    }
+    assert!(plain["memo"].is_null(), "--no-node-memo keeps no memo");
+    let (hits, misses) = (&memo["memo"]["hits"], &memo["memo"]["misses"]);
+    assert!(
+        hits.as_u64().unwrap() > 10 * misses.as_u64().unwrap(),
+        "hits {hits}, misses {misses}"
+    );
+    // Without `step` (the replays the memo catches up with) there is no memo.
+    let without = format!("{imp} --without step");
+    let r = common::agreeing_check(&["--impl", &without, "--depth", "6"], &dir);
+    assert!(r["memo"].is_null());
+
+    // The seeded bug (a vote granted at a stale term) is found at the same step either way.
+    for extra in [&[][..], &["--no-node-memo"][..]] {
+        let mut args = vec!["--impl", imp.as_str(), "--inject", "stale-term-as-current"];
+        args.extend_from_slice(extra);
+        let r = common::diverging_check(&args, &dir);
+        assert_eq!(r["step"], 4, "{extra:?}");
+    }
+}
+
 #[test]
 fn serve_refuses_to_leave_out_a_feature_it_does_not_have() {
     let dir = scratch("serve-without");

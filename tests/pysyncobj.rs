@@ -165,7 +165,7 @@ impl Session {
         let out = BufReader::new(child.stdout.take().unwrap());
         let mut s = Session { child, out, id: 0 };
         let hello = s.ok(json!({"op": "hello", "protocol": 1}));
-        for feature in ["fingerprint", "reset_node", "step"] {
+        for feature in ["fingerprint", "reset_node", "step", "node_step"] {
             assert!(
                 hello["features"]
                     .as_array()
@@ -237,6 +237,57 @@ fn step_answers_what_apply_observe_and_fingerprint_answer() {
     let nodes = single.ok(json!({"op": "observe"}))["nodes"].clone();
     assert_eq!(nodes[1]["vote"], 1, "{nodes}");
     assert_eq!(nodes[1]["term"], 1, "{nodes}");
+}
+
+#[test]
+fn node_step_answers_apply_and_the_stepped_nodes_own_view_and_fingerprint() {
+    if !available() {
+        return;
+    }
+    let (mut single, mut stepped) = (Session::start(), Session::start());
+    for input in a_path() {
+        let target = input["node"]
+            .as_u64()
+            .or(input["message"]["to"].as_u64())
+            .unwrap() as usize;
+        let before = stepped.ok(json!({"op": "node_fingerprints"}))["fingerprints"].clone();
+        let outputs = single.ok(json!({"op": "apply", "input": input}))["outputs"].clone();
+        let nodes = single.ok(json!({"op": "observe"}))["nodes"].clone();
+        let step = stepped.ok(json!({"op": "node_step", "input": input}));
+        assert_eq!(step["outputs"], outputs, "{input}");
+        assert_eq!(step["node"], nodes[target - 1], "{input}");
+        let after = stepped.ok(json!({"op": "node_fingerprints"}))["fingerprints"].clone();
+        assert_eq!(step["fingerprint"], after[target - 1], "{input}");
+        for k in 0..3 {
+            if k != target - 1 {
+                assert_eq!(before[k], after[k], "{input} changed n{}", k + 1);
+            }
+        }
+    }
+    // A fresh n2 and one that took inputs differ; n3, untouched, has a fresh node's print.
+    let fresh = Session::start().ok(json!({"op": "node_fingerprints"}))["fingerprints"].clone();
+    let now = stepped.ok(json!({"op": "node_fingerprints"}))["fingerprints"].clone();
+    assert_ne!(fresh[1], now[1]);
+    assert_eq!(fresh[2], now[2]);
+}
+
+/// The node memo answers most of PySyncObj's steps and changes nothing the check reports.
+#[test]
+fn the_node_memo_changes_nothing_pysyncobj_reports() {
+    if !available() {
+        return;
+    }
+    let dir = scratch("memo");
+    let memo = common::agreeing_check(&args(&[]), &dir);
+    let plain = common::agreeing_check(&args(&["--no-node-memo"]), &dir);
+    for field in ["states", "spec_states", "steps", "coverage", "reached"] {
+        assert_eq!(memo[field], plain[field], "{field}");
+    }
+    let (hits, misses) = (&memo["memo"]["hits"], &memo["memo"]["misses"]);
+    assert!(
+        hits.as_u64().unwrap() > 5 * misses.as_u64().unwrap(),
+        "hits {hits}, misses {misses}"
+    );
 }
 
 #[test]

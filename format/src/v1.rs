@@ -785,4 +785,8 @@ pub mod via {
         |v: &Vec<spec::NodeView>| v.iter().map(v1::NodeView::from).collect(),
         |v: Vec<v1::NodeView>| v.into_iter().map(spec::NodeView::from).collect()
     );
+    via!(
+        /// A [`raftcheck_spec::NodeView`] as a [`super::NodeView`].
+        node_view: spec::NodeView => v1::NodeView, v1::NodeView::from, spec::NodeView::from
+    );
 }

@@ -263,7 +263,7 @@ func TestHandshake(t *testing.T) {
 		"conf-change-on-append", "conf-state-not-persisted", "compact-past-applied",
 		"snapshot-keeps-log", "snapshot-data-ignored", "no-probe-backoff", "no-heartbeat-repair"}
 	wantFeatures := []string{"fingerprint", "reset_node", "pre_vote", "membership", "snapshots",
-		"step"}
+		"step", "node_step"}
 	if hello.Protocol != 1 || hello.Flavour != flavour || hello.Implementation != implementation ||
 		!reflect.DeepEqual(hello.Bugs, wantBugs) || !reflect.DeepEqual(hello.Features, wantFeatures) {
 		t.Fatalf("hello: %+v", hello)

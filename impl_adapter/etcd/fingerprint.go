@@ -293,17 +293,40 @@ func nodeDigest(n *node) []byte {
 	return sum[:]
 }
 
+// digest is node id's digest, from the cache where the node has not changed since it was
+// computed.
+func (c *cluster) digest(id uint64) []byte {
+	if c.digests[id-1] == nil {
+		c.digests[id-1] = nodeDigest(c.nodes[id-1])
+	}
+	return c.digests[id-1]
+}
+
+// nodeFingerprint is one node's fingerprint (feature "node_step"): its digest, which covers
+// the node's whole state, shortened to 128 bits, in hex. The injected bug and the cluster's
+// size are part of the node (its storage and transport seams), so two nodes with equal
+// fingerprints behave identically for every future input addressed to them.
+func (c *cluster) nodeFingerprint(id uint64) string {
+	return hex.EncodeToString(c.digest(id)[:16])
+}
+
+// nodeFingerprints is every node's fingerprint, in id order.
+func (c *cluster) nodeFingerprints() []string {
+	fps := make([]string, len(c.nodes))
+	for i := range c.nodes {
+		fps[i] = c.nodeFingerprint(uint64(i + 1))
+	}
+	return fps
+}
+
 // fingerprint is the hex digest of every node's state, in id order. Node digests come from
 // the cache where the node has not changed since they were computed.
 func (c *cluster) fingerprint() string {
 	var e encoder
 	e.str('C', c.bug)
 	e.u64('l', uint64(len(c.nodes)))
-	for i, n := range c.nodes {
-		if c.digests[i] == nil {
-			c.digests[i] = nodeDigest(n)
-		}
-		e.b = append(e.b, c.digests[i]...)
+	for i := range c.nodes {
+		e.b = append(e.b, c.digest(uint64(i+1))...)
 	}
 	sum := sha256.Sum256(e.b)
 	return hex.EncodeToString(sum[:16])

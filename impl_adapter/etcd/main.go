@@ -90,6 +90,9 @@ var opArgs = map[string][]string{
 	// feature "step"
 	"step":   {"input"},
 	"replay": {"steps"},
+	// feature "node_step"
+	"node_step":         {"input"},
+	"node_fingerprints": {},
 }
 
 // parseRequest decodes a request line. The id is returned even when the rest is malformed,
@@ -112,7 +115,7 @@ func parseRequest(line []byte) (uint64, *request, *adapterError) {
 	args, ok := opArgs[op]
 	if !ok {
 		return id, nil, fault("unknown op %q; this adapter answers hello, reset, apply, observe, "+
-			"fingerprint, reset_node, step, replay", op)
+			"fingerprint, reset_node, step, replay, node_step, node_fingerprints", op)
 	}
 	if err := onlyFields(fields, "the "+op+" request", []string{"id", "op"}, args); err != nil {
 		return id, nil, err
@@ -152,7 +155,7 @@ func (s *session) dispatch(r *request) (interface{}, error) {
 			"flavour":        flavour,
 			"bugs":           allBugs,
 			"features": []string{"fingerprint", "reset_node", "pre_vote", "membership", "snapshots",
-				"step"},
+				"step", "node_step"},
 		}, nil
 	case "reset":
 		nodes, err := decodeUint(r.fields, "nodes", what, true)
@@ -192,7 +195,8 @@ func (s *session) dispatch(r *request) (interface{}, error) {
 		}
 		s.cluster = c
 		return struct{}{}, nil
-	case "apply", "observe", "fingerprint", "reset_node", "step", "replay":
+	case "apply", "observe", "fingerprint", "reset_node", "step", "replay", "node_step",
+		"node_fingerprints":
 		c, err := s.current()
 		if err != nil {
 			return nil, err
@@ -240,8 +244,42 @@ func clusterOp(c *cluster, r *request, what string) (interface{}, error) {
 		return step(c, in)
 	case "replay":
 		return replay(c, r.fields["steps"])
+	case "node_step":
+		in, aerr := decodeInput(r.fields["input"])
+		if aerr != nil {
+			return nil, aerr
+		}
+		return nodeStep(c, in)
+	case "node_fingerprints":
+		return map[string]interface{}{"fingerprints": c.nodeFingerprints()}, nil
 	}
 	return nil, fault("unknown op %q", r.op)
+}
+
+// nodeStep answers a node_step request: apply an input addressed to one node, then that node's
+// view and fingerprint, in one encoded answer.
+func nodeStep(c *cluster, in *Input) (encoded, error) {
+	target := in.target()
+	if target == 0 {
+		return nil, fault("node_step needs an input addressed to a node, not %q", in.Kind)
+	}
+	outputs, e := c.apply(in)
+	if e != nil {
+		return nil, e
+	}
+	n, e := c.node(target)
+	if e != nil {
+		return nil, e
+	}
+	view, e := n.view()
+	if e != nil {
+		return nil, e
+	}
+	var b bytes.Buffer
+	if err := encodeNodeStepped(&b, outputs, view, c.nodeFingerprint(target)); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // step answers a step request: apply, then observe and fingerprint, in one encoded answer.

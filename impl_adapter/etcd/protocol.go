@@ -329,6 +329,37 @@ type encoded []byte
 
 // encodeStepped writes a step's results: {"outputs":[...],"nodes":[...],"fingerprint":F}.
 func encodeStepped(b *bytes.Buffer, outputs []Output, views []NodeView, fingerprint string) error {
+	if err := encodeOutputs(b, outputs); err != nil {
+		return err
+	}
+	b.WriteString(`,"nodes":`)
+	text, err := json.Marshal(views)
+	if err != nil {
+		return err
+	}
+	b.Write(text)
+	b.WriteString(`,"fingerprint":"` + fingerprint + `"}`)
+	return nil
+}
+
+// encodeNodeStepped writes a node_step answer's results: the outputs, the view of the node the
+// input was addressed to, and that node's fingerprint.
+func encodeNodeStepped(b *bytes.Buffer, outputs []Output, view NodeView, fingerprint string) error {
+	if err := encodeOutputs(b, outputs); err != nil {
+		return err
+	}
+	b.WriteString(`,"node":`)
+	text, err := json.Marshal(view)
+	if err != nil {
+		return err
+	}
+	b.Write(text)
+	b.WriteString(`,"fingerprint":"` + fingerprint + `"}`)
+	return nil
+}
+
+// encodeOutputs opens a results object with its "outputs" field.
+func encodeOutputs(b *bytes.Buffer, outputs []Output) error {
 	b.WriteString(`{"outputs":[`)
 	for i, o := range outputs {
 		if i > 0 {
@@ -340,13 +371,7 @@ func encodeStepped(b *bytes.Buffer, outputs []Output, views []NodeView, fingerpr
 		}
 		b.Write(text)
 	}
-	b.WriteString(`],"nodes":`)
-	text, err := json.Marshal(views)
-	if err != nil {
-		return err
-	}
-	b.Write(text)
-	b.WriteString(`,"fingerprint":"` + fingerprint + `"}`)
+	b.WriteByte(']')
 	return nil
 }
 

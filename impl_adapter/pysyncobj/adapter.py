@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The raftcheck adapter for PySyncObj (the `pysyncobj` package from PyPI, pinned in
 requirements.txt), speaking impl_adapter/PROTOCOL.md version 1 on stdin/stdout, with the
-optional features `fingerprint`, `reset_node` and `step` (§6: `step` and `replay`).
+optional features `fingerprint`, `reset_node`, `step` (§6: `step` and `replay`) and `node_step`
+(§7: `node_step` and `node_fingerprints`).
 
 One `SyncObj` per node, driven in-process and deterministically through the package's own seams,
 none of its sources patched:
@@ -67,7 +68,7 @@ BUGS = [
 
 # The optional requests of PROTOCOL.md this adapter answers. RAFTCHECK_PYSYNCOBJ_FEATURES (a
 # comma-separated subset, possibly empty) offers fewer, to measure what each one saves.
-FEATURES = ["fingerprint", "reset_node", "step"]
+FEATURES = ["fingerprint", "reset_node", "step", "node_step"]
 if os.environ.get("RAFTCHECK_PYSYNCOBJ_FEATURES") is not None:
     OFFERED = {f.strip() for f in os.environ["RAFTCHECK_PYSYNCOBJ_FEATURES"].split(",")}
     FEATURES = [f for f in FEATURES if f in OFFERED]
@@ -678,26 +679,31 @@ class Cluster:
         )
 
     def observe(self):
-        out = []
-        for n in range(1, self.size + 1):
-            obj = self.nodes[n]
-            log = obj._SyncObj__raftLog
-            if len(log) == 0 or log[0] != (NO_OP, 1, 0):
-                raise Unmodelled("node %d's journal does not start with its bootstrap no-op" % n)
-            vote = obj._SyncObj__votedForNodeId
-            leader = obj._SyncObj__raftLeader
-            out.append(
-                {
-                    "term": obj.raftCurrentTerm,
-                    "role": ROLES[obj._SyncObj__raftState],
-                    "vote": None if vote is None else int(vote),
-                    "leader": None if leader is None else int(leader.id),
-                    "log": [self.entry_from_pysyncobj(log[i]) for i in range(1, len(log))],
-                    "commit": obj.raftCommitIndex - 1,
-                }
-            )
-        return {"nodes": out}
+        return {"nodes": [self.node_view(n) for n in range(1, self.size + 1)]}
 
+    def node_view(self, n):
+        """Node n's abstract state (PROTOCOL.md, observe)."""
+        obj = self.nodes[n]
+        log = obj._SyncObj__raftLog
+        if len(log) == 0 or log[0] != (NO_OP, 1, 0):
+            raise Unmodelled("node %d's journal does not start with its bootstrap no-op" % n)
+        vote = obj._SyncObj__votedForNodeId
+        leader = obj._SyncObj__raftLeader
+        return {
+            "term": obj.raftCurrentTerm,
+            "role": ROLES[obj._SyncObj__raftState],
+            "vote": None if vote is None else int(vote),
+            "leader": None if leader is None else int(leader.id),
+            "log": [self.entry_from_pysyncobj(log[i]) for i in range(1, len(log))],
+            "commit": obj.raftCommitIndex - 1,
+        }
+
+    def node_fingerprint(self, n):
+        """Node n's own fingerprint (PROTOCOL.md §7): its hidden state alone, as `fingerprint`
+        digests it for every node. The injected bug is the cluster's, the same for every node."""
+        digest = hashlib.blake2b(digest_size=16)
+        digest.update(repr(self.node_hidden(self.nodes[n])).encode())
+        return digest.hexdigest()
 
     def fingerprint(self):
         """A digest of every node's hidden state: all a `SyncObj` keeps that can change what it
@@ -782,7 +788,31 @@ def answer(request, cluster):
     if op == "replay":
         replay(cluster, request.get("steps"))
         return cluster, {}
+    if op == "node_step":
+        target = input_target(request["input"])
+        if target is None or target not in cluster.nodes:
+            raise RuntimeError("node_step needs an input addressed to a node of the cluster")
+        outputs = cluster.apply(request["input"])
+        return cluster, {
+            "outputs": outputs,
+            "node": cluster.node_view(target),
+            "fingerprint": cluster.node_fingerprint(target),
+        }
+    if op == "node_fingerprints":
+        return cluster, {
+            "fingerprints": [cluster.node_fingerprint(n) for n in range(1, cluster.size + 1)]
+        }
     raise RuntimeError("unsupported request %r" % op)
+
+
+def input_target(inp):
+    """The node an input is addressed to (`node`, or a message's `to`), or None."""
+    if not isinstance(inp, dict):
+        return None
+    if inp.get("input") == "receive":
+        message = inp.get("message")
+        return message.get("to") if isinstance(message, dict) else None
+    return inp.get("node")
 
 
 class StepFailed(Exception):

@@ -104,10 +104,45 @@ impl NodeHistories {
             .collect())
     }
 
+    /// The work that brings node `node` alone to the state after `wanted`, its own inputs
+    /// (`None` when it is there already); the other nodes are left as they are. Errors name a
+    /// node not in the cluster.
+    pub fn plan_node<'a>(
+        &self,
+        node: u64,
+        wanted: &'a [Input],
+    ) -> Result<Option<NodePlan<'a>>, String> {
+        let have = self
+            .nodes
+            .get((node as usize).wrapping_sub(1))
+            .ok_or_else(|| format!("n{node} is not in the cluster"))?;
+        let keeps = have.len() <= wanted.len() && have.iter().zip(wanted).all(|(a, b)| a == b);
+        let (rebuild, from) = if keeps {
+            (false, have.len())
+        } else {
+            (true, 0)
+        };
+        let inputs: Vec<&Input> = wanted[from..].iter().collect();
+        Ok((rebuild || !inputs.is_empty()).then_some(NodePlan {
+            node,
+            rebuild,
+            inputs,
+        }))
+    }
+
     /// Every recorded input, node by node: a path that leads to the current state (nodes are
     /// independent, so any interleaving of their histories does).
     pub fn path(&self) -> Vec<Input> {
         self.nodes.iter().flatten().cloned().collect()
+    }
+
+    /// A fingerprint of node `node`'s history alone (0 for a node not in the cluster), stable
+    /// across runs: a sound node fingerprint for any adapter.
+    pub fn node_fingerprint(&self, node: u64) -> u64 {
+        let mut h = SipHasher13::new_with_keys(0x6869_7374_6f72_7931, 0x6e6f_6465_6670_3031);
+        node.hash(&mut h);
+        self.nodes.get((node as usize).wrapping_sub(1)).hash(&mut h);
+        h.finish()
     }
 
     /// A fingerprint of the histories, stable across runs.
@@ -167,6 +202,22 @@ mod tests {
         assert_eq!(a.fingerprint(), b.fingerprint());
         b.record(&t(1));
         assert_ne!(a.fingerprint(), b.fingerprint());
+    }
+
+    #[test]
+    fn one_node_is_planned_alone() {
+        let mut h = NodeHistories::new(3);
+        for i in [t(1), t(2)] {
+            h.record(&i);
+        }
+        assert_eq!(h.plan_node(1, &[t(1)]).unwrap(), None);
+        let more = [t(1), t(1)];
+        let plan = h.plan_node(1, &more).unwrap().unwrap();
+        assert!(!plan.rebuild);
+        assert_eq!(plan.inputs, vec![&t(1)]);
+        let other = [Input::Restart { node: 2 }];
+        assert!(h.plan_node(2, &other).unwrap().unwrap().rebuild);
+        assert!(h.plan_node(4, &[]).is_err());
     }
 
     #[test]

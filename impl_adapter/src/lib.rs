@@ -25,6 +25,8 @@ pub mod process;
 pub mod pysyncobj;
 pub mod raft_rs;
 
+pub use process::memo::MemoStats;
+
 use raftcheck_spec::{ClusterView, Flavour, Input, Output, Renaming};
 
 /// How an implementation failed to take a step in the spec's terms.
@@ -135,6 +137,20 @@ pub trait Adapter: Send {
     /// clusters with equal observations and equal fingerprints must behave identically from
     /// then on; the engine merges such states.
     fn fingerprint(&mut self) -> Result<Option<u64>, AdapterError> {
+        Ok(None)
+    }
+
+    /// How often a memo of node transitions answered a step without the implementation, for
+    /// adapters that keep one (the process adapter with a `node_step` child); `None` otherwise.
+    fn memo_stats(&self) -> Option<MemoStats> {
+        None
+    }
+
+    /// Each node's own fingerprint, in id order, or `None` if the adapter cannot fingerprint
+    /// nodes one by one: [`Adapter::fingerprint`]'s contract for a single node, so that two
+    /// nodes with the same id, equal views and equal fingerprints behave identically for every
+    /// future input addressed to them. The protocol's `node_step` feature serves these.
+    fn node_fingerprints(&mut self) -> Result<Option<Vec<u64>>, AdapterError> {
         Ok(None)
     }
 

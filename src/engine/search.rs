@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use raftcheck_adapter::{Adapter, AdapterError, ClusterSetup};
+use raftcheck_adapter::{Adapter, AdapterError, ClusterSetup, MemoStats};
 use raftcheck_spec::{properties, Action, ClusterState, Input, RaftModel, Renaming, Symmetry};
 use serde::Serialize;
 use siphasher::sip::SipHasher13;
@@ -82,8 +82,12 @@ pub struct SearchStats {
     pub spec_states: u64,
     /// Lockstep steps judged.
     pub steps: u64,
-    /// Inputs the implementation was driven through, replays included.
+    /// Inputs driven through the adapter, replays included. With a node memo (see `memo`) most
+    /// of them are answered by raftcheck without the implementation.
     pub events: u64,
+    /// With an adapter process that keeps a node memo: how many node steps it answered and how
+    /// many the implementation computed, summed over the worker threads.
+    pub memo: Option<MemoStats>,
     /// Deepest level reached (number of inputs on the longest path explored).
     pub depth: usize,
     /// Wall time.
@@ -410,7 +414,20 @@ pub fn search(
     stats.seconds = started.elapsed().as_secs_f64();
     stats.complete = !stopped && options.shard.is_none();
     stats.peak_memory = super::memory::peak_resident_bytes();
+    stats.memo = memo_stats(&adapters);
     Ok(SearchResult { stats, problems })
+}
+
+/// The node memo counts of `adapters`, summed; `None` when none keeps a memo.
+pub(crate) fn memo_stats(adapters: &Adapters) -> Option<MemoStats> {
+    adapters
+        .iter()
+        .filter_map(|a| a.lock().ok().and_then(|a| a.memo_stats()))
+        .reduce(|a, b| MemoStats {
+            hits: a.hits + b.hits,
+            misses: a.misses + b.misses,
+            replayed: a.replayed + b.replayed,
+        })
 }
 
 /// True when the `k`-th state of the frontier being split belongs to shard `i` of `n`: every

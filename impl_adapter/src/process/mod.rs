@@ -13,12 +13,14 @@
 //! offered, and otherwise from the per-node input histories.
 
 pub mod child;
+pub mod memo;
 pub mod server;
 mod stderr;
 pub mod wire;
 
 use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 use std::time::Duration;
 
 use raftcheck_spec::{ClusterView, Flavour, Input, Output};
@@ -28,6 +30,7 @@ use crate::history::NodeHistories;
 use crate::inject::Bug;
 use crate::{Adapter, AdapterError, ClusterSetup};
 use child::Child;
+use memo::{Logical, MemoStats, NodeMemo, NodeState, Transition};
 use raftcheck_spec::NodeView;
 use wire::{
     Applied, ErrorKind, FlavourSpec, Hello, Observed, Op, ReplayStep, Request, Response, Stepped,
@@ -53,6 +56,9 @@ pub struct ProcessConfig {
     pub pre_vote: bool,
     /// The adapter's name in reports and traces.
     pub name: String,
+    /// Remember node transitions and answer repeated steps without the child, when it offers
+    /// the `node_step` feature (see [`memo`]).
+    pub node_memo: bool,
 }
 
 /// An implementation in a child process.
@@ -71,6 +77,16 @@ pub struct ProcessAdapter {
     /// What the last `step` answered besides its outputs (feature `step`): the views and the
     /// fingerprint after it, until `observe` and `fingerprint` take them or the cluster moves.
     stepped: Option<StepState>,
+    /// With the node memo: the transitions remembered.
+    memo: NodeMemo,
+    /// With the node memo: the cluster as raftcheck knows it (the child's nodes may lag).
+    logical: Option<Logical>,
+    /// With the node memo: the fresh nodes of the last setup the child built.
+    initial: Option<(ClusterSetup, Vec<Arc<NodeState>>)>,
+    /// The setup the child's cluster was built for (`None` before or after a fault).
+    child_setup: Option<ClusterSetup>,
+    /// Inputs the child was driven through since the adapter started.
+    driven: u64,
 }
 
 /// The state after a `step`, as its answer gave it.
@@ -141,6 +157,11 @@ impl ProcessAdapter {
             history: NodeHistories::default(),
             pending: VecDeque::new(),
             stepped: None,
+            memo: NodeMemo::default(),
+            logical: None,
+            initial: None,
+            child_setup: None,
+            driven: 0,
         })
     }
 
@@ -234,6 +255,189 @@ impl ProcessAdapter {
         self.child = None;
         self.pending.clear();
         self.stepped = None;
+        self.child_setup = None;
+    }
+
+    /// True when steps go through the node memo: asked for, and the child offers `node_step`
+    /// and the `reset_node` and `replay` it relies on to catch up.
+    fn memo_on(&self) -> bool {
+        self.config.node_memo
+            && self.has(wire::FEATURE_NODE_STEP)
+            && self.has(wire::FEATURE_RESET_NODE)
+            && self.has(wire::FEATURE_STEP)
+    }
+
+    /// Builds a fresh cluster of `setup` in the child.
+    fn reset_child(&mut self, setup: &ClusterSetup) -> Result<(), AdapterError> {
+        self.ensure_running()?;
+        self.stepped = None;
+        self.child_setup = None;
+        self.history = NodeHistories::new(setup.total());
+        self.nodes = setup.total();
+        self.voters = setup.nodes;
+        let inject = self.config.bug.map(|b| b.name().to_string());
+        let Empty {} = self.call(Op::Reset {
+            nodes: setup.nodes,
+            spares: setup.spares,
+            inject,
+            pre_vote: self.config.pre_vote,
+        })?;
+        self.child_setup = Some(setup.clone());
+        Ok(())
+    }
+
+    /// A fresh logical cluster of `setup` (node memo). The child builds the first cluster of a
+    /// setup and reports its nodes; later fresh clusters of the same setup are those nodes again
+    /// and cost the child nothing.
+    fn memo_reset(&mut self, setup: &ClusterSetup) -> Result<(), AdapterError> {
+        self.memo.keep_for(setup);
+        if let Some((built, initial)) = &self.initial {
+            if built == setup {
+                self.logical = Some(Logical::new(setup.clone(), initial));
+                return Ok(());
+            }
+        }
+        self.logical = None;
+        self.reset_child(setup)?;
+        let Observed { nodes: views } = self.call(Op::Observe)?;
+        let wire::NodeFingerprints { fingerprints } = self.call(Op::NodeFingerprints)?;
+        if views.len() as u64 != setup.total() || fingerprints.len() as u64 != setup.total() {
+            return Err(AdapterError::Fault(format!(
+                "{}: a fresh {}-node cluster was observed as {} nodes with {} fingerprints",
+                self.config.name,
+                setup.total(),
+                views.len(),
+                fingerprints.len()
+            )));
+        }
+        let initial: Vec<Arc<NodeState>> = views
+            .into_iter()
+            .zip(&fingerprints)
+            .enumerate()
+            .map(|(i, (view, fp))| Arc::new(NodeState::new(i as u64 + 1, fp, view)))
+            .collect();
+        self.logical = Some(Logical::new(setup.clone(), &initial));
+        self.initial = Some((setup.clone(), initial));
+        Ok(())
+    }
+
+    /// Brings the child's node `node` to the logical cluster's state of it (node memo).
+    fn sync_node(&mut self, node: u64) -> Result<(), AdapterError> {
+        let logical = self
+            .logical
+            .as_ref()
+            .expect("the memo has a logical cluster");
+        let setup = logical.setup.clone();
+        if self.child.is_none() || self.child_setup.as_ref() != Some(&setup) {
+            self.reset_child(&setup)?;
+        }
+        self.discard_prefetched()?;
+        let logical = self
+            .logical
+            .as_ref()
+            .expect("the memo has a logical cluster");
+        let wanted = logical.inputs(node).to_vec();
+        if let Some(plan) = self
+            .history
+            .plan_node(node, &wanted)
+            .map_err(AdapterError::Fault)?
+        {
+            let replayed = self.replay_batch(vec![plan])?;
+            self.driven += replayed;
+            self.memo.stats.replayed += replayed;
+        }
+        Ok(())
+    }
+
+    /// Drives `input` in the logical cluster (node memo): from the memo when this node has
+    /// taken this step from this state before, otherwise by the child, which first catches up.
+    fn memo_apply(&mut self, input: &Input) -> Result<Vec<Output>, AdapterError> {
+        let Some(node) = input.target() else {
+            // Drops and duplicates happen in raftcheck's network, not in the implementation.
+            return Ok(Vec::new());
+        };
+        let logical = self
+            .logical
+            .as_ref()
+            .expect("the memo has a logical cluster");
+        if node == 0 || node as usize > logical.len() {
+            return Err(AdapterError::Fault(format!(
+                "{input} addresses n{node}, not in the {}-node cluster",
+                logical.len()
+            )));
+        }
+        let from = logical.current(node).key;
+        if let Some(t) = self.memo.get(from, input) {
+            let logical = self
+                .logical
+                .as_mut()
+                .expect("the memo has a logical cluster");
+            logical.push(node, input.clone(), t.next.clone());
+            return Ok(t.outputs.clone());
+        }
+        self.sync_node(node)?;
+        let result = self.call::<wire::NodeStepped>(Op::NodeStep {
+            input: input.clone(),
+        });
+        self.history.record(input);
+        self.driven += 1;
+        let stepped = result.map_err(|e| refused_input(e, input))?;
+        let next = Arc::new(NodeState::new(node, &stepped.fingerprint, stepped.node));
+        self.memo.insert(
+            from,
+            input.clone(),
+            Arc::new(Transition {
+                outputs: stepped.outputs.clone(),
+                next: next.clone(),
+            }),
+        );
+        let logical = self
+            .logical
+            .as_mut()
+            .expect("the memo has a logical cluster");
+        logical.push(node, input.clone(), next);
+        Ok(stepped.outputs)
+    }
+
+    /// [`Adapter::replay_to`] with the node memo: each node is rewound to where its inputs and
+    /// the path's part ways, then driven on, from the memo as far as it knows the way.
+    fn memo_replay_to(
+        &mut self,
+        setup: &ClusterSetup,
+        path: &[Input],
+    ) -> Result<u64, AdapterError> {
+        if self.logical.as_ref().map(|l| &l.setup) != Some(setup) {
+            self.memo_reset(setup)?;
+        }
+        let nodes = self.logical.as_ref().map_or(0, Logical::len);
+        let mut wanted: Vec<Vec<&Input>> = vec![Vec::new(); nodes];
+        for input in path {
+            if let Some(node) = input.target() {
+                wanted
+                    .get_mut((node as usize).wrapping_sub(1))
+                    .ok_or_else(|| {
+                        AdapterError::Fault(format!(
+                            "{input} addresses n{node}, not in the cluster"
+                        ))
+                    })?
+                    .push(input);
+            }
+        }
+        let before = self.driven;
+        for (i, inputs) in wanted.iter().enumerate() {
+            let node = i as u64 + 1;
+            let logical = self
+                .logical
+                .as_mut()
+                .expect("the memo has a logical cluster");
+            let common = logical.rewind_to_common_prefix(node, inputs);
+            for input in &inputs[common..] {
+                self.memo_apply(input).map_err(|e| {
+                    AdapterError::Fault(format!("replaying {input} did not repeat: {e}"))
+                })?;
+            }
+        }
+        Ok(self.driven - before)
     }
 
     /// Reads and discards the answers to requests sent ahead and not asked for after all;
@@ -519,6 +723,10 @@ impl Adapter for ProcessAdapter {
         self.flavour.clone()
     }
 
+    fn memo_stats(&self) -> Option<MemoStats> {
+        self.memo_on().then_some(self.memo.stats)
+    }
+
     fn reset(&mut self, setup: &ClusterSetup) -> Result<(), AdapterError> {
         self.ensure_running()?;
         if setup.spares > 0 && !self.has(wire::FEATURE_MEMBERSHIP) {
@@ -529,21 +737,16 @@ impl Adapter for ProcessAdapter {
                 wire::FEATURE_MEMBERSHIP
             )));
         }
-        self.stepped = None;
-        self.history = NodeHistories::new(setup.total());
-        self.nodes = setup.total();
-        self.voters = setup.nodes;
-        let inject = self.config.bug.map(|b| b.name().to_string());
-        let Empty {} = self.call(Op::Reset {
-            nodes: setup.nodes,
-            spares: setup.spares,
-            inject,
-            pre_vote: self.config.pre_vote,
-        })?;
-        Ok(())
+        if self.memo_on() {
+            return self.memo_reset(setup);
+        }
+        self.reset_child(setup)
     }
 
     fn apply(&mut self, input: &Input) -> Result<Vec<Output>, AdapterError> {
+        if self.memo_on() {
+            return self.memo_apply(input);
+        }
         self.discard_prefetched()?;
         self.stepped = None;
         if self.has(wire::FEATURE_STEP) {
@@ -582,7 +785,12 @@ impl Adapter for ProcessAdapter {
 
     fn observe(&mut self) -> Result<ClusterView, AdapterError> {
         let stepped = self.stepped.as_mut().and_then(|s| s.nodes.take());
-        let observed: Observed = match stepped {
+        let memo = if self.memo_on() {
+            self.logical.as_ref().map(Logical::views)
+        } else {
+            None
+        };
+        let observed: Observed = match memo.or(stepped) {
             Some(nodes) => Observed { nodes },
             None => match self.take_prefetched("observe") {
                 Some(result) => result?,
@@ -609,6 +817,11 @@ impl Adapter for ProcessAdapter {
     }
 
     fn fingerprint(&mut self) -> Result<Option<u64>, AdapterError> {
+        if self.memo_on() {
+            if let Some(logical) = &self.logical {
+                return Ok(Some(logical.fingerprint()));
+            }
+        }
         if self.has(wire::FEATURE_FINGERPRINT) {
             let stepped = self.stepped.as_mut().and_then(|s| s.fingerprint.take());
             let f: wire::Fingerprinted = match stepped {
@@ -627,6 +840,9 @@ impl Adapter for ProcessAdapter {
     }
 
     fn replay_to(&mut self, setup: &ClusterSetup, path: &[Input]) -> Result<u64, AdapterError> {
+        if self.memo_on() {
+            return self.memo_replay_to(setup, path);
+        }
         let incremental = self.has(wire::FEATURE_RESET_NODE)
             && self.child.is_some()
             && self.nodes == setup.total()

@@ -9,9 +9,10 @@ use std::io::{BufRead, Write};
 use serde::Serialize;
 
 use super::wire::{
-    Applied, ErrorKind, Fingerprinted, FlavourSpec, Hello, Observed, Op, ReplayStep, Request,
-    Response, Stepped, WireError, FEATURE_FINGERPRINT, FEATURE_MEMBERSHIP, FEATURE_PRE_VOTE,
-    FEATURE_RESET_NODE, FEATURE_SNAPSHOTS, FEATURE_STEP, PROTOCOL_VERSION,
+    Applied, ErrorKind, Fingerprinted, FlavourSpec, Hello, NodeFingerprints, NodeStepped, Observed,
+    Op, ReplayStep, Request, Response, Stepped, WireError, FEATURE_FINGERPRINT, FEATURE_MEMBERSHIP,
+    FEATURE_NODE_STEP, FEATURE_PRE_VOTE, FEATURE_RESET_NODE, FEATURE_SNAPSHOTS, FEATURE_STEP,
+    PROTOCOL_VERSION,
 };
 use crate::history::NodeHistories;
 use crate::inject::Bug;
@@ -28,6 +29,7 @@ pub const FEATURES: &[&str] = &[
     FEATURE_MEMBERSHIP,
     FEATURE_SNAPSHOTS,
     FEATURE_STEP,
+    FEATURE_NODE_STEP,
 ];
 
 struct Session<'a> {
@@ -126,6 +128,27 @@ impl Session<'_> {
                     fingerprint,
                 })
             }
+            Op::NodeStep { input } => {
+                let Some(node) = input
+                    .target()
+                    .filter(|n| (1..=self.setup.total()).contains(n))
+                else {
+                    return Err(fault(format!(
+                        "node_step needs an input addressed to a node of the cluster, not {input}"
+                    )));
+                };
+                let outputs = self.apply(&input)?;
+                let mut nodes = self.adapter.observe().map_err(wire_error)?.nodes;
+                let fingerprint = self.node_fingerprints()?.swap_remove(node as usize - 1);
+                ok(NodeStepped {
+                    outputs,
+                    node: nodes.swap_remove(node as usize - 1),
+                    fingerprint,
+                })
+            }
+            Op::NodeFingerprints => ok(NodeFingerprints {
+                fingerprints: self.node_fingerprints()?,
+            }),
             Op::Replay { steps } => {
                 for (k, step) in steps.iter().enumerate() {
                     let done = match step {
@@ -156,6 +179,18 @@ impl Session<'_> {
             Some(f) => format!("{f:016x}"),
             None => format!("h{:016x}", self.history.fingerprint()),
         })
+    }
+
+    /// Every node's fingerprint: the adapter's own, or else its input history's.
+    fn node_fingerprints(&mut self) -> Result<Vec<String>, WireError> {
+        Ok(
+            match self.adapter.node_fingerprints().map_err(wire_error)? {
+                Some(fps) => fps.iter().map(|f| format!("{f:016x}")).collect(),
+                None => (1..=self.setup.total())
+                    .map(|n| format!("h{:016x}", self.history.node_fingerprint(n)))
+                    .collect(),
+            },
+        )
     }
 
     fn reset_node(&mut self, node: u64) -> Result<(), WireError> {

@@ -30,6 +30,11 @@ pub const FEATURE_SNAPSHOTS: &str = "snapshots";
 /// `replay` (a batch of `reset_node` and `apply` requests in one answer).
 pub const FEATURE_STEP: &str = "step";
 
+/// Feature name: the child answers `node_step` (apply an input, then the view and fingerprint
+/// of the one node it was addressed to) and `node_fingerprints`, so raftcheck can remember each
+/// node's transitions and answer a step it has seen before without the child (§7).
+pub const FEATURE_NODE_STEP: &str = "node_step";
+
 /// A request, as sent on the child's stdin.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Request {
@@ -89,6 +94,15 @@ pub enum Op {
         /// What to do.
         steps: Vec<ReplayStep>,
     },
+    /// Feature `node_step`: drive one input addressed to a node, then that node's view and
+    /// fingerprint, in one answer.
+    NodeStep {
+        /// The input.
+        #[serde(with = "raftcheck_format::v1::via::input")]
+        input: Input,
+    },
+    /// Feature `node_step`: every node's own fingerprint.
+    NodeFingerprints,
 }
 
 /// One request of a `replay` batch: an `apply` or a `reset_node` without an id.
@@ -120,6 +134,8 @@ impl Op {
             Op::ResetNode { .. } => "reset_node",
             Op::Step { .. } => "step",
             Op::Replay { .. } => "replay",
+            Op::NodeStep { .. } => "node_step",
+            Op::NodeFingerprints => "node_fingerprints",
         }
     }
 }
@@ -222,6 +238,26 @@ pub struct Stepped {
     /// The fingerprint after the step (from a child with the `fingerprint` feature).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
+}
+
+/// `node_step` results.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NodeStepped {
+    /// Everything the step emitted, in order.
+    #[serde(with = "raftcheck_format::v1::via::outputs")]
+    pub outputs: Vec<Output>,
+    /// The view of the node the input was addressed to, after the step.
+    #[serde(with = "raftcheck_format::v1::via::node_view")]
+    pub node: NodeView,
+    /// That node's fingerprint after the step.
+    pub fingerprint: String,
+}
+
+/// `node_fingerprints` results.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NodeFingerprints {
+    /// One fingerprint per node, in id order.
+    pub fingerprints: Vec<String>,
 }
 
 /// `fingerprint` results.

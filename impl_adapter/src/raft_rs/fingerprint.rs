@@ -119,6 +119,20 @@ pub(crate) fn fingerprint(nodes: &[RaftNode], renaming: &Renaming) -> u64 {
     h.finish()
 }
 
+/// Each node's own fingerprint, in id order (its id and hidden state).
+pub(crate) fn node_fingerprints(nodes: &[RaftNode]) -> Vec<u64> {
+    let identity = Renaming::new(&[], &[]);
+    nodes
+        .iter()
+        .map(|node| {
+            let mut h = stable_hasher();
+            node.id.hash(&mut h);
+            hash_node(node, &identity, &mut h);
+            h.finish()
+        })
+        .collect()
+}
+
 /// Feeds one node's hidden state, its ids renamed, into `h`.
 fn hash_node(node: &RaftNode, renaming: &Renaming, h: &mut impl Hasher) {
     let raft = &node.raw.raft;

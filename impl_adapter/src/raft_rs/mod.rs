@@ -337,6 +337,10 @@ impl Adapter for RaftRsAdapter {
         Ok(Some(fingerprint::fingerprint(&self.nodes, &identity)))
     }
 
+    fn node_fingerprints(&mut self) -> Result<Option<Vec<u64>>, AdapterError> {
+        Ok(Some(fingerprint::node_fingerprints(&self.nodes)))
+    }
+
     fn renamed_fingerprints(
         &mut self,
         renamings: &[Renaming],

@@ -240,6 +240,13 @@ pub fn print_report(report: &Report) {
                 report.threads,
                 plural(report.threads)
             );
+            if let Some(memo) = stats.memo {
+                println!(
+                    "  memo     {} node steps answered from the node memo; the implementation \
+                     computed {} and replayed {} inputs to catch up",
+                    memo.hits, memo.misses, memo.replayed
+                );
+            }
             if let (Some(peak), Some(per_state)) = (stats.peak_memory_bytes, stats.bytes_per_state)
             {
                 println!(
