@@ -13,6 +13,10 @@ use super::storage::{self, NodeStorage, Persistence, RaftStorage};
 use super::transport::{Outbox, Transport};
 use crate::AdapterError;
 
+/// The most `Ready`s one input may produce before the node counts as never quiescent (a
+/// healthy step needs a handful; a raft-rs whose `has_ready` never turns false would otherwise
+/// loop for ever).
+pub const MAX_READY_ROUNDS: usize = 10_000;
 /// A raft-rs node plus the integration code around it.
 pub(crate) struct RaftNode {
     pub id: u64,
@@ -150,7 +154,8 @@ impl RaftNode {
         }
     }
 
-    /// Handles every pending `Ready` until raft-rs is quiescent. Returns the messages sent.
+    /// Handles every pending `Ready` until raft-rs is quiescent (at most [`MAX_READY_ROUNDS`]
+    /// of them: a node that keeps producing them is an adapter fault, not a hang). Returns the messages sent.
     pub fn drain_ready(&mut self) -> Result<Vec<Message>, AdapterError> {
         let handled = self.handle_readies();
         // Collected even on an error, so that nothing is left over for the next event.
@@ -159,7 +164,15 @@ impl RaftNode {
     }
 
     fn handle_readies(&mut self) -> Result<(), AdapterError> {
+        let mut rounds = 0;
         while self.raw.has_ready() {
+            if rounds == MAX_READY_ROUNDS {
+                return Err(AdapterError::Fault(format!(
+                    "n{} is still not quiescent after {rounds} Ready rounds",
+                    self.id
+                )));
+            }
+            rounds += 1;
             let rd = self.raw.ready();
             self.handle_ready(rd)?;
         }
