@@ -280,13 +280,12 @@ fn the_node_memo_changes_nothing_pysyncobj_reports() {
     let dir = scratch("memo");
     let memo = common::agreeing_check(&args(&[]), &dir);
     let plain = common::agreeing_check(&args(&["--no-node-memo"]), &dir);
-    for field in ["states", "spec_states", "steps", "coverage", "reached"] {
-        assert_eq!(memo[field], plain[field], "{field}");
-    }
-    let (hits, misses) = (&memo["memo"]["hits"], &memo["memo"]["misses"]);
-    assert!(
-        hits.as_u64().unwrap() > 5 * misses.as_u64().unwrap(),
-        "hits {hits}, misses {misses}"
+    common::assert_memo_changes_nothing(
+        &memo,
+        &plain,
+        &["states", "spec_states", "steps", "coverage", "reached"],
+        5,
+        "pysyncobj",
     );
 }
 

@@ -73,34 +73,11 @@ impl NodeHistories {
     /// `path` (nodes needing nothing are left out). Errors name an input addressed to a node
     /// that does not exist.
     pub fn plan<'a>(&self, path: &'a [Input]) -> Result<Vec<NodePlan<'a>>, String> {
-        let mut wanted: Vec<Vec<&Input>> = vec![Vec::new(); self.nodes.len()];
-        for input in path {
-            if let Some(node) = input.target() {
-                wanted
-                    .get_mut((node as usize).wrapping_sub(1))
-                    .ok_or_else(|| format!("{input} addresses n{node}, not in the cluster"))?
-                    .push(input);
-            }
-        }
-        Ok(wanted
+        Ok(inputs_by_node(self.nodes.len(), path)?
             .into_iter()
             .zip(&self.nodes)
             .enumerate()
-            .filter_map(|(i, (wanted, have))| {
-                let keeps =
-                    have.len() <= wanted.len() && have.iter().zip(&wanted).all(|(a, b)| a == *b);
-                let (rebuild, from) = if keeps {
-                    (false, have.len())
-                } else {
-                    (true, 0)
-                };
-                let inputs = wanted[from..].to_vec();
-                (rebuild || !inputs.is_empty()).then_some(NodePlan {
-                    node: i as u64 + 1,
-                    rebuild,
-                    inputs,
-                })
-            })
+            .filter_map(|(i, (wanted, have))| node_plan(i as u64 + 1, have, wanted))
             .collect())
     }
 
@@ -116,18 +93,7 @@ impl NodeHistories {
             .nodes
             .get((node as usize).wrapping_sub(1))
             .ok_or_else(|| format!("n{node} is not in the cluster"))?;
-        let keeps = have.len() <= wanted.len() && have.iter().zip(wanted).all(|(a, b)| a == b);
-        let (rebuild, from) = if keeps {
-            (false, have.len())
-        } else {
-            (true, 0)
-        };
-        let inputs: Vec<&Input> = wanted[from..].iter().collect();
-        Ok((rebuild || !inputs.is_empty()).then_some(NodePlan {
-            node,
-            rebuild,
-            inputs,
-        }))
+        Ok(node_plan(node, have, wanted.iter().collect()))
     }
 
     /// Every recorded input, node by node: a path that leads to the current state (nodes are
@@ -151,6 +117,39 @@ impl NodeHistories {
         self.nodes.hash(&mut h);
         h.finish()
     }
+}
+
+/// The inputs of `path` addressed to each of a cluster's `nodes` nodes, in path order (network-
+/// only inputs left out). Errors name an input addressed to a node that does not exist.
+pub fn inputs_by_node(nodes: usize, path: &[Input]) -> Result<Vec<Vec<&Input>>, String> {
+    let mut wanted: Vec<Vec<&Input>> = vec![Vec::new(); nodes];
+    for input in path {
+        if let Some(node) = input.target() {
+            wanted
+                .get_mut((node as usize).wrapping_sub(1))
+                .ok_or_else(|| format!("{input} addresses n{node}, not in the cluster"))?
+                .push(input);
+        }
+    }
+    Ok(wanted)
+}
+
+/// What brings node `node`, driven through `have`, to the state after `wanted`: the missing
+/// inputs when `have` is a prefix of `wanted`, else a rebuild and all of them; `None` when it is
+/// there already.
+fn node_plan<'a>(node: u64, have: &[Input], wanted: Vec<&'a Input>) -> Option<NodePlan<'a>> {
+    let keeps = have.len() <= wanted.len() && have.iter().zip(&wanted).all(|(a, b)| a == *b);
+    let (rebuild, from) = if keeps {
+        (false, have.len())
+    } else {
+        (true, 0)
+    };
+    let inputs = wanted[from..].to_vec();
+    (rebuild || !inputs.is_empty()).then_some(NodePlan {
+        node,
+        rebuild,
+        inputs,
+    })
 }
 
 #[cfg(test)]

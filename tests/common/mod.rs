@@ -200,3 +200,25 @@ pub fn assert_usage_error(args: &[&str], cwd: &Path, says: &[&str]) -> Output {
     assert_says(&stderr(&o), says);
     o
 }
+
+/// Asserts that a check with the node memo (`memo`, its JSON report) reported what the same
+/// check with `--no-node-memo` (`plain`) did in each of `fields`, that `plain` kept no memo, and
+/// that the memo answered more than `factor` times as many node steps as the implementation
+/// computed. `what` names the check in failure messages.
+pub fn assert_memo_changes_nothing(
+    memo: &Value,
+    plain: &Value,
+    fields: &[&str],
+    factor: u64,
+    what: &str,
+) {
+    for field in fields {
+        assert_eq!(memo[field], plain[field], "{field} with {what}");
+    }
+    assert!(plain["memo"].is_null(), "--no-node-memo keeps no memo");
+    let (hits, misses) = (&memo["memo"]["hits"], &memo["memo"]["misses"]);
+    assert!(
+        hits.as_u64().unwrap() > factor * misses.as_u64().unwrap(),
+        "{what}: hits {hits}, misses {misses}"
+    );
+}

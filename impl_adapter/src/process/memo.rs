@@ -242,21 +242,11 @@ impl Logical {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use raftcheck_spec::Role;
 
     fn view(term: u64) -> NodeView {
         NodeView {
             term,
-            role: Role::Follower,
-            vote: None,
-            leader: None,
-            log: Vec::new(),
-            commit: 0,
-            snapshot_index: 0,
-            snapshot_term: 0,
-            config: raftcheck_spec::Configuration::with_voters(1..=3),
-            applied: 0,
-            state_machine: Vec::new(),
+            ..NodeView::fresh(raftcheck_spec::Configuration::with_voters(1..=3))
         }
     }
 

@@ -321,22 +321,28 @@ impl ProcessAdapter {
         Ok(())
     }
 
+    /// The logical cluster (node memo; built by the first reset or replay).
+    fn logical(&self) -> &Logical {
+        self.logical
+            .as_ref()
+            .expect("the memo has a logical cluster")
+    }
+
+    /// The logical cluster, to move it.
+    fn logical_mut(&mut self) -> &mut Logical {
+        self.logical
+            .as_mut()
+            .expect("the memo has a logical cluster")
+    }
+
     /// Brings the child's node `node` to the logical cluster's state of it (node memo).
     fn sync_node(&mut self, node: u64) -> Result<(), AdapterError> {
-        let logical = self
-            .logical
-            .as_ref()
-            .expect("the memo has a logical cluster");
-        let setup = logical.setup.clone();
+        let setup = self.logical().setup.clone();
         if self.child.is_none() || self.child_setup.as_ref() != Some(&setup) {
             self.reset_child(&setup)?;
         }
         self.discard_prefetched()?;
-        let logical = self
-            .logical
-            .as_ref()
-            .expect("the memo has a logical cluster");
-        let wanted = logical.inputs(node).to_vec();
+        let wanted = self.logical().inputs(node).to_vec();
         if let Some(plan) = self
             .history
             .plan_node(node, &wanted)
@@ -356,10 +362,7 @@ impl ProcessAdapter {
             // Drops and duplicates happen in raftcheck's network, not in the implementation.
             return Ok(Vec::new());
         };
-        let logical = self
-            .logical
-            .as_ref()
-            .expect("the memo has a logical cluster");
+        let logical = self.logical();
         if node == 0 || node as usize > logical.len() {
             return Err(AdapterError::Fault(format!(
                 "{input} addresses n{node}, not in the {}-node cluster",
@@ -368,11 +371,7 @@ impl ProcessAdapter {
         }
         let from = logical.current(node).key;
         if let Some(t) = self.memo.get(from, input) {
-            let logical = self
-                .logical
-                .as_mut()
-                .expect("the memo has a logical cluster");
-            logical.push(node, input.clone(), t.next.clone());
+            self.logical_mut().push(node, input.clone(), t.next.clone());
             return Ok(t.outputs.clone());
         }
         self.sync_node(node)?;
@@ -391,11 +390,7 @@ impl ProcessAdapter {
                 next: next.clone(),
             }),
         );
-        let logical = self
-            .logical
-            .as_mut()
-            .expect("the memo has a logical cluster");
-        logical.push(node, input.clone(), next);
+        self.logical_mut().push(node, input.clone(), next);
         Ok(stepped.outputs)
     }
 
@@ -410,27 +405,11 @@ impl ProcessAdapter {
             self.memo_reset(setup)?;
         }
         let nodes = self.logical.as_ref().map_or(0, Logical::len);
-        let mut wanted: Vec<Vec<&Input>> = vec![Vec::new(); nodes];
-        for input in path {
-            if let Some(node) = input.target() {
-                wanted
-                    .get_mut((node as usize).wrapping_sub(1))
-                    .ok_or_else(|| {
-                        AdapterError::Fault(format!(
-                            "{input} addresses n{node}, not in the cluster"
-                        ))
-                    })?
-                    .push(input);
-            }
-        }
+        let wanted = crate::history::inputs_by_node(nodes, path).map_err(AdapterError::Fault)?;
         let before = self.driven;
         for (i, inputs) in wanted.iter().enumerate() {
             let node = i as u64 + 1;
-            let logical = self
-                .logical
-                .as_mut()
-                .expect("the memo has a logical cluster");
-            let common = logical.rewind_to_common_prefix(node, inputs);
+            let common = self.logical_mut().rewind_to_common_prefix(node, inputs);
             for input in &inputs[common..] {
                 self.memo_apply(input).map_err(|e| {
                     AdapterError::Fault(format!("replaying {input} did not repeat: {e}"))
