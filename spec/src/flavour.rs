@@ -154,6 +154,14 @@ pub struct Flavour {
     /// `probe-backoff` obligation (`crate::obligation`) does not apply to it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rejection_waits_for_timer: bool,
+    /// In one step, each further append a leader sends one peer starts where its previous one
+    /// to that peer ended, and nothing follows a snapshot: the next index moves past what is
+    /// sent as it is sent (raft-rs `Progress::update_state` → `optimistic_update`; etcd 3.4
+    /// `maybeSendAppend` → `OptimisticUpdate`; v3.6 `UpdateOnEntriesSend`), an append with
+    /// entries in probe state and a snapshot pause the peer (see `crate::flow`). Judged in
+    /// lockstep.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub appends_follow_on: bool,
 }
 
 impl Flavour {
@@ -180,6 +188,7 @@ impl Flavour {
             vote_refusals_silent: false,
             vote_once_per_term: false,
             rejection_waits_for_timer: false,
+            appends_follow_on: true,
         }
     }
 
@@ -206,6 +215,7 @@ impl Flavour {
             vote_refusals_silent: false,
             vote_once_per_term: false,
             rejection_waits_for_timer: false,
+            appends_follow_on: true,
         }
     }
 
@@ -276,6 +286,7 @@ impl Flavour {
             vote_refusals_silent: false,
             vote_once_per_term: false,
             rejection_waits_for_timer: false,
+            appends_follow_on: false,
         }
     }
 
@@ -318,6 +329,7 @@ impl Flavour {
             vote_refusals_silent: false,
             vote_once_per_term: false,
             rejection_waits_for_timer: false,
+            appends_follow_on: false,
         }
     }
 
@@ -360,6 +372,7 @@ impl Flavour {
             vote_refusals_silent: true,
             vote_once_per_term: true,
             rejection_waits_for_timer: true,
+            appends_follow_on: false,
         }
     }
 

@@ -34,6 +34,7 @@ pub mod bounds;
 pub mod cluster;
 pub mod configuration;
 pub mod flavour;
+pub mod flow;
 pub mod idmap;
 pub mod log;
 pub mod model;

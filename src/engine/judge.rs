@@ -118,7 +118,7 @@ impl Findings {
 /// `input`. Required outputs are matched first (as a multiset); a required message that came out
 /// with other fields or to another node is one wrong message, explained; any other output must be
 /// a send the spec allows the sender to make of its own accord in the state after the step
-/// (`after`).
+/// (`after`), and the sends of the step must fit together (`raftcheck_spec::flow`).
 pub fn judge_outputs(
     model: &RaftModel,
     before: &ClusterState,
@@ -174,6 +174,13 @@ pub fn judge_outputs(
         unexpected
             .into_iter()
             .map(|(o, why)| format!("{o} ({why})")),
+    );
+    // Each send may be allowed alone and still not fit the ones before it in the step.
+    findings.unexpected.extend(
+        model
+            .flow_violations(actual)
+            .into_iter()
+            .map(|(m, why)| format!("Send {m} ({why})")),
     );
     findings
         .missing
