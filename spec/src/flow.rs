@@ -31,15 +31,17 @@ enum Sent {
 }
 
 impl RaftModel {
-    /// The sends among one step's `outputs` that break the follow-on rule of [`crate::flow`],
-    /// each with the reason. Empty for flavours without
-    /// [`crate::Flavour::appends_follow_on`].
+    /// The sends among one step's `outputs` that break the follow-on rule of [`crate::flow`]:
+    /// the first of each leader–peer conversation, with the reason (and how many more followed
+    /// it, as a leader resending its whole inflight window repeats one message hundreds of
+    /// times). Empty for flavours without [`crate::Flavour::appends_follow_on`].
     pub fn flow_violations<'o>(&self, outputs: &'o [Output]) -> Vec<(&'o Message, String)> {
         if !self.flavour.appends_follow_on {
             return Vec::new();
         }
         let mut sent: BTreeMap<(NodeId, NodeId, Term), Sent> = BTreeMap::new();
-        let mut violations = Vec::new();
+        let mut violations: Vec<(&Message, String)> = Vec::new();
+        let mut more: BTreeMap<(NodeId, NodeId, Term), (usize, usize)> = BTreeMap::new();
         for m in outputs.iter().filter_map(Output::sent) {
             let (start, now) = match &m.payload {
                 Payload::AppendEntries {
@@ -54,6 +56,7 @@ impl RaftModel {
                 _ => continue,
             };
             let key = (m.from, m.to, m.term);
+            let before = violations.len();
             match sent.get(&key) {
                 Some(Sent::AppendUpTo(end))
                     if start != *end || matches!(now, Sent::Snapshot(_)) =>
@@ -83,7 +86,22 @@ impl RaftModel {
                 )),
                 _ => {}
             }
+            if violations.len() > before {
+                if let Some((_, count)) = more.get_mut(&key) {
+                    violations.pop();
+                    *count += 1;
+                } else {
+                    more.insert(key, (before, 0));
+                }
+            }
             sent.insert(key, now);
+        }
+        for (at, count) in more.into_values() {
+            if count > 0 {
+                violations[at]
+                    .1
+                    .push_str(&format!("; and {count} more such sends in the step"));
+            }
         }
         violations
     }
@@ -140,6 +158,50 @@ mod tests {
         assert!(
             violations[0].1.contains("ended at index 3")
                 && violations[0].1.contains("prev_log_index 2"),
+            "{}",
+            violations[0].1
+        );
+        // Resent again and again, as a whole inflight window: one finding that counts them.
+        let window = [
+            append(2, 1, 2),
+            append(2, 2, 1),
+            append(2, 2, 1),
+            append(2, 2, 1),
+        ];
+        let violations = m.flow_violations(&window);
+        assert_eq!(violations.len(), 1);
+        assert!(
+            violations[0]
+                .1
+                .ends_with("and 2 more such sends in the step"),
+            "{}",
+            violations[0].1
+        );
+    }
+
+    #[test]
+    fn nothing_follows_a_snapshot() {
+        let m = model(Flavour::etcd_3_6());
+        let snapshot = Output::Send {
+            message: Message {
+                from: 1,
+                to: 2,
+                term: 2,
+                payload: Payload::Snapshot {
+                    snapshot: crate::types::Snapshot {
+                        index: 3,
+                        term: 1,
+                        config: crate::Configuration::with_voters([1, 2, 3]),
+                        values: vec![],
+                    },
+                },
+            },
+        };
+        let outputs = [snapshot, append(2, 3, 0)];
+        let violations = m.flow_violations(&outputs);
+        assert_eq!(violations.len(), 1);
+        assert!(
+            violations[0].1.contains("snapshot at index 3"),
             "{}",
             violations[0].1
         );

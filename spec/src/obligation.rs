@@ -8,12 +8,14 @@
 //! etcd raft 3.4 both send, whatever their hidden progress state (probe, replicate, paused,
 //! inflights), and cites the code it follows; outside those conditions the spec says nothing.
 //!
-//! Both rules hold for the flavours with the heartbeat input (raft-rs, etcd, etcd-3.6: v3.6's
-//! `stepLeader` keeps both rules, only with `MsgAppFlowPaused` for `ProbeSent`). hashicorp/raft
+//! The rules hold for the flavours with the heartbeat input (raft-rs, etcd, etcd-3.6: v3.6's
+//! `stepLeader` keeps them, only with `MsgAppFlowPaused` for `ProbeSent`). hashicorp/raft
 //! retries from a replication goroutine of its own and is only validated from logs, where no
 //! step is the last; the textbook flavour runs spec-only. Neither is judged by obligations.
 //! PySyncObj answers a rejection on its next append timer, so with
-//! `Flavour::rejection_waits_for_timer` the probe-backoff rule does not apply.
+//! `Flavour::rejection_waits_for_timer` the probe-backoff rule does not apply, and it sends
+//! the rest of the log after an acknowledgement on that timer too, so the ack-resume rule
+//! applies only with `Flavour::appends_follow_on`.
 //!
 //! A candidate's duty to ask every voter is not here: the vote requests of a campaign are part
 //! of the timeout's deterministic outputs (`NodeState::timeout`), which the judge already
@@ -53,6 +55,24 @@ pub enum Rule {
     /// r.sendAppend }`). Only snapshot state stays paused, so a leader that compacted is
     /// exempt.
     HeartbeatRepair,
+    /// A leader that hears a fresh acknowledgement — above the peer's match index — from a peer
+    /// that still lacks entries — below the leader's last index — sends it more in the same
+    /// step, whatever its progress state (raft-rs `handle_append_response`: `maybe_update`, then
+    /// a probing peer `become_replicate`s and a snapshot caught up `become_probe`s, then
+    /// `bcast_append` on a new commit index, else `send_append` if the peer was paused, and
+    /// `send_append_aggressively`; etcd `stepLeader`, `MsgAppResp`: `MaybeUpdate`,
+    /// `BecomeReplicate` or `BecomeProbe`, `bcastAppend` or `sendAppend` if `oldPaused`, then
+    /// `for r.maybeSendAppend(m.From, false)`; v3.6 the same with `CanBumpCommit`).
+    ///
+    /// In replicate state everything after the index may already be in flight, so a message
+    /// of their conversation still in flight after the step meets the rule; a dropped message
+    /// may have been among those, so it applies only where nothing was dropped; and an index
+    /// below the leader's compaction point may find the peer still waiting in snapshot state,
+    /// so it applies only to an index at or above it — where a peer in snapshot state has
+    /// caught up and is probed again. Only the flavours with `Flavour::appends_follow_on`
+    /// (the raft-rs and etcd progress tracker) send in the same step; PySyncObj waits for its
+    /// append timer.
+    AckResume,
 }
 
 impl Rule {
@@ -61,6 +81,7 @@ impl Rule {
         match self {
             Rule::ProbeBackoff => "probe-backoff",
             Rule::HeartbeatRepair => "heartbeat-repair",
+            Rule::AckResume => "ack-resume",
         }
     }
 }
@@ -96,8 +117,23 @@ impl Obligation {
             Output::Send { message } => self.repairs(message),
             _ => false,
         });
-        sent || (self.rule == Rule::ProbeBackoff
-            && after.network.iter().any(|m| self.in_conversation(m)))
+        let carried_on = || after.network.iter().any(|m| self.in_conversation(m));
+        match self.rule {
+            Rule::HeartbeatRepair => sent,
+            Rule::ProbeBackoff => sent || carried_on(),
+            Rule::AckResume => sent || carried_on() || !self.still_replicates(after),
+        }
+    }
+
+    /// False when the step ended the leader's duty: it no longer leads the term, or the peer
+    /// (or the leader itself) left its configuration as the step applied a change.
+    fn still_replicates(&self, after: &ClusterState) -> bool {
+        after.nodes.get(self.leader).is_some_and(|l| {
+            l.role == Role::Leader
+                && l.term == self.term
+                && l.config.contains(self.peer)
+                && l.config.contains(self.leader)
+        })
     }
 
     /// An append or snapshot of the leader's term from the leader to the peer.
@@ -155,7 +191,7 @@ impl RaftModel {
         let Some(&matched) = leader.match_index.get(m.from) else {
             return Vec::new();
         };
-        if leader.role != Role::Leader || m.term != leader.term || has_compacted(leader) {
+        if leader.role != Role::Leader || m.term != leader.term {
             return Vec::new();
         }
         let owe = |rule, because| {
@@ -168,6 +204,27 @@ impl RaftModel {
             }]
         };
         let last = leader.last_index();
+        if let Payload::AppendEntriesResponse(a) = &m.payload {
+            if !a.reject
+                && self.flavour.appends_follow_on
+                && a.index > matched
+                && a.index < last
+                && a.index >= leader.log.snapshot_index()
+                && before.spent.drops == 0
+            {
+                return owe(
+                    Rule::AckResume,
+                    format!(
+                        "n{} acknowledged index {} above its match index {matched} and below \
+                         the leader's last index {last}",
+                        m.from, a.index
+                    ),
+                );
+            }
+        }
+        if has_compacted(leader) {
+            return Vec::new();
+        }
         match &m.payload {
             Payload::HeartbeatResponse { .. } if matched < last => owe(
                 Rule::HeartbeatRepair,
