@@ -632,6 +632,40 @@ fn raft_rs_candidate_adopts_commit_from_a_refusal() {
     assert_eq!(next.node(1).commit, 1);
 }
 
+/// raft-rs `maybe_commit_by_vote`: a (pre-)candidate whose adopted commit index covers a
+/// configuration change steps down to follower at its term (`num_pending_conf` of the newly
+/// committed entries, then `become_follower(term, INVALID_ID)`). First found by a random
+/// lockstep walk with `--conf-changes 1`: raft-rs's candidate became a follower, the spec's
+/// stayed a candidate.
+#[test]
+fn raft_rs_candidate_steps_down_when_a_vote_commits_a_configuration_change() {
+    let m = model(Flavour::raft_rs());
+    let add_4 = raftcheck_spec::Entry::conf(
+        1,
+        raftcheck_spec::ConfChange::Single {
+            change: raftcheck_spec::Change {
+                op: raftcheck_spec::ChangeOp::AddVoter,
+                node: 4,
+            },
+        },
+    );
+    let s = cluster(3, vec![candidate(1, 2, vec![e(1), add_4.clone()], 0, 3)]);
+    let (next, out) = deliver(&m, &s, &msg(2, 1, 2, refuse(2, 1)));
+    assert!(out.is_empty());
+    let n1 = next.node(1);
+    assert_eq!(n1.commit, 2);
+    assert_eq!(n1.role, Role::Follower);
+    assert_eq!((n1.term, n1.leader), (2, None));
+    assert!(n1.votes.is_empty());
+
+    // Committing entries without a change keeps it a candidate (the test above); so does a
+    // change that was committed already.
+    let s = cluster(3, vec![candidate(1, 2, vec![add_4, e(1)], 1, 3)]);
+    let (next, _) = deliver(&m, &s, &msg(2, 1, 2, refuse(2, 1)));
+    assert_eq!(next.node(1).commit, 2);
+    assert_eq!(next.node(1).role, Role::Candidate);
+}
+
 /// etcd 3.4 has no `maybeCommitByVote`, and its refusals carry no commit index.
 #[test]
 fn etcd_has_no_commit_by_vote() {

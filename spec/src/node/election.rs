@@ -174,7 +174,10 @@ impl NodeState {
     }
 
     /// raft-rs `maybe_commit_by_vote`: a commit index learned from a vote message is adopted when
-    /// this node holds the same entry there (so, by Log Matching, the same committed prefix).
+    /// this node holds the same entry there (so, by Log Matching, the same committed prefix). A
+    /// (pre-)candidate that so commits a configuration change steps down to follower at its
+    /// term, knowing no leader (`num_pending_conf` of the newly committed entries, then
+    /// `become_follower(term, INVALID_ID)`: "we assume quorum won't change during election").
     fn maybe_commit_by_vote(&mut self, (commit, commit_term): (LogIndex, Term), out: &Outbox) {
         if !out.flavour.vote_carries_commit || commit == 0 || commit_term == 0 {
             return;
@@ -182,8 +185,17 @@ impl NodeState {
         if commit <= self.commit || self.role == Role::Leader {
             return;
         }
-        if self.term_at(commit) == Some(commit_term) {
-            self.commit = commit;
+        if self.term_at(commit) != Some(commit_term) {
+            return;
+        }
+        let newly_committed = self.commit + 1..=commit;
+        self.commit = commit;
+        if matches!(self.role, Role::Candidate | Role::PreCandidate)
+            && newly_committed
+                .into_iter()
+                .any(|i| self.log.entry(i).is_some_and(|e| e.conf.is_some()))
+        {
+            self.become_follower(self.term, None);
         }
     }
 }
