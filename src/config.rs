@@ -183,7 +183,11 @@ fn default_walks() -> usize {
 /// The built-in checks: raft-rs at the default bounds, and raft-rs with one configuration
 /// change (and a spare to add) and one compaction, with two terms and no restarts or
 /// heartbeats: within depth 12 a change commits, a value commits in the new configuration, a
-/// removed leader steps down and an added node catches up by snapshot; etcd raft v3.6 at
+/// removed leader steps down and an added node catches up by snapshot; raft-rs in 3,000 random
+/// walks of up to 100 inputs (seed 1) with compaction, two values, eight terms, three restarts
+/// and no heartbeats, which reach what the exhaustive checks cannot — a leader that compacts
+/// while a follower lags, sends it a snapshot and hears it acknowledged with an entry still to
+/// send (16 inputs at the fewest), a few seconds on two cores; etcd raft v3.6 at
 /// the default bounds but depth 10 (125,187 product states with pre-vote off, 30–60 s on two
 /// cores; depth 12 takes three minutes), which needs Go and the module of
 /// `impl_adapter/etcd/go.mod`. Then PySyncObj, through its Python adapter, at the default
@@ -217,6 +221,25 @@ fn default_checks() -> Vec<CheckConfig> {
                 ..BoundArgs::default()
             },
         ),
+        CheckConfig {
+            random: Some(RandomConfig {
+                seed: 1,
+                steps: 100,
+                walks: 3000,
+            }),
+            ..check(
+                Some("raft-rs snapshots, random walks"),
+                BoundArgs {
+                    snapshots: Some(1),
+                    values: Some(2),
+                    max_term: Some(8),
+                    restarts: Some(3),
+                    heartbeats: Some(0),
+                    depth: Some(40),
+                    ..BoundArgs::default()
+                },
+            )
+        },
         CheckConfig {
             implementation: "etcd-3.6".into(),
             ..check(
@@ -510,17 +533,26 @@ mod tests {
     #[test]
     fn defaults_without_a_file() {
         let c = parse("").unwrap();
-        assert_eq!(c.checks.len(), 4);
-        assert_eq!(c.checks.iter().map(CheckConfig::items).sum::<usize>(), 7);
-        assert!(c.checks[..2].iter().all(|c| c.implementation == "raft-rs"));
-        let etcd = &c.checks[2];
+        assert_eq!(c.checks.len(), 5);
+        assert_eq!(c.checks.iter().map(CheckConfig::items).sum::<usize>(), 9);
+        assert!(c.checks[..3].iter().all(|c| c.implementation == "raft-rs"));
+        let walks = &c.checks[2];
+        assert_eq!(walks.display_name(), "raft-rs snapshots, random walks");
+        assert_eq!(
+            (
+                walks.random.as_ref().map(|r| r.walks),
+                walks.bounds.snapshots
+            ),
+            (Some(3000), Some(1))
+        );
+        let etcd = &c.checks[3];
         assert_eq!(
             (etcd.implementation.as_str(), etcd.bounds.depth),
             ("etcd-3.6", Some(10)),
             "etcd v3.6, bounded to keep CI short"
         );
         assert_eq!(etcd.display_name(), "etcd-3.6 exhaustive");
-        assert_eq!(c.checks[3].implementation, "pysyncobj");
+        assert_eq!(c.checks[4].implementation, "pysyncobj");
         let membership = &c.checks[1];
         assert_eq!(
             membership.display_name(),

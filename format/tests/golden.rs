@@ -446,19 +446,19 @@ fn flavours_and_bounds() {
     let cases = [
         (
             Flavour::raft_rs(),
-            r#"{"name":"raft-rs","leader_appends_empty_entry":true,"vote_carries_commit":true,"reject_hint":"conflict-by-term","responses_carry_commit":true,"restart_keeps_commit":true,"heartbeat_input":true}"#,
+            r#"{"name":"raft-rs","leader_appends_empty_entry":true,"vote_carries_commit":true,"reject_hint":"conflict-by-term","responses_carry_commit":true,"restart_keeps_commit":true,"heartbeat_input":true,"appends_follow_on":true}"#,
         ),
         (
             Flavour::raft_rs().with_pre_vote(true),
-            r#"{"name":"raft-rs","leader_appends_empty_entry":true,"vote_carries_commit":true,"reject_hint":"conflict-by-term","responses_carry_commit":true,"restart_keeps_commit":true,"heartbeat_input":true,"pre_vote":true}"#,
+            r#"{"name":"raft-rs","leader_appends_empty_entry":true,"vote_carries_commit":true,"reject_hint":"conflict-by-term","responses_carry_commit":true,"restart_keeps_commit":true,"heartbeat_input":true,"pre_vote":true,"appends_follow_on":true}"#,
         ),
         (
             Flavour::etcd(),
-            r#"{"name":"etcd","leader_appends_empty_entry":true,"vote_carries_commit":false,"reject_hint":"last-index","responses_carry_commit":false,"restart_keeps_commit":true,"heartbeat_input":true,"auto_leave_needs_apply":true,"snapshot_ignores_outgoing":true,"forward_as_self":true}"#,
+            r#"{"name":"etcd","leader_appends_empty_entry":true,"vote_carries_commit":false,"reject_hint":"last-index","responses_carry_commit":false,"restart_keeps_commit":true,"heartbeat_input":true,"auto_leave_needs_apply":true,"snapshot_ignores_outgoing":true,"forward_as_self":true,"appends_follow_on":true}"#,
         ),
         (
             Flavour::etcd().with_pre_vote(true),
-            r#"{"name":"etcd","leader_appends_empty_entry":true,"vote_carries_commit":false,"reject_hint":"last-index","responses_carry_commit":false,"restart_keeps_commit":true,"heartbeat_input":true,"pre_vote":true,"auto_leave_needs_apply":true,"snapshot_ignores_outgoing":true,"forward_as_self":true}"#,
+            r#"{"name":"etcd","leader_appends_empty_entry":true,"vote_carries_commit":false,"reject_hint":"last-index","responses_carry_commit":false,"restart_keeps_commit":true,"heartbeat_input":true,"pre_vote":true,"auto_leave_needs_apply":true,"snapshot_ignores_outgoing":true,"forward_as_self":true,"appends_follow_on":true}"#,
         ),
         (
             Flavour::textbook(),
@@ -469,6 +469,17 @@ fn flavours_and_bounds() {
         assert_eq!(serde_json::to_string(&flavour).unwrap(), json);
         assert_eq!(serde_json::from_str::<Flavour>(json).unwrap(), flavour);
     }
+    // A trace written before `appends_follow_on` existed still reads, without the rule.
+    let before = r#"{"name":"raft-rs","leader_appends_empty_entry":true,"vote_carries_commit":true,"reject_hint":"conflict-by-term","responses_carry_commit":true,"restart_keeps_commit":true,"heartbeat_input":true}"#;
+    let read = serde_json::from_str::<Flavour>(before).unwrap();
+    assert!(!read.appends_follow_on);
+    assert_eq!(
+        read,
+        Flavour {
+            appends_follow_on: false,
+            ..Flavour::raft_rs()
+        }
+    );
     let json = r#"{"nodes":3,"max_term":3,"values":1,"restarts":1,"heartbeats":1,"drops":0,"duplicates":0,"max_in_flight":4,"depth":12,"conf_changes":0,"spares":0,"snapshots":0,"joint":false}"#;
     assert_eq!(serde_json::to_string(&Bounds::default()).unwrap(), json);
     assert_eq!(

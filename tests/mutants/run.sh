@@ -23,6 +23,8 @@
 #   3. raft-rs membership and snapshots (--conf-changes 1 --snapshots 1 --max-term 2
 #      --restarts 0 --heartbeats 0), pre-vote off
 #   4. the same, pre-vote on
+#   5. raft-rs snapshots, random walks (3,000 walks of up to 100 inputs, seed 1, --snapshots 1
+#      --values 2 --max-term 8 --restarts 3 --heartbeats 0 --depth 40), pre-vote off and on
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -52,15 +54,19 @@ items="$scratch/items"
 rm -rf "$items"
 mkdir -p "$items/traces" "$items/none" "$items/out"
 cp "$repo"/traces/raft-rs-*.json "$items/traces/"
-item() { # name traces pre_vote bounds
-    printf 'traces = "%s"\nout = "out"\n\n[[check]]\nname = "%s"\nimpl = "raft-rs"\npre_vote = %s\nbounds = { %s }\n' \
-        "$2" "$1" "$3" "$4" >"$items/$1.toml"
+item() { # name traces pre_vote bounds [extra]
+    printf 'traces = "%s"\nout = "out"\n\n[[check]]\nname = "%s"\nimpl = "raft-rs"\npre_vote = %s\nbounds = { %s }\n%s' \
+        "$2" "$1" "$3" "$4" "${5:-}" >"$items/$1.toml"
 }
 member='conf_changes = 1, snapshots = 1, max_term = 2, restarts = 0, heartbeats = 0'
 item default-off traces false ''
 item default-on none true ''
 item membership-off none false "$member"
 item membership-on none true "$member"
+item snapshots-random none '"both"' \
+    'snapshots = 1, values = 2, max_term = 8, restarts = 3, heartbeats = 0, depth = 40' \
+    'random = { seed = 1, steps = 100, walks = 3000 }
+'
 
 results="$scratch/results.tsv"
 : >"$results"
@@ -78,7 +84,7 @@ for i in $(seq $((first - 1)) $((last - 1))); do
     verdict=survived
     killer=-
     start=$(date +%s)
-    for it in default-off default-on membership-off membership-on; do
+    for it in default-off default-on membership-off membership-on snapshots-random; do
         left=$((limit - ($(date +%s) - start)))
         if [ "$left" -le 0 ]; then verdict=timeout; killer="$it"; break; fi
         set +e
