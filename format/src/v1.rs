@@ -433,7 +433,7 @@ impl From<&spec::Payload> for Payload {
             P::HeartbeatResponse { commit } => Payload::HeartbeatResponse { commit },
             P::Propose { value } => Payload::Propose { value },
             P::Snapshot { ref snapshot } => Payload::Snapshot {
-                snapshot: snapshot.into(),
+                snapshot: (&**snapshot).into(),
             },
         }
     }
@@ -642,7 +642,7 @@ impl From<Payload> for spec::Payload {
             Payload::HeartbeatResponse { commit } => P::HeartbeatResponse { commit },
             Payload::Propose { value } => P::Propose { value },
             Payload::Snapshot { snapshot } => P::Snapshot {
-                snapshot: snapshot.into(),
+                snapshot: std::sync::Arc::new(snapshot.into()),
             },
         }
     }

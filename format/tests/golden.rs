@@ -351,12 +351,12 @@ fn membership_and_snapshots() {
         4,
         2,
         Payload::Snapshot {
-            snapshot: Snapshot {
+            snapshot: std::sync::Arc::new(Snapshot {
                 index: 3,
                 term: 2,
                 config: config.clone(),
                 values: vec![1, 2],
-            },
+            }),
         },
     );
     golden_message(

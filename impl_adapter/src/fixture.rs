@@ -304,7 +304,7 @@ fn discretionary_sends(before: &ClusterState, after: &ClusterState, input: &Inpu
                     to: peer,
                     term: leader.term,
                     payload: Payload::Snapshot {
-                        snapshot: (**snapshot).clone(),
+                        snapshot: std::sync::Arc::clone(snapshot),
                     },
                 });
                 continue;

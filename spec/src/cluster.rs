@@ -14,14 +14,17 @@ use crate::types::{Entry, LogIndex, Message, NodeId, Term, Value};
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ClusterState {
     /// The nodes, by id. Each works with its own configuration; a node may exist outside every
-    /// configuration (a spare).
-    pub nodes: IdMap<NodeState>,
+    /// configuration (a spare). Shared between states: a step changes one node (or none), so a
+    /// state and its successors share the others, copied only when changed
+    /// ([`ClusterState::node_mut`]).
+    pub nodes: IdMap<Arc<NodeState>>,
     /// Messages in flight: a multiset kept sorted, so equal networks are equal vectors.
     pub network: Vec<Message>,
     /// How much of each bounded input has been used on the path to this state.
     pub spent: Spent,
-    /// History variables: facts about the past that the safety properties need.
-    pub history: History,
+    /// History variables: facts about the past that the safety properties need. Shared between
+    /// states like the nodes: most steps change none of it.
+    pub history: Arc<History>,
 }
 
 /// Counters for the inputs the bounds ration.
@@ -78,11 +81,11 @@ impl ClusterState {
         let config = Arc::new(Configuration::with_voters(1..=n));
         ClusterState {
             nodes: (1..=n + spares)
-                .map(|id| (id, NodeState::new(id, config.clone())))
+                .map(|id| (id, Arc::new(NodeState::new(id, config.clone()))))
                 .collect(),
             network: Vec::new(),
             spent: Spent::default(),
-            history: History::default(),
+            history: Arc::default(),
         }
     }
 
@@ -103,9 +106,16 @@ impl ClusterState {
     ///
     /// If the cluster has no such node.
     pub fn node_mut(&mut self, id: NodeId) -> &mut NodeState {
-        self.nodes
-            .get_mut(id)
-            .unwrap_or_else(|| panic!("n{id} is not a node of this cluster"))
+        Arc::make_mut(
+            self.nodes
+                .get_mut(id)
+                .unwrap_or_else(|| panic!("n{id} is not a node of this cluster")),
+        )
+    }
+
+    /// The history, to change it (copied first if another state shares it).
+    pub fn history_mut(&mut self) -> &mut History {
+        Arc::make_mut(&mut self.history)
     }
 
     /// True when the node id names a node of this cluster.
@@ -147,9 +157,10 @@ impl ClusterState {
     /// Updates the history after node `id` moved from commit `old_commit` to its current one.
     pub(crate) fn record_commit(&mut self, id: NodeId, old_commit: LogIndex) {
         let node = &self.nodes[id];
-        if node.commit < old_commit {
-            self.history.commit_regressed = true;
+        if node.commit < old_commit && !self.history.commit_regressed {
+            Arc::make_mut(&mut self.history).commit_regressed = true;
         }
+        let node = &self.nodes[id];
         for index in (old_commit + 1)..=node.commit {
             if index as usize > self.history.committed.len() {
                 // A commit index that jumps over compacted entries (a snapshot installed) jumps
@@ -157,7 +168,8 @@ impl ClusterState {
                 let Some(entry) = node.entry(index) else {
                     break;
                 };
-                self.history.committed.push((entry.clone(), node.term));
+                let recorded = (entry.clone(), node.term);
+                Arc::make_mut(&mut self.history).committed.push(recorded);
             }
         }
     }
@@ -176,7 +188,9 @@ impl ClusterState {
             if self.history.unquorate_commit.is_some() {
                 return;
             }
-            self.history.unquorate_commit = self.unquorate(leader, *from, *to, config);
+            if let Some(why) = self.unquorate(leader, *from, *to, config) {
+                Arc::make_mut(&mut self.history).unquorate_commit = Some(why);
+            }
         }
     }
 
@@ -223,7 +237,9 @@ impl ClusterState {
             .elections
             .partition_point(|x| *x <= (term, leader));
         if at == 0 || self.history.elections[at - 1] != (term, leader) {
-            self.history.elections.insert(at, (term, leader));
+            Arc::make_mut(&mut self.history)
+                .elections
+                .insert(at, (term, leader));
         }
     }
 }

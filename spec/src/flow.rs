@@ -188,12 +188,12 @@ mod tests {
                 to: 2,
                 term: 2,
                 payload: Payload::Snapshot {
-                    snapshot: crate::types::Snapshot {
+                    snapshot: std::sync::Arc::new(crate::types::Snapshot {
                         index: 3,
                         term: 1,
                         config: crate::Configuration::with_voters([1, 2, 3]),
                         values: vec![],
-                    },
+                    }),
                 },
             },
         };

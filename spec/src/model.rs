@@ -325,14 +325,16 @@ impl RaftModel {
         if let Some(id) = input.target() {
             // The application applies what the step committed, in the same step.
             next.node_mut(id).apply_committed(&mut out);
-            if removed_leader && next.node(id).role != Role::Leader {
-                next.history.removed_leader_stepped_down = true;
+            if removed_leader
+                && next.node(id).role != Role::Leader
+                && !next.history.removed_leader_stepped_down
+            {
+                next.history_mut().removed_leader_stepped_down = true;
             }
         }
         if let (true, Some(id)) = (out.installed_snapshot, input.target()) {
-            let installed = &mut next.history.installed_snapshot;
-            if let Err(at) = installed.binary_search(&id) {
-                installed.insert(at, id);
+            if let Err(at) = next.history.installed_snapshot.binary_search(&id) {
+                next.history_mut().installed_snapshot.insert(at, id);
             }
         }
         if let Some(id) = input.target() {

@@ -391,10 +391,11 @@ pub fn snapshot_is_committed_prefix(model: &RaftModel, state: &ClusterState) -> 
     let held = state
         .nodes
         .values()
-        .filter_map(|n| Some((format!("n{}'s", n.id), n.snapshot.as_deref()?)));
+        .filter_map(|n| Some((n.snapshot.as_deref()?, n.id)))
+        .map(|(snapshot, id)| (format!("n{id}'s"), snapshot));
     let in_flight = state.network.iter().filter_map(|m| match &m.payload {
         crate::types::Payload::Snapshot { snapshot } => {
-            Some((format!("the in-flight {m}"), snapshot))
+            Some((format!("the in-flight {m}"), &**snapshot))
         }
         _ => None,
     });

@@ -178,7 +178,7 @@ impl Renaming {
                 commit: *commit,
             },
             Payload::Snapshot { snapshot } => Payload::Snapshot {
-                snapshot: self.snapshot(snapshot),
+                snapshot: Arc::new(self.snapshot(snapshot)),
             },
             other => other.clone(),
         };
@@ -255,16 +255,16 @@ impl Renaming {
         let nodes = state
             .nodes
             .iter()
-            .map(|(id, node)| (self.id(id), self.node(node)))
+            .map(|(id, node)| (self.id(id), Arc::new(self.node(node))))
             .collect();
         self.state_with(state, nodes)
     }
 
     /// `state` renamed, given its nodes already renamed.
-    fn state_with(&self, state: &ClusterState, nodes: IdMap<NodeState>) -> ClusterState {
+    fn state_with(&self, state: &ClusterState, nodes: IdMap<Arc<NodeState>>) -> ClusterState {
         let mut network: Vec<Message> = state.network.iter().map(|m| self.message(m)).collect();
         network.sort_unstable();
-        let mut history = state.history.clone();
+        let mut history = crate::History::clone(&state.history);
         for (_, leader) in &mut history.elections {
             *leader = self.id(*leader);
         }
@@ -282,7 +282,7 @@ impl Renaming {
             nodes,
             network,
             spent: state.spent.clone(),
-            history,
+            history: Arc::new(history),
         }
     }
 }
@@ -333,10 +333,10 @@ impl Symmetry {
             let best = least.as_ref().unwrap_or(state);
             // States order by their nodes first: rename the rest only when the nodes do not
             // already lose.
-            let nodes: IdMap<NodeState> = state
+            let nodes: IdMap<Arc<NodeState>> = state
                 .nodes
                 .iter()
-                .map(|(id, node)| (renaming.id(id), renaming.node(node)))
+                .map(|(id, node)| (renaming.id(id), Arc::new(renaming.node(node))))
                 .collect();
             match nodes.cmp(&best.nodes) {
                 std::cmp::Ordering::Greater => continue,

@@ -6,6 +6,7 @@
 //! and the adapter protocol have versioned formats of their own (the `raftcheck-format` crate).
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -200,10 +201,10 @@ impl Message {
             },
             Payload::Propose { value } => Payload::Propose { value: f(*value) },
             Payload::Snapshot { snapshot } => Payload::Snapshot {
-                snapshot: Snapshot {
+                snapshot: Arc::new(Snapshot {
                     values: snapshot.values.iter().map(|v| f(*v)).collect(),
-                    ..snapshot.clone()
-                },
+                    ..Snapshot::clone(snapshot)
+                }),
             },
             other => other.clone(),
         };
@@ -338,8 +339,9 @@ pub enum Payload {
     /// (raft-rs `MsgSnapshot`, etcd `MsgSnap`). The follower answers with an
     /// [`Payload::AppendEntriesResponse`].
     Snapshot {
-        /// The snapshot, data and metadata.
-        snapshot: Snapshot,
+        /// The snapshot, data and metadata: shared with the leader's own copy (boxed this way,
+        /// the snapshot does not make every message as large as itself).
+        snapshot: Arc<Snapshot>,
     },
 }
 

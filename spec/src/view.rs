@@ -75,7 +75,7 @@ impl From<&NodeState> for NodeView {
 impl From<&ClusterState> for ClusterView {
     fn from(s: &ClusterState) -> Self {
         ClusterView {
-            nodes: s.nodes.values().map(NodeView::from).collect(),
+            nodes: s.nodes.values().map(|n| NodeView::from(&**n)).collect(),
         }
     }
 }

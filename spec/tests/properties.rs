@@ -69,7 +69,7 @@ fn cluster(nodes: Vec<NodeState>) -> ClusterState {
     let mut s = ClusterState::initial(3);
     for n in nodes {
         let id = n.id;
-        s.nodes.insert(id, n);
+        s.nodes.insert(id, std::sync::Arc::new(n));
     }
     s
 }
@@ -172,9 +172,9 @@ fn the_model_checks_nine_safety_properties_and_three_sometimes() {
 #[test]
 fn election_safety_fails_on_two_leaders_in_one_term() {
     let mut s = ClusterState::initial(3);
-    s.history.elections = vec![(1, 1), (2, 3)];
+    s.history_mut().elections = vec![(1, 1), (2, 3)];
     assert_eq!(properties::election_safety(&s), Ok(()));
-    s.history.elections = vec![(1, 1), (2, 1), (2, 3)];
+    s.history_mut().elections = vec![(1, 1), (2, 1), (2, 3)];
     assert_eq!(
         err(properties::election_safety(&s)),
         "n1 and n3 were both elected leader in term 2"
@@ -224,7 +224,7 @@ fn leader_completeness_fails_when_a_later_leader_lacks_a_committed_entry() {
         node(1, 1, vec![e(1), v(1, 1)], 2),
         leader(2, 2, vec![e(1), v(1, 1), e(2)], 0),
     ]);
-    s.history.committed = vec![(e(1), 1), (v(1, 1), 1)];
+    s.history_mut().committed = vec![(e(1), 1), (v(1, 1), 1)];
     assert_eq!(properties::leader_completeness(&s), Ok(()));
 
     // The leader of term 2 holds a different entry at index 2.
@@ -238,7 +238,7 @@ fn leader_completeness_fails_when_a_later_leader_lacks_a_committed_entry() {
     assert_eq!(properties::leader_completeness(&s), Ok(()));
     // Nor is the leader of the term in which it was committed.
     let mut s = cluster(vec![leader(1, 1, vec![], 0)]);
-    s.history.committed = vec![(e(1), 1)];
+    s.history_mut().committed = vec![(e(1), 1)];
     assert_eq!(properties::leader_completeness(&s), Ok(()));
 }
 
@@ -249,7 +249,7 @@ fn state_machine_safety_fails_when_a_node_commits_another_entry_at_a_committed_i
         node(2, 2, vec![e(1), e(2)], 1),
         node(3, 2, vec![e(1)], 1),
     ]);
-    s.history.committed = vec![(e(1), 1), (v(1, 1), 1)];
+    s.history_mut().committed = vec![(e(1), 1), (v(1, 1), 1)];
     // n2 holds a different entry at index 2 but has not committed it.
     assert_eq!(properties::state_machine_safety(&s), Ok(()));
     s.node_mut(2).commit = 2;
@@ -263,7 +263,7 @@ fn state_machine_safety_fails_when_a_node_commits_another_entry_at_a_committed_i
 fn commit_monotonic_reads_the_history_flag() {
     let mut s = ClusterState::initial(3);
     assert_eq!(properties::commit_monotonic(&s), Ok(()));
-    s.history.commit_regressed = true;
+    s.history_mut().commit_regressed = true;
     assert!(err(properties::commit_monotonic(&s)).contains("moved backwards"));
 }
 
@@ -284,8 +284,8 @@ fn violations_lists_every_broken_property_with_its_detail() {
         leader(1, 2, vec![v(1, 7)], 1),
         node(2, 2, vec![v(1, 8)], 3),
     ]);
-    s.history.elections = vec![(2, 1), (2, 3)];
-    s.history.committed = vec![(v(1, 8), 1)];
+    s.history_mut().elections = vec![(2, 1), (2, 3)];
+    s.history_mut().committed = vec![(v(1, 8), 1)];
     let found = properties::violations(&three(), &s);
     let names: Vec<&str> = found.iter().map(|v| v.property).collect();
     assert_eq!(

@@ -174,7 +174,7 @@ fn cluster(n: u64, nodes: Vec<NodeState>) -> ClusterState {
         node.state_machine = (1..=node.commit)
             .filter_map(|i| node.entry(i).and_then(|e| e.value))
             .collect();
-        s.nodes.insert(node.id, node);
+        s.nodes.insert(node.id, std::sync::Arc::new(node));
     }
     s
 }

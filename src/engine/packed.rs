@@ -1,11 +1,14 @@
 //! Packed spec states: how the exhaustive search keeps its frontier small.
 //!
-//! A spec state held whole costs about 1.7 KB (three nodes with their logs, the messages in
-//! flight, the history), and a breadth-first search holds two levels of them, the widest ones.
-//! Yet neighbouring states differ in one or two nodes and one or two messages: most parts of a
-//! level are equal to parts of other states of it. A [`PackedState`] therefore holds its nodes,
-//! messages and history as pointers into a [`StatePacker`], which keeps one shared copy of each
-//! distinct part (hash-consing), so a frontier state costs about a tenth.
+//! A spec state shares its nodes and its history with the state it was stepped from (they sit
+//! behind `Arc`s and are copied only when a step changes them), but states reached along
+//! different paths hold equal parts separately, and the messages in flight are the state's own;
+//! a breadth-first search holds two levels of them, the widest ones. Neighbouring states differ
+//! in one or two nodes and one or two messages: most parts of a level are equal to parts of
+//! other states of it. A [`PackedState`] therefore holds its nodes, messages and history as
+//! pointers into a [`StatePacker`], which keeps one shared copy of each distinct part
+//! (hash-consing), and unpacking one shares the nodes and history again rather than copying
+//! them.
 //!
 //! Packing is lossless: [`PackedState::unpack`] gives back a state equal to the one packed, so
 //! fingerprints, judgements and traces are exactly those of a search that keeps states whole.
@@ -39,6 +42,12 @@ impl<T: Hash + Eq> Default for Interner<T> {
 impl<T: Hash + Eq> Interner<T> {
     /// The shared copy of `value`, which becomes the shared copy if it is the first of its kind.
     pub fn intern(&self, value: T) -> Arc<T> {
+        self.intern_shared(Arc::new(value))
+    }
+
+    /// [`Interner::intern`] for a value already behind an `Arc`, which becomes the shared copy
+    /// if it is the first of its kind.
+    pub fn intern_shared(&self, value: Arc<T>) -> Arc<T> {
         let mut hasher = SipHasher13::new_with_keys(0x7061_636b_6564_5f31, 0x696e_7465_726e_6572);
         value.hash(&mut hasher);
         let hash = hasher.finish();
@@ -46,12 +55,11 @@ impl<T: Hash + Eq> Interner<T> {
             .lock()
             .expect("interner lock");
         let bucket = shard.entry(hash).or_default();
-        if let Some(shared) = bucket.iter().find(|shared| ***shared == value) {
+        if let Some(shared) = bucket.iter().find(|shared| **shared == value) {
             return Arc::clone(shared);
         }
-        let shared = Arc::new(value);
-        bucket.push(Arc::clone(&shared));
-        shared
+        bucket.push(Arc::clone(&value));
+        value
     }
 
     /// Forgets the values nothing but the interner points to any more (the parts of states
@@ -105,7 +113,7 @@ impl StatePacker {
         } = state;
         let nodes = nodes
             .into_iter()
-            .map(|(id, node)| (id, self.nodes.intern(node)))
+            .map(|(id, node)| (id, self.nodes.intern_shared(node)))
             .collect();
         PackedState {
             nodes,
@@ -114,7 +122,7 @@ impl StatePacker {
                 .map(|m| self.messages.intern(m))
                 .collect(),
             spent,
-            history: self.histories.intern(history),
+            history: self.histories.intern_shared(history),
         }
     }
 
@@ -147,11 +155,11 @@ impl PackedState {
             nodes: self
                 .nodes
                 .iter()
-                .map(|(id, node)| (*id, NodeState::clone(node)))
+                .map(|(id, node)| (*id, Arc::clone(node)))
                 .collect(),
             network: self.network.iter().map(|m| Message::clone(m)).collect(),
             spent: self.spent.clone(),
-            history: History::clone(&self.history),
+            history: Arc::clone(&self.history),
         }
     }
 }
@@ -204,6 +212,8 @@ mod tests {
             all.len()
         );
         let first = packed[0].clone();
+        // The states themselves share their parts with their packed copies.
+        drop(all);
         drop(packed);
         packer.sweep();
         let (nodes, messages, histories) = packer.parts();

@@ -400,7 +400,7 @@ fn payload_from_raft(m: &eraftpb::Message) -> Result<Payload, String> {
             es => return Err(format!("a MsgPropose with {} entries", es.len())),
         },
         MessageType::MsgSnapshot => Payload::Snapshot {
-            snapshot: snapshot_from_raft(m.get_snapshot())?,
+            snapshot: snapshot_from_raft(m.get_snapshot())?.into(),
         },
         other => {
             return Err(format!(

@@ -142,7 +142,7 @@ impl NodeState {
                     to: peer,
                     term: self.term,
                     payload: Payload::Snapshot {
-                        snapshot: (**snapshot).clone(),
+                        snapshot: Arc::clone(snapshot),
                     },
                 });
             }

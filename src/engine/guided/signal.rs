@@ -142,12 +142,7 @@ mod tests {
         let with = |logs: &[(u64, Term)]| {
             let mut state = start.clone();
             for &(node, term) in logs {
-                state
-                    .nodes
-                    .get_mut(node)
-                    .unwrap()
-                    .log
-                    .push(Entry::empty(term));
+                state.node_mut(node).log.push(Entry::empty(term));
             }
             state_features(&state)
         };
