@@ -261,9 +261,9 @@ pub struct CheckArgs {
     /// configuration changes.
     #[arg(long)]
     pub symmetry: bool,
-    /// Worker threads [default: the number of cores; 1 with --spec-only, where Stateright's
-    /// parallel breadth-first search may reach a state first by a longer path and leave it
-    /// unexpanded at the depth bound].
+    /// Worker threads [default: the number of cores; 1 with --spec-only --strategy dfs, where
+    /// Stateright's parallel depth-first search may reach a state first by a longer path and
+    /// leave it unexpanded at the depth bound].
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
     /// The bounds.

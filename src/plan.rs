@@ -374,10 +374,14 @@ impl Request {
             };
             (Subject::Implementation(choice), exploration)
         };
-        // One thread for the spec alone unless asked: Stateright's single-threaded breadth-first
-        // search is a plain queue, so every state is first reached by a shortest path.
+        // Depth first, the spec alone runs on one thread unless asked: Stateright's parallel
+        // depth-first search may reach a state first by a longer path. Breadth first it runs
+        // level by level on every core, and reaches each state first by a shortest path.
         let threads = self.threads.unwrap_or(match exploration {
-            Exploration::SpecOnly { .. } => 1,
+            Exploration::SpecOnly {
+                strategy: Strategy::Dfs,
+                ..
+            } => 1,
             _ => default_threads(),
         });
         let plan = Plan {

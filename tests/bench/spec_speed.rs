@@ -8,7 +8,8 @@
 //! cargo against the same stateright version, and runs its own `check 3 DEPTH` command
 //! (`SPEED_STATERIGHT_DEPTH`, 10 by default; its depth counts the initial state as 1). It runs
 //! on as many threads as the machine has cores (its choice); raftcheck's spec-only check runs
-//! on one. So the table gives states per wall second and per CPU second (user + system).
+//! on one and on as many as the machine has cores (its default). So the table gives states per
+//! wall second and per CPU second (user + system).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -52,7 +53,7 @@ impl Row {
     }
 }
 
-fn raftcheck_row(symmetry: bool) -> Row {
+fn raftcheck_row(symmetry: bool, threads: usize) -> Row {
     let bounds = Bounds {
         depth: 10,
         ..Bounds::default()
@@ -63,10 +64,11 @@ fn raftcheck_row(symmetry: bool) -> Row {
     }
     let cpu = cpu_seconds(false);
     let started = Instant::now();
-    let outcome = check(model, Strategy::Bfs, 1);
+    let outcome = check(model, Strategy::Bfs, threads);
     Row {
         name: format!(
-            "raftcheck spec, raft-rs flavour, depth 10, 1 thread{}",
+            "raftcheck spec, raft-rs flavour, depth 10, {threads} thread{}{}",
+            if threads == 1 { "" } else { "s" },
             if symmetry { ", --symmetry" } else { "" }
         ),
         unique: outcome.unique_states as u64,
@@ -167,7 +169,13 @@ fn main() {
         .unwrap_or(10);
     let binary = build_example().unwrap_or_else(|e| panic!("{e}"));
     let example = stateright_row(&binary, depth).unwrap_or_else(|e| panic!("{e}"));
-    let rows = [raftcheck_row(false), raftcheck_row(true), example];
+    let cores = raftcheck::plan::default_threads();
+    let rows = [
+        raftcheck_row(false, 1),
+        raftcheck_row(false, cores),
+        raftcheck_row(true, cores),
+        example,
+    ];
     println!("| run | unique states | wall s | CPU s | unique/s wall | unique/s CPU |");
     println!("|---|---:|---:|---:|---:|---:|");
     for r in &rows {
@@ -181,8 +189,8 @@ fn main() {
             r.per_cpu()
         );
     }
-    let base = &rows[2];
-    for r in &rows[..2] {
+    let base = &rows[3];
+    for r in &rows[..3] {
         println!(
             "ratio ({} / stateright example): {:.2}x per wall second, {:.2}x per CPU second",
             r.name,

@@ -142,7 +142,7 @@ pub fn print_header(plan: &Plan, model: &RaftModel) {
                 plural(threads)
             );
             println!("bounds: {}", bounds_line(&model.bounds));
-            if threads > 1 {
+            if threads > 1 && *strategy == Strategy::Dfs {
                 println!(
                     "note: with several threads Stateright may reach a state first by a longer \
                      path and leave it unexpanded at the depth bound; counts can vary from run \
