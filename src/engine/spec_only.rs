@@ -117,6 +117,29 @@ pub fn check(model: RaftModel, strategy: Strategy, threads: usize) -> SpecOnlyOu
     outcome
 }
 
+/// Fingerprints are hashes already: a set of them needs no second hash.
+#[derive(Default)]
+struct FingerprintHasher(u64);
+
+impl std::hash::Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, fingerprint: u64) {
+        self.0 = fingerprint;
+    }
+}
+
+/// A set of fingerprints.
+type Fingerprints = HashSet<u64, std::hash::BuildHasherDefault<FingerprintHasher>>;
+
 /// One state of the breadth-first search's arena: its parent and the index of the action, among
 /// the parent's, that led to it. 8 bytes; paths are rebuilt by replaying the indices.
 #[derive(Clone, Copy)]
@@ -163,7 +186,7 @@ fn breadth_first(
         .into_iter()
         .filter(|s| model.within_boundary(s))
         .collect();
-    let mut visited: HashSet<u64> = initial.iter().map(spec_fingerprint).collect();
+    let mut visited: Fingerprints = initial.iter().map(spec_fingerprint).collect();
     let mut arena: Vec<Visit> = (0..initial.len())
         .map(|i| Visit {
             parent: u32::MAX,
@@ -259,7 +282,7 @@ fn expand(
     model: &RaftModel,
     properties: &[Property<RaftModel>],
     states: &[(u32, ClusterState)],
-    visited: &HashSet<u64>,
+    visited: &Fingerprints,
     last: bool,
 ) -> Expanded {
     let mut expanded = Expanded {
@@ -267,7 +290,7 @@ fn expand(
         generated: 0,
         children: Vec::new(),
     };
-    let mut seen = HashSet::new();
+    let mut seen = Fingerprints::default();
     let mut actions = Vec::new();
     for (at, state) in states {
         for (k, property) in properties.iter().enumerate() {
