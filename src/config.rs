@@ -187,13 +187,11 @@ fn default_walks() -> usize {
 /// walks of up to 100 inputs (seed 1) with compaction, two values, eight terms, three restarts
 /// and no heartbeats, which reach what the exhaustive checks cannot — a leader that compacts
 /// while a follower lags, sends it a snapshot and hears it acknowledged with an entry still to
-/// send (16 inputs at the fewest), a few seconds on two cores; etcd raft v3.6 at
-/// the default bounds but depth 10 (125,187 product states with pre-vote off, 30–60 s on two
-/// cores; depth 12 takes three minutes), which needs Go and the module of
-/// `impl_adapter/etcd/go.mod`. Then PySyncObj, through its Python adapter, at the default
-/// bounds but depth 8 (30,111 product states, about 10 s on two cores; the whole default
-/// bounds take three minutes). Each covers pre-vote off and on where the implementation has
-/// it.
+/// send (16 inputs at the fewest), a few seconds on two cores; etcd raft v3.6 at the default
+/// bounds (497,550 product states with pre-vote off, about 10 s on two cores with the node
+/// memo), which needs Go and the module of `impl_adapter/etcd/go.mod`. Then PySyncObj, through
+/// its Python adapter, at the default bounds (612,421 product states, about 11 s). Each covers
+/// pre-vote off and on where the implementation has it.
 fn default_checks() -> Vec<CheckConfig> {
     let check = |name: Option<&str>, bounds| CheckConfig {
         name: name.map(str::to_string),
@@ -242,23 +240,11 @@ fn default_checks() -> Vec<CheckConfig> {
         },
         CheckConfig {
             implementation: "etcd-3.6".into(),
-            ..check(
-                None,
-                BoundArgs {
-                    depth: Some(10),
-                    ..BoundArgs::default()
-                },
-            )
+            ..check(None, BoundArgs::default())
         },
         CheckConfig {
             implementation: "pysyncobj".into(),
-            ..check(
-                Some("pysyncobj bounded"),
-                BoundArgs {
-                    depth: Some(8),
-                    ..BoundArgs::default()
-                },
-            )
+            ..check(None, BoundArgs::default())
         },
     ]
 }
@@ -479,8 +465,9 @@ mod tests {
         assert_eq!(spec.name, "spec (etcd) spec-only");
         assert_eq!(spec.bounds.depth, 6);
         assert_eq!(
-            spec.threads, 1,
-            "the spec alone runs on one thread unless asked"
+            spec.threads,
+            crate::plan::default_threads(),
+            "the spec alone, breadth first, runs on every core unless asked"
         );
         let sharded = c.checks[1].request(&c, Some(file), None).plan().unwrap();
         assert_eq!(
@@ -548,8 +535,8 @@ mod tests {
         let etcd = &c.checks[3];
         assert_eq!(
             (etcd.implementation.as_str(), etcd.bounds.depth),
-            ("etcd-3.6", Some(10)),
-            "etcd v3.6, bounded to keep CI short"
+            ("etcd-3.6", None),
+            "etcd v3.6 at the default bounds"
         );
         assert_eq!(etcd.display_name(), "etcd-3.6 exhaustive");
         assert_eq!(c.checks[4].implementation, "pysyncobj");
