@@ -63,8 +63,7 @@ fn is_append(o: &Output) -> bool {
 fn resend_in_flight(_: &Input, outputs: Vec<Output>) -> Vec<Output> {
     let mut resent = Vec::new();
     for o in outputs {
-        let twice = is_append(&o)
-            && matches!(o.sent().map(|m| &m.payload),
+        let twice = matches!(o.sent().map(|m| &m.payload),
                 Some(Payload::AppendEntries { entries, .. }) if !entries.is_empty());
         if twice {
             resent.push(o.clone());
@@ -118,53 +117,61 @@ fn run(model: RaftModel, tamper: Tamper) -> SearchResult {
     search(&model, &make, &options).expect("search runs")
 }
 
-#[test]
-fn the_follow_on_rule_catches_a_leader_that_resends_what_is_in_flight() {
-    let model = RaftModel::new(bounds(), Flavour::raft_rs(), Mode::Lockstep);
-    let found = run(model, resend_in_flight);
+/// Checks that `tamper` is caught under `with` — one problem, of `kind`, whose first line starts
+/// with `starts` and names `rule` — and passes unnoticed under `without`, the same model
+/// without the rule.
+fn caught_only_by_the_rule(
+    tamper: Tamper,
+    with: RaftModel,
+    without: RaftModel,
+    kind: &str,
+    starts: &str,
+    rule: &str,
+) {
+    let found = run(with, tamper);
     assert_eq!(found.problems.len(), 1);
     let problem = &found.problems[0];
-    assert_eq!(
-        problem.outcome.kind_name(),
-        "unexpected-output",
-        "{problem:?}"
-    );
+    assert_eq!(problem.outcome.kind_name(), kind, "{problem:?}");
     assert!(
-        problem.lines[0].starts_with("unexpected output: Send AppendEntries")
-            && problem.lines[0].contains("follow-on"),
+        problem.lines[0].starts_with(starts) && problem.lines[0].contains(rule),
         "{:?}",
         problem.lines
     );
+    let passed = run(without, tamper);
+    assert!(passed.problems.is_empty(), "{:?}", passed.problems);
+}
+
+#[test]
+fn the_follow_on_rule_catches_a_leader_that_resends_what_is_in_flight() {
     // Each copy alone is an append the leader may send.
     let without = Flavour {
         appends_follow_on: false,
         ..Flavour::raft_rs()
     };
-    let passed = run(
-        RaftModel::new(bounds(), without, Mode::Lockstep),
+    caught_only_by_the_rule(
         resend_in_flight,
+        RaftModel::new(bounds(), Flavour::raft_rs(), Mode::Lockstep),
+        RaftModel::new(bounds(), without, Mode::Lockstep),
+        "unexpected-output",
+        "unexpected output: Send AppendEntries",
+        "follow-on",
     );
-    assert!(passed.problems.is_empty(), "{:?}", passed.problems);
 }
 
 #[test]
 fn the_ack_resume_obligation_catches_a_leader_silent_after_an_acknowledgement() {
     let model = RaftModel::new(bounds(), Flavour::raft_rs(), Mode::Lockstep);
-    let found = run(model.clone(), silent_after_ack);
-    assert_eq!(found.problems.len(), 1);
-    let problem = &found.problems[0];
-    assert_eq!(problem.outcome.kind_name(), "missing-output", "{problem:?}");
-    assert!(
-        problem.lines[0].starts_with("missing output: n")
-            && problem.lines[0].contains("ack-resume"),
-        "{:?}",
-        problem.lines
-    );
     // Judged only by "may the leader send this", the silent leader conforms.
     let unobliged = RaftModel {
         obligations: false,
-        ..model
+        ..model.clone()
     };
-    let passed = run(unobliged, silent_after_ack);
-    assert!(passed.problems.is_empty(), "{:?}", passed.problems);
+    caught_only_by_the_rule(
+        silent_after_ack,
+        model,
+        unobliged,
+        "missing-output",
+        "missing output: n",
+        "ack-resume",
+    );
 }

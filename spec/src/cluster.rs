@@ -160,7 +160,6 @@ impl ClusterState {
         if node.commit < old_commit && !self.history.commit_regressed {
             Arc::make_mut(&mut self.history).commit_regressed = true;
         }
-        let node = &self.nodes[id];
         for index in (old_commit + 1)..=node.commit {
             if index as usize > self.history.committed.len() {
                 // A commit index that jumps over compacted entries (a snapshot installed) jumps
@@ -189,7 +188,7 @@ impl ClusterState {
                 return;
             }
             if let Some(why) = self.unquorate(leader, *from, *to, config) {
-                Arc::make_mut(&mut self.history).unquorate_commit = Some(why);
+                self.history_mut().unquorate_commit = Some(why);
             }
         }
     }
@@ -237,9 +236,7 @@ impl ClusterState {
             .elections
             .partition_point(|x| *x <= (term, leader));
         if at == 0 || self.history.elections[at - 1] != (term, leader) {
-            Arc::make_mut(&mut self.history)
-                .elections
-                .insert(at, (term, leader));
+            self.history_mut().elections.insert(at, (term, leader));
         }
     }
 }

@@ -40,8 +40,9 @@ impl RaftModel {
             return Vec::new();
         }
         let mut sent: BTreeMap<(NodeId, NodeId, Term), Sent> = BTreeMap::new();
+        // Per conversation: where its first violation is in `violations`, and how many followed.
+        let mut found: BTreeMap<(NodeId, NodeId, Term), (usize, usize)> = BTreeMap::new();
         let mut violations: Vec<(&Message, String)> = Vec::new();
-        let mut more: BTreeMap<(NodeId, NodeId, Term), (usize, usize)> = BTreeMap::new();
         for m in outputs.iter().filter_map(Output::sent) {
             let (start, now) = match &m.payload {
                 Payload::AppendEntries {
@@ -56,8 +57,7 @@ impl RaftModel {
                 _ => continue,
             };
             let key = (m.from, m.to, m.term);
-            let before = violations.len();
-            match sent.get(&key) {
+            let why = match sent.get(&key) {
                 Some(Sent::AppendUpTo(end))
                     if start != *end || matches!(now, Sent::Snapshot(_)) =>
                 {
@@ -66,41 +66,36 @@ impl RaftModel {
                     } else {
                         format!("prev_log_index {start}")
                     };
-                    violations.push((
-                        m,
-                        format!(
-                            "follow-on: n{}'s previous append to n{} in this step ended at index \
-                             {end}, so the next starts there (prev_log_index {end}), not with \
-                             {what}: the next index moves past what is sent",
-                            m.from, m.to
-                        ),
-                    ));
-                }
-                Some(Sent::Snapshot(index)) => violations.push((
-                    m,
-                    format!(
-                        "follow-on: n{} sent n{} a snapshot at index {index} in this step, which \
-                         leaves the peer paused in snapshot state; nothing follows it",
+                    Some(format!(
+                        "follow-on: n{}'s previous append to n{} in this step ended at index \
+                         {end}, so the next starts there (prev_log_index {end}), not with \
+                         {what}: the next index moves past what is sent",
                         m.from, m.to
-                    ),
+                    ))
+                }
+                Some(Sent::Snapshot(index)) => Some(format!(
+                    "follow-on: n{} sent n{} a snapshot at index {index} in this step, which \
+                     leaves the peer paused in snapshot state; nothing follows it",
+                    m.from, m.to
                 )),
-                _ => {}
-            }
-            if violations.len() > before {
-                if let Some((_, count)) = more.get_mut(&key) {
-                    violations.pop();
-                    *count += 1;
-                } else {
-                    more.insert(key, (before, 0));
+                _ => None,
+            };
+            if let Some(why) = why {
+                match found.get_mut(&key) {
+                    Some((_, more)) => *more += 1,
+                    None => {
+                        found.insert(key, (violations.len(), 0));
+                        violations.push((m, why));
+                    }
                 }
             }
             sent.insert(key, now);
         }
-        for (at, count) in more.into_values() {
-            if count > 0 {
+        for (at, more) in found.into_values() {
+            if more > 0 {
                 violations[at]
                     .1
-                    .push_str(&format!("; and {count} more such sends in the step"));
+                    .push_str(&format!("; and {more} more such sends in the step"));
             }
         }
         violations

@@ -63,6 +63,22 @@ pub struct PropertyResult {
     pub steps: Option<usize>,
 }
 
+impl PropertyResult {
+    /// The result for `property`, with the path found for it, if any.
+    fn new(property: &Property<RaftModel>, path: Option<Vec<Action>>) -> Self {
+        PropertyResult {
+            name: property.name.to_string(),
+            expectation: match property.expectation {
+                Expectation::Always => "always",
+                Expectation::Sometimes => "sometimes",
+                Expectation::Eventually => "eventually",
+            },
+            steps: path.as_ref().map(Vec::len),
+            path,
+        }
+    }
+}
+
 /// The result of a spec-only run.
 #[derive(Clone, Debug, Serialize)]
 pub struct SpecOnlyOutcome {
@@ -254,16 +270,7 @@ fn breadth_first(
         .zip(&discoveries)
         .map(|(p, found)| {
             let path = found.map(|at| replay_path(model, &arena, at));
-            PropertyResult {
-                name: p.name.to_string(),
-                expectation: match p.expectation {
-                    Expectation::Always => "always",
-                    Expectation::Sometimes => "sometimes",
-                    Expectation::Eventually => "eventually",
-                },
-                steps: path.as_ref().map(Vec::len),
-                path,
-            }
+            PropertyResult::new(p, path)
         })
         .collect();
     SpecOnlyOutcome {
@@ -425,16 +432,7 @@ fn summarise(
             let path = discoveries
                 .get(p.name)
                 .map(|path| path.clone().into_actions());
-            PropertyResult {
-                name: p.name.to_string(),
-                expectation: match p.expectation {
-                    Expectation::Always => "always",
-                    Expectation::Sometimes => "sometimes",
-                    Expectation::Eventually => "eventually",
-                },
-                steps: path.as_ref().map(Vec::len),
-                path,
-            }
+            PropertyResult::new(p, path)
         })
         .collect();
     SpecOnlyOutcome {
