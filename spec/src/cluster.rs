@@ -89,6 +89,20 @@ impl ClusterState {
         }
     }
 
+    /// A copy of this state to take a step from: nodes and history shared, and room in the
+    /// network for the messages a step posts (about one per node), so that posting them does
+    /// not grow the vector again.
+    pub fn successor(&self) -> ClusterState {
+        let mut network = Vec::with_capacity(self.network.len() + self.nodes.len() + 1);
+        network.extend_from_slice(&self.network);
+        ClusterState {
+            nodes: self.nodes.clone(),
+            network,
+            spent: self.spent.clone(),
+            history: self.history.clone(),
+        }
+    }
+
     /// The node with this id.
     ///
     /// # Panics

@@ -12,7 +12,8 @@
 //!   term_at(s) = snapshot term; entry(s) = None; term_at(i < s) = None
 //! ```
 //!
-//! Today no input compacts a log, so the snapshot index is always 0 and the log is whole.
+//! A log is compacted by `Input::Compact` (up to the applied index) and replaced by an installed
+//! snapshot's base; otherwise its snapshot index stays 0 and it is whole.
 
 use std::fmt;
 

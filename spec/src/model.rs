@@ -127,21 +127,28 @@ impl RaftModel {
     /// follower is forwarded like a client value, which the `values` bound already explores.
     pub fn inputs(&self, state: &ClusterState) -> Vec<Input> {
         let mut inputs = Vec::new();
+        self.for_each_input(state, |input| inputs.push(input));
+        inputs
+    }
+
+    /// Hands each input of [`RaftModel::inputs`] to `push`, in the same order, without
+    /// collecting them.
+    pub fn for_each_input(&self, state: &ClusterState, mut push: impl FnMut(Input)) {
         for m in state.distinct_in_flight() {
-            inputs.push(Input::Receive { message: m.clone() });
+            push(Input::Receive { message: m.clone() });
         }
         for node in state.nodes.values() {
             if node.role != Role::Leader
                 && node.term < self.bounds.max_term
                 && node.config.is_promotable(node.id)
             {
-                inputs.push(Input::Timeout { node: node.id });
+                push(Input::Timeout { node: node.id });
             }
         }
         let members = || state.nodes.values().filter(|n| n.takes_part());
         if state.spent.values < self.bounds.values {
             for node in members() {
-                inputs.push(Input::ClientRequest {
+                push(Input::ClientRequest {
                     node: node.id,
                     value: state.spent.values + 1,
                 });
@@ -149,27 +156,27 @@ impl RaftModel {
         }
         if self.flavour.heartbeat_input && state.spent.heartbeats < self.bounds.heartbeats {
             for node in state.nodes.values().filter(|n| n.role == Role::Leader) {
-                inputs.push(Input::Heartbeat { node: node.id });
+                push(Input::Heartbeat { node: node.id });
             }
         }
         if self.flavour.lease_step_down {
             for node in state.nodes.values().filter(|n| n.role == Role::Leader) {
-                inputs.push(Input::StepDown { node: node.id });
+                push(Input::StepDown { node: node.id });
             }
         }
         if state.spent.restarts < self.bounds.restarts {
             for node in members() {
-                inputs.push(Input::Restart { node: node.id });
+                push(Input::Restart { node: node.id });
             }
         }
         if state.spent.drops < self.bounds.drops {
             for m in state.distinct_in_flight() {
-                inputs.push(Input::Drop { message: m.clone() });
+                push(Input::Drop { message: m.clone() });
             }
         }
         if state.spent.duplicates < self.bounds.duplicates {
             for m in state.distinct_in_flight() {
-                inputs.push(Input::Duplicate { message: m.clone() });
+                push(Input::Duplicate { message: m.clone() });
             }
         }
         if state.spent.conf_changes < self.bounds.conf_changes {
@@ -178,7 +185,7 @@ impl RaftModel {
                 for change in
                     conf_change_menu(&node.config, self.bounds.node_ids(), self.bounds.joint)
                 {
-                    inputs.push(Input::ProposeConfChange {
+                    push(Input::ProposeConfChange {
                         node: node.id,
                         change,
                     });
@@ -187,10 +194,9 @@ impl RaftModel {
         }
         if state.spent.snapshots < self.bounds.snapshots {
             for node in state.nodes.values().filter(|n| n.can_compact()) {
-                inputs.push(Input::Compact { node: node.id });
+                push(Input::Compact { node: node.id });
             }
         }
-        inputs
     }
 
     /// Checks that `input` is one the environment may choose in `state`; the error says why not.
@@ -262,7 +268,7 @@ impl RaftModel {
     /// Applies an enabled input: the state change and the outputs that must come out. The
     /// messages among the outputs are not posted to the network (see [`Transition`]).
     pub fn apply(&self, state: &ClusterState, input: &Input) -> Transition {
-        let mut next = state.clone();
+        let mut next = state.successor();
         let outputs = self.apply_in_place(&mut next, input);
         Transition {
             state: next,
@@ -421,7 +427,7 @@ impl Model for RaftModel {
     }
 
     fn actions(&self, state: &ClusterState, actions: &mut Vec<Action>) {
-        actions.extend(self.inputs(state).into_iter().map(Action::Input));
+        self.for_each_input(state, |input| actions.push(Action::Input(input)));
         if self.mode == Mode::SpecOnly {
             actions.extend(self.send_menu(state).into_iter().map(Action::Send));
         }
@@ -434,11 +440,15 @@ impl Model for RaftModel {
                     state: mut next,
                     outputs,
                 } = self.apply(state, &input);
-                Self::post_outputs(&mut next, &outputs);
+                for output in outputs {
+                    if let Output::Send { message } = output {
+                        next.post(message);
+                    }
+                }
                 Some(self.reduced(next))
             }
             Action::Send(m) => {
-                let mut next = state.clone();
+                let mut next = state.successor();
                 next.post(m);
                 Some(self.reduced(next))
             }

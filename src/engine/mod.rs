@@ -6,6 +6,7 @@
 pub mod coverage;
 pub mod diff;
 pub mod executor;
+pub mod fingerprint;
 pub mod guided;
 pub mod judge;
 pub mod memory;

@@ -19,7 +19,7 @@
 //! problems, the same counts.
 
 use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
+
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,11 +27,11 @@ use std::time::{Duration, Instant};
 use raftcheck_adapter::{Adapter, AdapterError, ClusterSetup, MemoStats};
 use raftcheck_spec::{properties, Action, ClusterState, Input, RaftModel, Renaming, Symmetry};
 use serde::Serialize;
-use siphasher::sip::SipHasher13;
 use stateright::{Expectation, Property};
 
 use super::coverage::Coverage;
 use super::executor;
+pub use super::fingerprint::spec_fingerprint;
 use super::outcome::Problem;
 use super::packed::{Interner, PackedState, StatePacker};
 pub use super::pool::AdapterFactory;
@@ -141,13 +141,6 @@ pub struct SearchResult {
     pub stats: SearchStats,
     /// The problems found, shortest first (one unless `keep_going`).
     pub problems: Vec<Problem>,
-}
-
-/// A fingerprint of a spec state, stable across runs.
-pub fn spec_fingerprint(state: &ClusterState) -> u64 {
-    let mut h = SipHasher13::new_with_keys(0x5345_4152_4348_5f31, 0x7370_6563_5f66_7031);
-    state.hash(&mut h);
-    h.finish()
 }
 
 /// One explored state: how it was reached (its parent and the input, shared with every other

@@ -29,7 +29,7 @@ use raftcheck_spec::{Action, ClusterState, RaftModel, Symmetry};
 use serde::Serialize;
 use stateright::{Checker, Expectation, Model, Property};
 
-use super::search::spec_fingerprint;
+use super::fingerprint::{spec_fingerprint, PartHashes};
 
 /// How Stateright walks the spec's state space.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -222,8 +222,14 @@ fn breadth_first(
             break;
         }
         depth = level;
+        // Owned chunks, so that each worker also drops the states it expanded.
         let chunk = frontier.len().div_ceil(threads * 8).max(1);
-        let pending: Vec<&[(u32, ClusterState)]> = frontier.chunks(chunk).collect();
+        let mut states = std::mem::take(&mut frontier).into_iter();
+        let pending: Vec<std::sync::Mutex<Vec<(u32, ClusterState)>>> = std::iter::from_fn(|| {
+            let part: Vec<_> = states.by_ref().take(chunk).collect();
+            (!part.is_empty()).then(|| std::sync::Mutex::new(part))
+        })
+        .collect();
         let next_job = std::sync::atomic::AtomicUsize::new(0);
         let mut results: Vec<Option<Expanded>> = Vec::new();
         results.resize_with(pending.len(), || None);
@@ -235,7 +241,9 @@ fn breadth_first(
                     let Some(states) = pending.get(k) else {
                         return;
                     };
-                    let expanded = expand(model, properties, states, &visited, level == bound);
+                    let states = std::mem::take(&mut *states.lock().expect("chunk lock"));
+                    let expanded = expand(model, properties, &states, &visited, level == bound);
+                    drop(states);
                     results.lock().expect("results lock")[k] = Some(expanded);
                 });
             }
@@ -312,6 +320,7 @@ fn expand(
             }
         }
         model.actions(state, &mut actions);
+        let parts = PartHashes::of(state);
         for (index, action) in actions.drain(..).enumerate() {
             let Some(child) = model.next_state(state, action) else {
                 continue;
@@ -320,7 +329,7 @@ fn expand(
                 continue;
             }
             expanded.generated += 1;
-            let fingerprint = spec_fingerprint(&child);
+            let fingerprint = parts.child_fingerprint(state, &child);
             if visited.contains(&fingerprint) || !seen.insert(fingerprint) {
                 continue;
             }
@@ -328,7 +337,13 @@ fn expand(
                 parent: *at,
                 action: index as u32,
                 fingerprint,
-                state: (!last).then_some(child),
+                state: (!last).then(|| {
+                    // A step leaves room in the network for more messages; a state kept for
+                    // the next level does not need it.
+                    let mut child = child;
+                    child.network.shrink_to_fit();
+                    child
+                }),
             });
         }
     }
