@@ -268,7 +268,7 @@ impl RaftModel {
     /// Applies an enabled input: the state change and the outputs that must come out. The
     /// messages among the outputs are not posted to the network (see [`Transition`]).
     pub fn apply(&self, state: &ClusterState, input: &Input) -> Transition {
-        let mut next = state.successor();
+        let mut next = state.clone();
         let outputs = self.apply_in_place(&mut next, input);
         Transition {
             state: next,
@@ -436,10 +436,9 @@ impl Model for RaftModel {
     fn next_state(&self, state: &ClusterState, action: Action) -> Option<ClusterState> {
         match action {
             Action::Input(input) => {
-                let Transition {
-                    state: mut next,
-                    outputs,
-                } = self.apply(state, &input);
+                // A state to post the sends into without growing its network again.
+                let mut next = state.successor();
+                let outputs = self.apply_in_place(&mut next, &input);
                 for output in outputs {
                     if let Output::Send { message } = output {
                         next.post(message);
