@@ -25,8 +25,8 @@ use serde::Serialize;
 use siphasher::sip::SipHasher13;
 
 use super::executor;
+use super::fingerprint::spec_fingerprint;
 use super::outcome::Problem;
-use super::search::spec_fingerprint;
 
 /// How to compare.
 #[derive(Clone, Debug)]

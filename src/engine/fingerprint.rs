@@ -3,8 +3,8 @@
 //!
 //! A fingerprint is built from parts: each node is hashed on its own, and the state's hash
 //! covers those node hashes, the history's hash, the network and the spent budget. A step
-//! changes one node at most (a send from the spec's menu changes none), and a state shares
-//! every node it did not change with the state it came from ([`ClusterState::node_mut`]
+//! changes the node it is taken at (a send from the spec's menu changes none), and a state
+//! shares every node it did not change with the state it came from ([`ClusterState::node_mut`]
 //! copies on write). So [`PartHashes`] of a parent, computed once, give each of its children's
 //! fingerprints with one node hashed instead of all: a node (or history) that is the very same
 //! shared value as the parent's has the parent's hash. That needs no bookkeeping in the spec,

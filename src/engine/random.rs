@@ -16,11 +16,11 @@ use serde::Serialize;
 
 use super::coverage::Coverage;
 use super::executor;
+use super::fingerprint::spec_fingerprint;
 use super::guided::swarm::Swarm;
 use super::outcome::Problem;
 use super::pool::run_jobs;
 use super::pool::{build_adapters, AdapterFactory};
-use super::search::spec_fingerprint;
 
 /// SplitMix64: a tiny generator whose output for a seed never changes between builds.
 #[derive(Clone, Debug)]

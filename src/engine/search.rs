@@ -19,7 +19,6 @@
 //! problems, the same counts.
 
 use std::collections::HashSet;
-
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,7 +30,7 @@ use stateright::{Expectation, Property};
 
 use super::coverage::Coverage;
 use super::executor;
-pub use super::fingerprint::spec_fingerprint;
+use super::fingerprint::spec_fingerprint;
 use super::outcome::Problem;
 use super::packed::{Interner, PackedState, StatePacker};
 pub use super::pool::AdapterFactory;
