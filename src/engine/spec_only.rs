@@ -231,43 +231,62 @@ fn breadth_first(
         })
         .collect();
         let next_job = std::sync::atomic::AtomicUsize::new(0);
-        let mut results: Vec<Option<Expanded>> = Vec::new();
-        results.resize_with(pending.len(), || None);
-        let results = std::sync::Mutex::new(results);
+        // The main thread merges each chunk's children, in chunk order, as soon as the chunk is
+        // expanded, while the workers go on with later chunks. `visited` stays as it was for
+        // the whole level (the workers read it); this level's new fingerprints go to `fresh`.
+        let mut fresh = Fingerprints::default();
+        let mut next = Vec::new();
+        let (done, expanded_chunks) = std::sync::mpsc::channel::<(usize, Expanded)>();
         std::thread::scope(|scope| {
             for _ in 0..threads.min(pending.len()) {
-                scope.spawn(|| loop {
+                let done = done.clone();
+                let (next_job, pending, visited) = (&next_job, &pending, &visited);
+                scope.spawn(move || loop {
                     let k = next_job.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(states) = pending.get(k) else {
                         return;
                     };
                     let states = std::mem::take(&mut *states.lock().expect("chunk lock"));
-                    let expanded = expand(model, properties, &states, &visited, level == bound);
+                    let expanded = expand(model, properties, &states, visited, level == bound);
                     drop(states);
-                    results.lock().expect("results lock")[k] = Some(expanded);
+                    if done.send((k, expanded)).is_err() {
+                        return;
+                    }
                 });
+            }
+            drop(done);
+            // Chunks finished out of order wait here for their turn.
+            let mut waiting: Vec<Option<Expanded>> = Vec::new();
+            waiting.resize_with(pending.len(), || None);
+            for k in 0..pending.len() {
+                while waiting[k].is_none() {
+                    // Every sender gone before chunk `k` arrived: a worker panicked, and the
+                    // scope re-raises its panic.
+                    let Ok((j, expanded)) = expanded_chunks.recv() else {
+                        return;
+                    };
+                    waiting[j] = Some(expanded);
+                }
+                let expanded = waiting[k].take().expect("chunk k has arrived");
+                for (property, at) in expanded.discovered {
+                    discoveries[property].get_or_insert(at);
+                }
+                generated += expanded.generated;
+                for child in expanded.children {
+                    if !fresh.insert(child.fingerprint) {
+                        continue;
+                    }
+                    arena.push(Visit {
+                        parent: child.parent,
+                        action: child.action,
+                    });
+                    if let Some(state) = child.state {
+                        next.push(((arena.len() - 1) as u32, state));
+                    }
+                }
             }
         });
-        let mut next = Vec::new();
-        for expanded in results.into_inner().expect("results lock") {
-            let expanded = expanded.expect("every chunk expanded");
-            for (property, at) in expanded.discovered {
-                discoveries[property].get_or_insert(at);
-            }
-            generated += expanded.generated;
-            for child in expanded.children {
-                if !visited.insert(child.fingerprint) {
-                    continue;
-                }
-                arena.push(Visit {
-                    parent: child.parent,
-                    action: child.action,
-                });
-                if let Some(state) = child.state {
-                    next.push(((arena.len() - 1) as u32, state));
-                }
-            }
-        }
+        visited.extend(fresh);
         frontier = next;
         if !frontier.is_empty() {
             depth = level + 1;
